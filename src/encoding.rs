@@ -1,0 +1,333 @@
+//! Percent-encoding and -decoding, shared by both schemes.
+//!
+//! One encoder: every byte but the RFC 3986 unreserved characters (`A-Z a-z 0-9 - . _ ~`) becomes
+//! `%XY` with upper-case hex. That is Baidu's `UriEncode`, and it is the wire encoding the Tencent
+//! signer emits for query and form values (a space is `%20`, a plus `%2B`). Paths keep their `/`.
+//!
+//! One decoder, strict: a `%` must be followed by two hex digits and the decoded bytes must be
+//! UTF-8. [`Plus`] says whether `+` is a literal plus (query strings, RFC 3986) or a space (HTML
+//! form bodies). Decoding streams: canonical strings are written and compared straight from the
+//! wire text without building decoded copies.
+
+use core::cmp::Ordering;
+use std::borrow::Cow;
+
+use percent_encoding::{utf8_percent_encode, AsciiSet, PercentEncode, NON_ALPHANUMERIC};
+
+use crate::error::RequestError;
+use crate::mac::Sink;
+
+/// Bytes escaped in a query/form key or value: all but RFC 3986 unreserved characters.
+const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Bytes escaped in a path: as [`COMPONENT`], but `/` is kept.
+const PATH: &AsciiSet = &COMPONENT.remove(b'/');
+
+/// Percent-encodes a query or form key or value (Baidu's `UriEncode`): everything but
+/// `A-Z a-z 0-9 - . _ ~` as upper-case `%XY`.
+///
+/// ```
+/// assert_eq!(apigw_sign::encoding::encode_component("中 +/").to_string(), "%E4%B8%AD%20%2B%2F");
+/// ```
+pub fn encode_component(value: &str) -> PercentEncode<'_> {
+    utf8_percent_encode(value, COMPONENT)
+}
+
+/// Percent-encodes a path (Baidu's `UriEncodeExceptSlash`): as [`encode_component`], keeping `/`.
+///
+/// ```
+/// assert_eq!(apigw_sign::encoding::encode_path("/example/测试").to_string(), "/example/%E6%B5%8B%E8%AF%95");
+/// ```
+pub fn encode_path(path: &str) -> PercentEncode<'_> {
+    utf8_percent_encode(path, PATH)
+}
+
+/// How a `+` decodes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Plus {
+    /// `+` is a plus sign: query strings and paths (RFC 3986).
+    Literal,
+    /// `+` is a space: `application/x-www-form-urlencoded` bodies.
+    Space,
+}
+
+/// Decodes a percent-encoded key, value or path, strictly.
+///
+/// Borrows when there is nothing to decode.
+///
+/// # Errors
+///
+/// [`RequestError::BrokenPercentEscape`] for a `%` not followed by two hex digits and
+/// [`RequestError::InvalidUtf8`] when the decoded bytes are not UTF-8.
+///
+/// ```
+/// use apigw_sign::encoding::{decode, Plus};
+/// assert_eq!(decode("a+b%20c", Plus::Space).unwrap(), "a b c");
+/// assert_eq!(decode("a+b", Plus::Literal).unwrap(), "a+b");
+/// assert!(decode("100%", Plus::Literal).is_err());
+/// ```
+pub fn decode(raw: &str, plus: Plus) -> Result<Cow<'_, str>, RequestError> {
+    validate(raw, plus)?;
+    if !needs_decoding(raw, plus) {
+        return Ok(Cow::Borrowed(raw));
+    }
+    let bytes: Vec<u8> = Decoded::new(raw, plus).collect();
+    String::from_utf8(bytes)
+        .map(Cow::Owned)
+        .map_err(|_| RequestError::InvalidUtf8)
+}
+
+fn needs_decoding(raw: &str, plus: Plus) -> bool {
+    raw.bytes()
+        .any(|b| b == b'%' || (b == b'+' && plus == Plus::Space))
+}
+
+const fn hex_value(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Splits one decoded byte off the front of `bytes`, which starts with a `%` or `+`.
+fn decode_one(bytes: &[u8], plus: Plus) -> Option<(u8, &[u8])> {
+    match bytes {
+        [b'%', h, l, rest @ ..] => match (hex_value(*h), hex_value(*l)) {
+            (Some(h), Some(l)) => Some(((h << 4) | l, rest)),
+            _ => Some((b'%', bytes.get(1..).unwrap_or_default())),
+        },
+        [b'+', rest @ ..] if plus == Plus::Space => Some((b' ', rest)),
+        [b, rest @ ..] => Some((*b, rest)),
+        [] => None,
+    }
+}
+
+/// Checks that `raw` decodes: every `%` starts a two-hex-digit escape and the decoded bytes are
+/// UTF-8. Allocates nothing.
+pub(crate) fn validate(raw: &str, plus: Plus) -> Result<(), RequestError> {
+    let bytes = raw.as_bytes();
+    if !bytes.contains(&b'%') {
+        // `raw` is already UTF-8, and `+` -> space keeps it so.
+        return Ok(());
+    }
+    let mut rest = bytes;
+    while let Some(at) = rest.iter().position(|&b| b == b'%') {
+        match rest.get(at..) {
+            Some([b'%', h, l, tail @ ..]) if hex_value(*h).is_some() && hex_value(*l).is_some() => {
+                rest = tail;
+            }
+            _ => return Err(RequestError::BrokenPercentEscape),
+        }
+    }
+    let mut check = Utf8Check::default();
+    for b in Decoded::new(raw, plus) {
+        check.push(b)?;
+    }
+    check.finish()
+}
+
+/// Incremental UTF-8 validation over a decoded byte stream, in a fixed buffer.
+struct Utf8Check {
+    buf: [u8; 64],
+    len: usize,
+}
+
+impl Default for Utf8Check {
+    fn default() -> Self {
+        Utf8Check {
+            buf: [0; 64],
+            len: 0,
+        }
+    }
+}
+
+impl Utf8Check {
+    fn push(&mut self, b: u8) -> Result<(), RequestError> {
+        if let Some(slot) = self.buf.get_mut(self.len) {
+            *slot = b;
+            self.len += 1;
+        }
+        if self.len == self.buf.len() {
+            self.flush(false)?;
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<(), RequestError> {
+        self.flush(true)
+    }
+
+    fn flush(&mut self, last: bool) -> Result<(), RequestError> {
+        let chunk = self.buf.get(..self.len).unwrap_or_default();
+        match core::str::from_utf8(chunk) {
+            Ok(_) => self.len = 0,
+            // A character cut at the end of the buffer: keep its first bytes (at most 3).
+            Err(e) if e.error_len().is_none() && !last => {
+                let valid = e.valid_up_to();
+                self.buf.copy_within(valid..self.len, 0);
+                self.len -= valid;
+            }
+            Err(_) => return Err(RequestError::InvalidUtf8),
+        }
+        Ok(())
+    }
+}
+
+/// The decoded bytes of a validated percent-encoded string.
+#[derive(Clone, Debug)]
+pub(crate) struct Decoded<'a> {
+    rest: &'a [u8],
+    plus: Plus,
+}
+
+impl<'a> Decoded<'a> {
+    pub(crate) fn new(raw: &'a str, plus: Plus) -> Self {
+        Decoded {
+            rest: raw.as_bytes(),
+            plus,
+        }
+    }
+}
+
+impl Iterator for Decoded<'_> {
+    type Item = u8;
+
+    fn next(&mut self) -> Option<u8> {
+        let (b, rest) = decode_one(self.rest, self.plus)?;
+        self.rest = rest;
+        Some(b)
+    }
+}
+
+/// Streams the decoded bytes of a validated `raw` into `sink`, copying unescaped runs whole.
+pub(crate) fn write_decoded(raw: &str, plus: Plus, sink: &mut impl Sink) {
+    let mut rest = raw.as_bytes();
+    loop {
+        let special = rest
+            .iter()
+            .position(|&b| b == b'%' || (b == b'+' && plus == Plus::Space))
+            .unwrap_or(rest.len());
+        let (run, tail) = rest.split_at_checked(special).unwrap_or((rest, &[]));
+        if !run.is_empty() {
+            sink.put(run);
+        }
+        match decode_one(tail, plus) {
+            Some((b, after)) => {
+                sink.put(&[b]);
+                rest = after;
+            }
+            None => return,
+        }
+    }
+}
+
+/// Compares the decoded forms of two validated strings byte-wise, without decoding into memory.
+pub(crate) fn cmp_decoded(a: &str, a_plus: Plus, b: &str, b_plus: Plus) -> Ordering {
+    if !needs_decoding(a, a_plus) && !needs_decoding(b, b_plus) {
+        return a.as_bytes().cmp(b.as_bytes());
+    }
+    Decoded::new(a, a_plus).cmp(Decoded::new(b, b_plus))
+}
+
+/// Whether the decoded form of validated `raw` equals `expected`.
+pub(crate) fn decoded_eq(raw: &str, plus: Plus, expected: &str) -> bool {
+    Decoded::new(raw, plus).eq(expected.bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mac::TextSink;
+
+    fn streamed(raw: &str, plus: Plus) -> Vec<u8> {
+        let mut sink = TextSink::default();
+        write_decoded(raw, plus, &mut sink);
+        sink.0
+    }
+
+    #[test]
+    fn decodes_escapes_and_plus() {
+        assert_eq!(
+            decode("%E4%B8%AD%e6%96%87+x", Plus::Literal).unwrap(),
+            "中文+x"
+        );
+        assert_eq!(
+            decode("%E4%B8%AD%e6%96%87+x", Plus::Space).unwrap(),
+            "中文 x"
+        );
+        assert!(matches!(
+            decode("plain", Plus::Space).unwrap(),
+            Cow::Borrowed("plain")
+        ));
+        assert_eq!(streamed("a%20b+c%2B", Plus::Space), b"a b c+");
+        assert_eq!(streamed("a%20b+c%2B", Plus::Literal), b"a b+c+");
+        assert_eq!(streamed("", Plus::Literal), b"");
+    }
+
+    #[test]
+    fn rejects_broken_escapes_and_bad_utf8() {
+        for raw in ["%", "%4", "%zz", "a%g0", "%%41"] {
+            assert_eq!(
+                decode(raw, Plus::Literal),
+                Err(RequestError::BrokenPercentEscape),
+                "{raw}"
+            );
+        }
+        for raw in ["%FF", "%E4%B8", "%C0%AF", "%ED%A0%80"] {
+            assert_eq!(
+                decode(raw, Plus::Literal),
+                Err(RequestError::InvalidUtf8),
+                "{raw}"
+            );
+        }
+    }
+
+    #[test]
+    fn utf8_check_spans_buffer_boundaries() {
+        // 63 ASCII bytes then a 3-byte character split across the 64-byte chunk edge.
+        let raw = format!("{}%E4%B8%AD{}", "a".repeat(63), "b".repeat(100));
+        assert!(validate(&raw, Plus::Literal).is_ok());
+        let bad = format!("{}%E4%B8{}", "a".repeat(63), "b".repeat(100));
+        assert_eq!(
+            validate(&bad, Plus::Literal),
+            Err(RequestError::InvalidUtf8)
+        );
+        let cut = format!("{}%E4%B8", "a".repeat(62));
+        assert_eq!(
+            validate(&cut, Plus::Literal),
+            Err(RequestError::InvalidUtf8)
+        );
+    }
+
+    #[test]
+    fn compares_decoded_forms() {
+        assert_eq!(
+            cmp_decoded("%41", Plus::Literal, "A", Plus::Literal),
+            Ordering::Equal
+        );
+        assert_eq!(
+            cmp_decoded("a+b", Plus::Space, "a%20b", Plus::Literal),
+            Ordering::Equal
+        );
+        assert_eq!(
+            cmp_decoded("b", Plus::Literal, "a%FF", Plus::Literal),
+            Ordering::Greater
+        );
+        assert!(decoded_eq("%72elease", Plus::Literal, "release"));
+    }
+
+    #[test]
+    fn encodes_unreserved_only() {
+        assert_eq!(
+            encode_component("aZ09-._~ +&=%/?#").to_string(),
+            "aZ09-._~%20%2B%26%3D%25%2F%3F%23"
+        );
+        assert_eq!(encode_path("/a b/c").to_string(), "/a%20b/c");
+    }
+}

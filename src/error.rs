@@ -1,0 +1,393 @@
+//! The crate's one error type, with the vendors' exact messages, statuses and codes.
+//!
+//! Every variant is one documented condition. [`Error::status`], [`Error::code`] and the message
+//! (`Display`) are total matches below; `tests/error_table.rs` pins each variant against the
+//! spec's table. Values behind a failure (a header name, an algorithm, dates) are carried in
+//! fields; secrets and expected MACs never are.
+
+use core::fmt;
+
+use time::OffsetDateTime;
+
+use crate::request::Protocol;
+
+/// Which status codes Tencent authentication errors answer with.
+///
+/// Routing errors (404, 429) and "Found no validate usage plan" (403) are the same in both.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum StatusProfile {
+    /// The seed's table: 401 only for a missing `Authorization`, 403 for every other
+    /// authentication error. The default.
+    #[default]
+    Classic,
+    /// Tencent's newer table (as Kong ≥ 1.1): 401 for every authentication error.
+    Current,
+}
+
+/// Why an `Authorization: hmac …` header did not parse. Not part of the message (which is fixed
+/// by the vendor); kept for debugging.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Malformed {
+    /// Longer than [`MAX_AUTHORIZATION_LEN`](crate::limits::MAX_AUTHORIZATION_LEN).
+    TooLong,
+    /// More than one `Authorization` header.
+    Repeated,
+    /// The value is not text (not UTF-8).
+    NotText,
+    /// The scheme is not `hmac`, or no parameters follow it.
+    Scheme,
+    /// A parameter is not `name="value"`, or parameters are not separated by `,`.
+    Syntax,
+    /// A quoted value has no closing quote.
+    UnterminatedQuote,
+    /// A quoted value holds a control character.
+    ControlCharacter,
+    /// A parameter appears twice.
+    RepeatedParameter,
+    /// No `algorithm` parameter.
+    MissingAlgorithm,
+    /// No `headers` parameter.
+    MissingHeaders,
+    /// `headers=""`.
+    EmptyHeaders,
+    /// An empty name in `headers` (a leading, trailing or doubled space).
+    EmptyHeaderName,
+    /// More names in `headers` than [`MAX_SIGNED_HEADERS`](crate::limits::MAX_SIGNED_HEADERS).
+    TooManyHeaders,
+}
+
+/// Why a key id did not authenticate. The message is always "HMAC signature cannot be
+/// verified"; this reason is for the server's logs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum KeyRejection {
+    /// No such key id.
+    Unknown,
+    /// The key is disabled.
+    Disabled,
+    /// The key is pinned to another algorithm than the request's.
+    AlgorithmPinned,
+    /// The key is active but has no secret.
+    NoSecret,
+}
+
+/// A request the crate cannot canonicalize or sign: bad input rather than a bad signature.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, thiserror::Error)]
+#[non_exhaustive]
+pub enum RequestError {
+    /// The method is not an HTTP token.
+    #[error("the method is not an HTTP token")]
+    InvalidMethod,
+    /// The target is not origin-form (`/path?query`, no spaces, controls or fragment).
+    #[error("the request target is not an origin-form target (/path?query)")]
+    InvalidTarget,
+    /// The target is longer than [`MAX_TARGET_LEN`](crate::limits::MAX_TARGET_LEN).
+    #[error("the request target is too long")]
+    TargetTooLong,
+    /// A `%` is not followed by two hex digits.
+    #[error("a percent escape is not followed by two hex digits")]
+    BrokenPercentEscape,
+    /// A decoded path, key or value is not UTF-8.
+    #[error("a decoded path, key or value is not UTF-8")]
+    InvalidUtf8,
+    /// More parameters than [`MAX_PARAMETERS`](crate::limits::MAX_PARAMETERS).
+    #[error("too many query and form parameters")]
+    TooManyParameters,
+    /// A form body larger than [`MAX_FORM_BODY_LEN`](crate::limits::MAX_FORM_BODY_LEN).
+    #[error("the form body is too large")]
+    BodyTooLarge,
+    /// The form body is part of the signature but the request was given without its body.
+    #[error("the form body is signed but the request was given without its body")]
+    BodyUnavailable,
+    /// A header name is not an HTTP token.
+    #[error("a header name is not an HTTP token")]
+    InvalidHeaderName,
+    /// A signed header value holds CR, LF or NUL.
+    #[error("a signed header value holds CR, LF or NUL")]
+    InvalidHeaderValue,
+    /// A signed header value is longer than
+    /// [`MAX_HEADER_VALUE_LEN`](crate::limits::MAX_HEADER_VALUE_LEN).
+    #[error("a signed header value is too long")]
+    HeaderValueTooLong,
+    /// More signed headers than [`MAX_SIGNED_HEADERS`](crate::limits::MAX_SIGNED_HEADERS).
+    #[error("too many signed headers")]
+    TooManySignedHeaders,
+    /// Form parameters were given without `Content-Type: application/x-www-form-urlencoded`.
+    #[error("form parameters need Content-Type: application/x-www-form-urlencoded")]
+    FormWithoutContentType,
+    /// The key id is empty or holds a double quote, comma-breaking or control character.
+    #[error("the key id is empty or holds a double quote or control character")]
+    InvalidKeyId,
+    /// App mode signs `X-Date`; the `Date` header was asked for.
+    #[error("app mode signs the X-Date header, not Date")]
+    DateHeaderNotAllowed,
+    /// The secret could not key the MAC.
+    #[error("the secret cannot key the MAC")]
+    UnusableSecret,
+}
+
+/// Every way signing or verifying can fail.
+///
+/// The message (`Display`) is the vendor's, byte for byte; [`status`](Error::status) and
+/// [`code`](Error::code) give the HTTP status and a stable name.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The request has no `Authorization` header (or an empty one).
+    #[error("HMAC signature cannot be verified, a validate authorization header is required")]
+    MissingAuthorization,
+    /// The `Authorization` header does not parse.
+    #[error("authorization headers is invalidate")]
+    MalformedAuthorization {
+        /// What is wrong with it.
+        reason: Malformed,
+    },
+    /// `id` or `signature` is absent or empty.
+    #[error("id or signature missing")]
+    IdOrSignatureMissing,
+    /// A header listed in `headers` is not in the request.
+    #[error("HMAC signature cannot be verified, a valid {name} header is required")]
+    MissingSignedHeader {
+        /// The name as listed.
+        name: String,
+    },
+    /// Neither `date` nor `x-date` is signed (app mode: `x-date` is not signed).
+    #[error("HMAC signature cannot be verified, a valid date header is required")]
+    DateNotSigned,
+    /// The signed date header does not parse as an HTTP date.
+    #[error("HMAC signature cannot be verified, a valid {header} header is required for HMAC Authentication")]
+    InvalidDate {
+        /// `x-date` or `date`.
+        header: &'static str,
+    },
+    /// The signed date lies outside the clock window.
+    #[error("HMAC signature cannot be verified, the {header} header is out of date for HMAC Authentication")]
+    DateOutOfWindow {
+        /// `x-date` or `date`.
+        header: &'static str,
+        /// The date the request carries.
+        date: OffsetDateTime,
+        /// The verifier's `now`.
+        now: OffsetDateTime,
+    },
+    /// The algorithm is unknown or not allowed by the policy.
+    #[error("HMAC algorithm {algorithm} not supported")]
+    AlgorithmNotSupported {
+        /// The algorithm as the request names it.
+        algorithm: String,
+    },
+    /// A signed header appears more than once.
+    #[error("HMAC do not support multiple HTTP header")]
+    RepeatedHeader {
+        /// The header's name.
+        name: String,
+    },
+    /// The API needs authentication but its environment is bound to no usage plan.
+    #[error("Found no validate usage plan")]
+    NoUsagePlan,
+    /// The key id is unknown, disabled, pinned to another algorithm or not bound to the
+    /// environment.
+    #[error("HMAC signature cannot be verified")]
+    KeyRejected {
+        /// The key id the request names.
+        key_id: String,
+        /// Why it was rejected (not part of the message).
+        reason: KeyRejection,
+    },
+    /// The signature (or the `Content-MD5` header) does not match.
+    #[error("{}", mismatch_message(server_string_to_sign.as_deref()))]
+    SignatureMismatch {
+        /// The server's string to sign with newlines shown as `#`, only when the policy's
+        /// opt-in debugging switch is on (Tencent's `Server StringToSign`).
+        server_string_to_sign: Option<String>,
+    },
+    /// The request has no `Host` header.
+    #[error("Not Found Host")]
+    HostNotFound,
+    /// The `Host` header is empty, repeated or not text.
+    #[error("Get Host Fail")]
+    HostUnusable,
+    /// The method is not one the gateway supports.
+    #[error("Could not support method")]
+    MethodNotSupported,
+    /// No service has this host.
+    #[error("There is no api match host[{host}]")]
+    NoApiForHost {
+        /// The `Host` value.
+        host: String,
+    },
+    /// Custom domain: no environment mapping for the path's first segment.
+    #[error("There is no api match env_mapping[{mapping}]")]
+    NoEnvMapping {
+        /// The first path segment.
+        mapping: String,
+    },
+    /// Default domain: the first path segment is not `test`, `prepub` or `release`.
+    #[error("There is no api match default env_mapping[{mapping}]")]
+    NoDefaultEnvMapping {
+        /// The first path segment.
+        mapping: String,
+    },
+    /// No API of the service matches the path.
+    #[error("There is no api match uri[{uri}]")]
+    NoApiForUri {
+        /// The path without its environment part.
+        uri: String,
+    },
+    /// The API does not allow the method.
+    #[error("There is no api match method[{method}]")]
+    NoApiForMethod {
+        /// The request method.
+        method: String,
+    },
+    /// The API does not allow the protocol.
+    #[error("Not allow use {} protocol", protocol.name())]
+    ProtocolNotAllowed {
+        /// The request's protocol.
+        protocol: Protocol,
+    },
+    /// A cross-origin request to an API without CORS.
+    #[error("req is cross origin, api {uri} need open cors flag on qcloud apigateway.")]
+    CrossOrigin {
+        /// The path without its environment part.
+        uri: String,
+    },
+    /// The request cannot be canonicalized (not one of the vendor's rows).
+    #[error("invalid request: {0}")]
+    InvalidRequest(#[from] RequestError),
+}
+
+fn mismatch_message(server_string_to_sign: Option<&str>) -> String {
+    match server_string_to_sign {
+        None => "HMAC signature does not match".to_owned(),
+        Some(s) => format!("HMAC signature does not match, Server StringToSign:{s}"),
+    }
+}
+
+impl Error {
+    /// The HTTP status this error answers with under `profile`.
+    pub const fn status(&self, profile: StatusProfile) -> u16 {
+        let auth = match profile {
+            StatusProfile::Classic => 403,
+            StatusProfile::Current => 401,
+        };
+        match self {
+            Error::MissingAuthorization => 401,
+            Error::MalformedAuthorization { .. }
+            | Error::IdOrSignatureMissing
+            | Error::MissingSignedHeader { .. }
+            | Error::DateNotSigned
+            | Error::InvalidDate { .. }
+            | Error::DateOutOfWindow { .. }
+            | Error::AlgorithmNotSupported { .. }
+            | Error::RepeatedHeader { .. }
+            | Error::KeyRejected { .. }
+            | Error::SignatureMismatch { .. } => auth,
+            Error::NoUsagePlan => 403,
+            Error::HostNotFound
+            | Error::HostUnusable
+            | Error::MethodNotSupported
+            | Error::NoApiForHost { .. }
+            | Error::NoEnvMapping { .. }
+            | Error::NoDefaultEnvMapping { .. }
+            | Error::NoApiForUri { .. }
+            | Error::NoApiForMethod { .. }
+            | Error::ProtocolNotAllowed { .. } => 404,
+            Error::CrossOrigin { .. } => 429,
+            Error::InvalidRequest(_) => 400,
+        }
+    }
+
+    /// A stable name for the condition: the variant's name.
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Error::MissingAuthorization => "MissingAuthorization",
+            Error::MalformedAuthorization { .. } => "MalformedAuthorization",
+            Error::IdOrSignatureMissing => "IdOrSignatureMissing",
+            Error::MissingSignedHeader { .. } => "MissingSignedHeader",
+            Error::DateNotSigned => "DateNotSigned",
+            Error::InvalidDate { .. } => "InvalidDate",
+            Error::DateOutOfWindow { .. } => "DateOutOfWindow",
+            Error::AlgorithmNotSupported { .. } => "AlgorithmNotSupported",
+            Error::RepeatedHeader { .. } => "RepeatedHeader",
+            Error::NoUsagePlan => "NoUsagePlan",
+            Error::KeyRejected { .. } => "KeyRejected",
+            Error::SignatureMismatch { .. } => "SignatureMismatch",
+            Error::HostNotFound => "HostNotFound",
+            Error::HostUnusable => "HostUnusable",
+            Error::MethodNotSupported => "MethodNotSupported",
+            Error::NoApiForHost { .. } => "NoApiForHost",
+            Error::NoEnvMapping { .. } => "NoEnvMapping",
+            Error::NoDefaultEnvMapping { .. } => "NoDefaultEnvMapping",
+            Error::NoApiForUri { .. } => "NoApiForUri",
+            Error::NoApiForMethod { .. } => "NoApiForMethod",
+            Error::ProtocolNotAllowed { .. } => "ProtocolNotAllowed",
+            Error::CrossOrigin { .. } => "CrossOrigin",
+            Error::InvalidRequest(_) => "InvalidRequest",
+        }
+    }
+
+    /// The response body Tencent's gateway sends: `{"message":"<message>"}`.
+    ///
+    /// ```
+    /// assert_eq!(apigw_sign::Error::NoUsagePlan.json_body(), r#"{"message":"Found no validate usage plan"}"#);
+    /// ```
+    pub fn json_body(&self) -> String {
+        let mut body = String::from("{\"message\":");
+        push_json_string(&mut body, &self.to_string());
+        body.push('}');
+        body
+    }
+}
+
+/// Appends `s` as a JSON string literal.
+pub(crate) fn push_json_string(out: &mut String, s: &str) {
+    use fmt::Write as _;
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if u32::from(c) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_escapes() {
+        let e = Error::NoApiForHost {
+            host: "a\"b\\c\u{1}".into(),
+        };
+        assert_eq!(
+            e.json_body(),
+            r#"{"message":"There is no api match host[a\"b\\c\u0001]"}"#
+        );
+    }
+
+    #[test]
+    fn mismatch_message_with_and_without_detail() {
+        let plain = Error::SignatureMismatch {
+            server_string_to_sign: None,
+        };
+        assert_eq!(plain.to_string(), "HMAC signature does not match");
+        let detail = Error::SignatureMismatch {
+            server_string_to_sign: Some("a#b".into()),
+        };
+        assert_eq!(
+            detail.to_string(),
+            "HMAC signature does not match, Server StringToSign:a#b"
+        );
+    }
+}

@@ -1,0 +1,213 @@
+//! Secrets and how a verifier finds them.
+//!
+//! A verifier never owns keys: it asks a [`KeyLookup`] for the key id the request names. A key id
+//! may have several active secrets (rotation: a request signed with any of them verifies), may be
+//! disabled, and may be pinned to one [`Algorithm`]. [`KeySet`] is the in-memory implementation.
+
+use core::fmt;
+use std::collections::HashMap;
+
+use crate::mac::Algorithm;
+
+/// A secret key. Its bytes never appear in `Debug` output, and it has no `Display`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(Box<[u8]>);
+
+impl Secret {
+    /// A secret from its bytes.
+    pub fn new(bytes: impl Into<Vec<u8>>) -> Self {
+        Secret(bytes.into().into_boxed_slice())
+    }
+
+    /// The secret's bytes, for keying a MAC. Keep them out of logs.
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(s: &str) -> Self {
+        Secret::new(s.as_bytes())
+    }
+}
+
+impl From<String> for Secret {
+    fn from(s: String) -> Self {
+        Secret::new(s.into_bytes())
+    }
+}
+
+impl From<Vec<u8>> for Secret {
+    fn from(bytes: Vec<u8>) -> Self {
+        Secret::new(bytes)
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+/// What a key store knows about one key id.
+#[derive(Clone, Copy, Debug)]
+pub enum KeyStatus<'a> {
+    /// No key has this id.
+    Unknown,
+    /// The key exists but is disabled.
+    Disabled,
+    /// The key is usable.
+    Active(ActiveKey<'a>),
+}
+
+/// A usable key: its current secrets and an optional algorithm pin.
+#[derive(Clone, Copy, Debug)]
+pub struct ActiveKey<'a> {
+    /// Every secret currently valid for the key id (more than one while rotating).
+    pub secrets: &'a [Secret],
+    /// When set, the only algorithm this key may sign with.
+    pub algorithm: Option<Algorithm>,
+}
+
+impl<'a> ActiveKey<'a> {
+    /// An active key with these secrets and no algorithm pin.
+    pub const fn new(secrets: &'a [Secret]) -> Self {
+        ActiveKey {
+            secrets,
+            algorithm: None,
+        }
+    }
+
+    /// The same key, pinned to `algorithm`.
+    #[must_use]
+    pub const fn pinned(self, algorithm: Algorithm) -> Self {
+        ActiveKey {
+            algorithm: Some(algorithm),
+            ..self
+        }
+    }
+}
+
+/// Where a verifier finds the secrets for a key id.
+pub trait KeyLookup {
+    /// What is known about `key_id`. Called once per verification, after the request's shape
+    /// and clock window have been checked.
+    fn lookup(&self, key_id: &str) -> KeyStatus<'_>;
+}
+
+impl<T: KeyLookup + ?Sized> KeyLookup for &T {
+    fn lookup(&self, key_id: &str) -> KeyStatus<'_> {
+        (**self).lookup(key_id)
+    }
+}
+
+/// One key of a [`KeySet`].
+#[derive(Clone, Debug)]
+pub struct KeyEntry {
+    secrets: Vec<Secret>,
+    enabled: bool,
+    algorithm: Option<Algorithm>,
+}
+
+impl KeyEntry {
+    /// Adds another valid secret (rotation).
+    pub fn add_secret(&mut self, secret: impl Into<Secret>) -> &mut Self {
+        self.secrets.push(secret.into());
+        self
+    }
+
+    /// Enables or disables the key. Keys start enabled.
+    pub fn set_enabled(&mut self, enabled: bool) -> &mut Self {
+        self.enabled = enabled;
+        self
+    }
+
+    /// Pins the key to one algorithm, or lifts the pin with `None`.
+    pub fn pin(&mut self, algorithm: Option<Algorithm>) -> &mut Self {
+        self.algorithm = algorithm;
+        self
+    }
+}
+
+/// An in-memory [`KeyLookup`].
+///
+/// ```
+/// use apigw_sign::{KeySet, Algorithm};
+/// let mut keys = KeySet::new();
+/// keys.insert("AKIDold", "secret-1").add_secret("secret-2").pin(Some(Algorithm::HmacSha256));
+/// keys.insert("AKIDoff", "secret-3").set_enabled(false);
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct KeySet {
+    keys: HashMap<String, KeyEntry>,
+}
+
+impl KeySet {
+    /// An empty set.
+    pub fn new() -> Self {
+        KeySet::default()
+    }
+
+    /// Adds `secret` to key `id` (creating it, enabled and unpinned, if new) and returns the entry.
+    pub fn insert(&mut self, id: impl Into<String>, secret: impl Into<Secret>) -> &mut KeyEntry {
+        let entry = self.keys.entry(id.into()).or_insert_with(|| KeyEntry {
+            secrets: Vec::new(),
+            enabled: true,
+            algorithm: None,
+        });
+        entry.secrets.push(secret.into());
+        entry
+    }
+
+    /// The entry for `id`, to change it.
+    pub fn get_mut(&mut self, id: &str) -> Option<&mut KeyEntry> {
+        self.keys.get_mut(id)
+    }
+
+    /// Removes key `id`.
+    pub fn remove(&mut self, id: &str) -> bool {
+        self.keys.remove(id).is_some()
+    }
+}
+
+impl KeyLookup for KeySet {
+    fn lookup(&self, key_id: &str) -> KeyStatus<'_> {
+        match self.keys.get(key_id) {
+            None => KeyStatus::Unknown,
+            Some(entry) if !entry.enabled => KeyStatus::Disabled,
+            Some(entry) => KeyStatus::Active(ActiveKey {
+                secrets: &entry.secrets,
+                algorithm: entry.algorithm,
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_debug_is_redacted() {
+        let s = Secret::from("hunter2");
+        assert_eq!(format!("{s:?}"), "Secret(<redacted>)");
+        let mut keys = KeySet::new();
+        keys.insert("id", "hunter2");
+        assert!(!format!("{keys:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn lookup_states() {
+        let mut keys = KeySet::new();
+        keys.insert("a", "1").add_secret("2");
+        keys.insert("b", "3").set_enabled(false);
+        assert!(matches!(keys.lookup("a"), KeyStatus::Active(k) if k.secrets.len() == 2));
+        assert!(matches!(keys.lookup("b"), KeyStatus::Disabled));
+        assert!(matches!(keys.lookup("c"), KeyStatus::Unknown));
+        assert!(keys.remove("a"));
+        fn unknown(lookup: impl KeyLookup) -> bool {
+            matches!(lookup.lookup("a"), KeyStatus::Unknown)
+        }
+        assert!(unknown(&keys));
+    }
+}

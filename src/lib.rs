@@ -1,0 +1,80 @@
+//! Sign and verify HTTP requests for cloud API gateways.
+//!
+//! - **Tencent Cloud API Gateway** HMAC authentication ([`tencent`]): `Authorization: hmac
+//!   id="…", algorithm="…", headers="…", signature="…"`, in key-pair mode (headers only) and app
+//!   mode (headers, method, `Accept`, `Content-Type`, `Content-MD5`, path and parameters).
+//!
+//! The crate is the reference implementation of the vendors' documents: every documented error
+//! comes with its exact message and status, the checks run in a fixed order, and where the
+//! documents are ambiguous the rule taken is written down (see each scheme's module).
+//!
+//! # No I/O
+//!
+//! The core does no network, file, environment or clock access. The time, the keys and the
+//! policy are arguments: `now` is an [`OffsetDateTime`](time::OffsetDateTime) you pass in, keys
+//! come through the [`KeyLookup`] trait, and the request is a borrowed [`Request`] view (method,
+//! target, headers, body) that depends on no HTTP crate.
+//!
+//! # Sign, then verify
+//!
+//! ```
+//! use apigw_sign::{Header, KeySet, Request, Secret};
+//! use apigw_sign::tencent::{Mode, Policy, Signer, Verifier};
+//!
+//! let secret = Secret::from("demo-secret");
+//! let now = time::macros::datetime!(2021-03-11 08:29:58 UTC);
+//!
+//! // Client: sign a request already in wire form, then apply the returned headers.
+//! let mut headers = vec![Header::new("Host", "service-demo-1250000000.gz.apigw.tencentcs.com"),
+//!                        Header::new("Accept", "application/json"),
+//!                        Header::new("Source", "quickstart")];
+//! let target = "/release/v1/users/profile?lang=zh&q=%E4%B8%AD%E6%96%87%20%E7%A9%BA%E6%A0%BC";
+//! let signature = Signer::new(Mode::App, "AKIDdemo", &secret)
+//!     .sign(&Request::new("GET", target, &headers, b""), now)?;
+//! headers.extend(signature.headers().map(|(name, value)| Header::new(name, value)));
+//!
+//! // Server: verify it with the key set and the clock passed in.
+//! let mut keys = KeySet::new();
+//! keys.insert("AKIDdemo", "demo-secret");
+//! let verified = Verifier::new(Policy::default())
+//!     .verify(Mode::App, &Request::new("GET", target, &headers, b""), &keys, now)?;
+//! assert_eq!(verified.key_id(), "AKIDdemo");
+//! assert_eq!(verified.signed_headers().collect::<Vec<_>>(), ["source", "x-date"]);
+//! # Ok::<(), apigw_sign::Error>(())
+//! ```
+//!
+//! # Errors
+//!
+//! One [`Error`] type. Its `Display` is the vendor's message byte for byte,
+//! [`Error::status`] the HTTP status (under a [`StatusProfile`] for Tencent), [`Error::code`] a
+//! stable name and [`Error::json_body`] the vendor's response body. Secrets and expected MACs
+//! never appear in an error, and [`Secret`] never shows its bytes in `Debug`.
+//!
+//! # Limits
+//!
+//! Every parsed input is bounded before it is looped over ([`limits`]); nothing panics on any
+//! input; the crate has no `unsafe` code.
+#![forbid(unsafe_code)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+
+pub mod encoding;
+mod error;
+mod keys;
+pub mod limits;
+mod mac;
+mod request;
+pub mod tencent;
+pub mod time;
+
+pub use error::{Error, KeyRejection, Malformed, RequestError, StatusProfile};
+pub use keys::{ActiveKey, KeyEntry, KeyLookup, KeySet, KeyStatus, Secret};
+pub use mac::{Algorithm, AlgorithmSet, UnknownAlgorithm};
+pub use request::{Header, Protocol, Request};

@@ -1,0 +1,37 @@
+//! Bounds on every input the crate parses.
+//!
+//! Each limit is checked before the crate loops over or allocates for the input it bounds, and
+//! exceeding it is a typed error rather than a slow request or a large allocation.
+
+/// Longest `Authorization` header value the Tencent parser accepts, in bytes (after trimming).
+///
+/// Longer values are rejected as a malformed header
+/// ([`Malformed::TooLong`](crate::Malformed::TooLong)).
+pub const MAX_AUTHORIZATION_LEN: usize = 4096;
+
+/// Most header names one signature may cover.
+///
+/// More are rejected as a malformed header
+/// ([`Malformed::TooManyHeaders`](crate::Malformed::TooManyHeaders)) by the verifier and as
+/// [`RequestError::TooManySignedHeaders`](crate::RequestError::TooManySignedHeaders) by the signer.
+pub const MAX_SIGNED_HEADERS: usize = 32;
+
+/// Most query plus form parameters one request may carry.
+///
+/// More are rejected as [`RequestError::TooManyParameters`](crate::RequestError::TooManyParameters).
+pub const MAX_PARAMETERS: usize = 256;
+
+/// Longest value of a header that takes part in a signature, in bytes.
+///
+/// Longer values are rejected as [`RequestError::HeaderValueTooLong`](crate::RequestError::HeaderValueTooLong).
+pub const MAX_HEADER_VALUE_LEN: usize = 8192;
+
+/// Longest request target (`/path?query`) the crate canonicalizes, in bytes.
+///
+/// Longer targets are rejected as [`RequestError::TargetTooLong`](crate::RequestError::TargetTooLong).
+pub const MAX_TARGET_LEN: usize = 16 * 1024;
+
+/// Largest form body (`application/x-www-form-urlencoded`) whose parameters are signed, in bytes.
+///
+/// Larger form bodies are rejected as [`RequestError::BodyTooLarge`](crate::RequestError::BodyTooLarge).
+pub const MAX_FORM_BODY_LEN: usize = 1024 * 1024;

@@ -1,0 +1,279 @@
+//! The borrowed view of an HTTP request that signers and verifiers read.
+//!
+//! The crate depends on no HTTP library: a [`Request`] is a method, an origin-form request target
+//! (`/path?query`, exactly as it travels on the wire), a slice of [`Header`]s and, when the caller
+//! has it, the body bytes. Nothing is copied.
+
+use core::fmt;
+
+use crate::error::RequestError;
+use crate::limits::{MAX_HEADER_VALUE_LEN, MAX_TARGET_LEN};
+
+/// One header line: a name and its raw value bytes, as `httparse` hands them out.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Header<'a> {
+    /// The header name, in any case.
+    pub name: &'a str,
+    /// The raw value bytes (HTTP allows bytes that are not UTF-8).
+    pub value: &'a [u8],
+}
+
+impl<'a> Header<'a> {
+    /// A header with a text value.
+    pub const fn new(name: &'a str, value: &'a str) -> Self {
+        Header {
+            name,
+            value: value.as_bytes(),
+        }
+    }
+
+    /// A header with a raw byte value.
+    pub const fn from_bytes(name: &'a str, value: &'a [u8]) -> Self {
+        Header { name, value }
+    }
+}
+
+impl<'a> From<(&'a str, &'a str)> for Header<'a> {
+    fn from((name, value): (&'a str, &'a str)) -> Self {
+        Header::new(name, value)
+    }
+}
+
+impl fmt::Debug for Header<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: {:?}",
+            self.name,
+            String::from_utf8_lossy(self.value)
+        )
+    }
+}
+
+/// The protocol a request arrived over (an API may allow only one).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Protocol {
+    /// Plain HTTP.
+    Http,
+    /// HTTP over TLS.
+    Https,
+}
+
+impl Protocol {
+    /// `HTTP` or `HTTPS`, as Tencent's messages spell it.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Protocol::Http => "HTTP",
+            Protocol::Https => "HTTPS",
+        }
+    }
+}
+
+/// A borrowed HTTP request: what a signature covers.
+#[derive(Clone, Copy, Debug)]
+pub struct Request<'a> {
+    method: &'a str,
+    target: &'a str,
+    headers: &'a [Header<'a>],
+    body: Option<&'a [u8]>,
+}
+
+impl<'a> Request<'a> {
+    /// A request with its body. `target` is the origin-form request target as sent on the wire
+    /// (`/path?query`, percent-encoded).
+    pub const fn new(
+        method: &'a str,
+        target: &'a str,
+        headers: &'a [Header<'a>],
+        body: &'a [u8],
+    ) -> Self {
+        Request {
+            method,
+            target,
+            headers,
+            body: Some(body),
+        }
+    }
+
+    /// The same request for a caller that does not have the body (a streaming proxy, say).
+    ///
+    /// A Tencent app-mode verifier then trusts the `Content-MD5` header instead of recomputing it,
+    /// and cannot verify a form body's parameters (it reports
+    /// [`RequestError::BodyUnavailable`]).
+    #[must_use]
+    pub const fn without_body(self) -> Self {
+        Request { body: None, ..self }
+    }
+
+    /// The request method, as given.
+    pub const fn method(&self) -> &'a str {
+        self.method
+    }
+
+    /// The request target, as given.
+    pub const fn target(&self) -> &'a str {
+        self.target
+    }
+
+    /// The headers, as given.
+    pub const fn headers(&self) -> &'a [Header<'a>] {
+        self.headers
+    }
+
+    /// The body, when the caller supplied it.
+    pub const fn body(&self) -> Option<&'a [u8]> {
+        self.body
+    }
+
+    /// The path part of the target (before `?`).
+    pub fn path(&self) -> &'a str {
+        self.target
+            .split_once('?')
+            .map_or(self.target, |(path, _)| path)
+    }
+
+    /// The raw query (after the first `?`), empty when there is none.
+    pub fn query(&self) -> &'a str {
+        self.target.split_once('?').map_or("", |(_, query)| query)
+    }
+
+    /// Checks the method is an HTTP token and the target is a bounded origin-form target.
+    pub(crate) fn check_line(&self) -> Result<(), RequestError> {
+        if self.method.is_empty() || !self.method.bytes().all(is_tchar) {
+            return Err(RequestError::InvalidMethod);
+        }
+        if self.target.len() > MAX_TARGET_LEN {
+            return Err(RequestError::TargetTooLong);
+        }
+        if !self.target.starts_with('/')
+            || self
+                .target
+                .bytes()
+                .any(|b| b == b'#' || b <= b' ' || b == 0x7f)
+        {
+            return Err(RequestError::InvalidTarget);
+        }
+        Ok(())
+    }
+
+    /// Every value of the header `name` (ASCII case-insensitive), in order.
+    pub(crate) fn header_values<'s>(
+        &'s self,
+        name: &'s str,
+    ) -> impl Iterator<Item = &'a [u8]> + 's {
+        self.headers
+            .iter()
+            .filter(move |h| h.name.eq_ignore_ascii_case(name))
+            .map(|h| h.value)
+    }
+
+    /// The single value of `name`: `Ok(None)` when absent, `Err(())` when it appears twice.
+    pub(crate) fn unique_header(&self, name: &str) -> Result<Option<&'a [u8]>, Repeated> {
+        let mut values = self.header_values(name);
+        let first = values.next();
+        match values.next() {
+            Some(_) => Err(Repeated),
+            None => Ok(first),
+        }
+    }
+}
+
+/// A header that should appear once appeared more than once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Repeated;
+
+/// `tchar` of RFC 9110 §5.6.2: the characters of a method or header name.
+pub(crate) const fn is_tchar(b: u8) -> bool {
+    matches!(b,
+        b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`'
+        | b'|' | b'~' | b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z')
+}
+
+/// Checks a header name is a non-empty token.
+pub(crate) fn check_header_name(name: &str) -> Result<(), RequestError> {
+    if name.is_empty() || !name.bytes().all(is_tchar) {
+        return Err(RequestError::InvalidHeaderName);
+    }
+    Ok(())
+}
+
+/// Trims surrounding spaces and tabs, and refuses values that would break a line-oriented
+/// string to sign (CR, LF, NUL) or exceed [`MAX_HEADER_VALUE_LEN`].
+pub(crate) fn signable_value(value: &[u8]) -> Result<&[u8], RequestError> {
+    if value.len() > MAX_HEADER_VALUE_LEN {
+        return Err(RequestError::HeaderValueTooLong);
+    }
+    if value.iter().any(|&b| b == b'\r' || b == b'\n' || b == 0) {
+        return Err(RequestError::InvalidHeaderValue);
+    }
+    Ok(trim_ows(value))
+}
+
+/// `value` without leading and trailing optional whitespace (SP and HTAB, as HTTP defines it).
+pub(crate) fn trim_ows(value: &[u8]) -> &[u8] {
+    let start = value
+        .iter()
+        .position(|&b| b != b' ' && b != b'\t')
+        .unwrap_or(value.len());
+    let end = value
+        .iter()
+        .rposition(|&b| b != b' ' && b != b'\t')
+        .map_or(start, |i| i + 1);
+    value.get(start..end).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_and_query_split_at_first_question_mark() {
+        let r = Request::new("GET", "/a/b?x=1?y", &[], b"");
+        assert_eq!(r.path(), "/a/b");
+        assert_eq!(r.query(), "x=1?y");
+        let r = Request::new("GET", "/a", &[], b"");
+        assert_eq!((r.path(), r.query()), ("/a", ""));
+    }
+
+    #[test]
+    fn trims_only_ows() {
+        assert_eq!(trim_ows(b" \t a b \t"), b"a b");
+        assert_eq!(trim_ows(b"  "), b"");
+        assert_eq!(trim_ows(b""), b"");
+    }
+
+    #[test]
+    fn rejects_bad_lines() {
+        let h = [];
+        assert_eq!(
+            Request::new("G T", "/", &h, b"").check_line(),
+            Err(RequestError::InvalidMethod)
+        );
+        assert_eq!(
+            Request::new("GET", "x", &h, b"").check_line(),
+            Err(RequestError::InvalidTarget)
+        );
+        assert_eq!(
+            Request::new("GET", "/a b", &h, b"").check_line(),
+            Err(RequestError::InvalidTarget)
+        );
+        assert_eq!(
+            Request::new("GET", "/a#b", &h, b"").check_line(),
+            Err(RequestError::InvalidTarget)
+        );
+        assert_eq!(Request::new("GET", "/a", &h, b"").check_line(), Ok(()));
+    }
+
+    #[test]
+    fn signable_values() {
+        assert_eq!(signable_value(b" v "), Ok(&b"v"[..]));
+        assert_eq!(
+            signable_value(b"a\nb"),
+            Err(RequestError::InvalidHeaderValue)
+        );
+        assert_eq!(
+            signable_value(&[b'a'; MAX_HEADER_VALUE_LEN + 1]),
+            Err(RequestError::HeaderValueTooLong)
+        );
+    }
+}

@@ -1,0 +1,254 @@
+//! The `Authorization: hmac id="…", algorithm="…", headers="…", signature="…"` header: a strict,
+//! bounded parser and the formatter.
+//!
+//! Parsing rules (the spec's parser decision): the scheme token `hmac` in any case; parameters in
+//! any order, `name="value"`, names in any case; zero or more spaces or tabs after each comma;
+//! values double-quoted with no escapes and no control characters. A repeated parameter, a
+//! missing `algorithm` or `headers`, an empty `headers` or an empty name in it, text after the
+//! last parameter or an unterminated quote make the header malformed. Unknown parameters are
+//! ignored. An absent or empty `id` or `signature` is [`Error::IdOrSignatureMissing`].
+
+use core::fmt;
+
+use crate::error::{Error, Malformed};
+use crate::limits::{MAX_AUTHORIZATION_LEN, MAX_SIGNED_HEADERS};
+use crate::request::is_tchar;
+
+/// A parsed `Authorization: hmac …` header. Every field borrows from the header value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Authorization<'a> {
+    /// The key id (`id="…"`).
+    pub id: &'a str,
+    /// The algorithm name as sent (`algorithm="…"`), checked later against the policy.
+    pub algorithm: &'a str,
+    /// The signed header names, separated by single spaces (`headers="…"`).
+    pub headers: &'a str,
+    /// The base64 signature (`signature="…"`).
+    pub signature: &'a str,
+}
+
+impl<'a> Authorization<'a> {
+    /// Parses a header value.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::MalformedAuthorization`] or [`Error::IdOrSignatureMissing`].
+    ///
+    /// ```
+    /// use apigw_sign::tencent::Authorization;
+    /// let a = Authorization::parse(r#"hmac id="AKID", algorithm="hmac-sha1", headers="x-date source", signature="c2ln""#)?;
+    /// assert_eq!(a.header_names().collect::<Vec<_>>(), ["x-date", "source"]);
+    /// assert_eq!(Authorization::parse(&a.to_string())?, a);
+    /// # Ok::<(), apigw_sign::Error>(())
+    /// ```
+    pub fn parse(value: &'a str) -> Result<Self, Error> {
+        let malformed = |reason| Error::MalformedAuthorization { reason };
+        let value = value.trim_matches(is_ows);
+        if value.len() > MAX_AUTHORIZATION_LEN {
+            return Err(malformed(Malformed::TooLong));
+        }
+        let scheme_end = value.find(is_ows).ok_or(malformed(Malformed::Scheme))?;
+        let (scheme, rest) = value.split_at(scheme_end);
+        if !scheme.eq_ignore_ascii_case("hmac") {
+            return Err(malformed(Malformed::Scheme));
+        }
+        let mut rest = rest.trim_start_matches(is_ows);
+
+        let (mut id, mut algorithm, mut headers, mut signature) = (None, None, None, None);
+        loop {
+            let name_end = rest
+                .find(|c: char| !c.is_ascii() || !is_tchar(c as u8))
+                .unwrap_or(rest.len());
+            let (name, after) = rest.split_at(name_end);
+            if name.is_empty() {
+                return Err(malformed(Malformed::Syntax));
+            }
+            let quoted = after
+                .strip_prefix("=\"")
+                .ok_or(malformed(Malformed::Syntax))?;
+            let close = quoted
+                .find('"')
+                .ok_or(malformed(Malformed::UnterminatedQuote))?;
+            let (param, after) = quoted.split_at(close);
+            if param.bytes().any(|b| b < 0x20 || b == 0x7f) {
+                return Err(malformed(Malformed::ControlCharacter));
+            }
+            let slot = if name.eq_ignore_ascii_case("id") {
+                Some(&mut id)
+            } else if name.eq_ignore_ascii_case("algorithm") {
+                Some(&mut algorithm)
+            } else if name.eq_ignore_ascii_case("headers") {
+                Some(&mut headers)
+            } else if name.eq_ignore_ascii_case("signature") {
+                Some(&mut signature)
+            } else {
+                None
+            };
+            if let Some(slot) = slot {
+                if slot.replace(param).is_some() {
+                    return Err(malformed(Malformed::RepeatedParameter));
+                }
+            }
+            let after = after.strip_prefix('"').unwrap_or(after);
+            if after.is_empty() {
+                break;
+            }
+            rest = after
+                .strip_prefix(',')
+                .ok_or(malformed(Malformed::Syntax))?
+                .trim_start_matches(is_ows);
+        }
+
+        let algorithm = algorithm.ok_or(malformed(Malformed::MissingAlgorithm))?;
+        let headers = headers.ok_or(malformed(Malformed::MissingHeaders))?;
+        if headers.is_empty() {
+            return Err(malformed(Malformed::EmptyHeaders));
+        }
+        let mut count = 0usize;
+        for name in headers.split(' ') {
+            if name.is_empty() {
+                return Err(malformed(Malformed::EmptyHeaderName));
+            }
+            count += 1;
+            if count > MAX_SIGNED_HEADERS {
+                return Err(malformed(Malformed::TooManyHeaders));
+            }
+        }
+        match (id, signature) {
+            (Some(id), Some(signature)) if !id.is_empty() && !signature.is_empty() => {
+                Ok(Authorization {
+                    id,
+                    algorithm,
+                    headers,
+                    signature,
+                })
+            }
+            _ => Err(Error::IdOrSignatureMissing),
+        }
+    }
+
+    /// The signed header names, in signing order.
+    pub fn header_names(&self) -> impl Iterator<Item = &'a str> + 'a {
+        self.headers.split(' ')
+    }
+}
+
+/// Writes exactly `hmac id="…", algorithm="…", headers="…", signature="…"`.
+impl fmt::Display for Authorization<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "hmac id=\"{}\", algorithm=\"{}\", headers=\"{}\", signature=\"{}\"",
+            self.id, self.algorithm, self.headers, self.signature
+        )
+    }
+}
+
+const fn is_ows(c: char) -> bool {
+    c == ' ' || c == '\t'
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str =
+        r#"hmac id="AKID", algorithm="hmac-sha1", headers="source x-date", signature="abc=""#;
+
+    fn reason(value: &str) -> Malformed {
+        match Authorization::parse(value) {
+            Err(Error::MalformedAuthorization { reason }) => reason,
+            other => panic!("{value:?} gave {other:?}"),
+        }
+    }
+
+    #[test]
+    fn parses_the_canonical_shape() {
+        let a = Authorization::parse(GOOD).unwrap();
+        assert_eq!(
+            a,
+            Authorization {
+                id: "AKID",
+                algorithm: "hmac-sha1",
+                headers: "source x-date",
+                signature: "abc="
+            }
+        );
+        assert_eq!(a.to_string(), GOOD);
+    }
+
+    #[test]
+    fn accepts_the_documented_liberties() {
+        let a = Authorization::parse(
+            "  HMAC\tsignature=\"abc=\",headers=\"source x-date\",\t  ALGORITHM=\"hmac-sha1\", extra=\"x\",id=\"AKID\" ",
+        )
+        .unwrap();
+        assert_eq!(a.to_string(), GOOD);
+    }
+
+    #[test]
+    fn rejects_malformed_headers() {
+        assert_eq!(reason("Basic abc"), Malformed::Scheme);
+        assert_eq!(reason("hmac"), Malformed::Scheme);
+        assert_eq!(reason("hmacid=\"a\""), Malformed::Scheme);
+        assert_eq!(reason("hmac id=a"), Malformed::Syntax);
+        assert_eq!(reason("hmac id =\"a\""), Malformed::Syntax);
+        assert_eq!(reason("hmac id=\"a"), Malformed::UnterminatedQuote);
+        assert_eq!(reason("hmac id=\"a\" , algorithm=\"x\""), Malformed::Syntax);
+        assert_eq!(reason("hmac id=\"a\", "), Malformed::Syntax);
+        assert_eq!(reason(&format!("{GOOD} trailing")), Malformed::Syntax);
+        assert_eq!(
+            reason(&format!("{GOOD}, id=\"b\"")),
+            Malformed::RepeatedParameter
+        );
+        assert_eq!(
+            reason("hmac id=\"a\", headers=\"x-date\", signature=\"s\""),
+            Malformed::MissingAlgorithm
+        );
+        assert_eq!(
+            reason("hmac id=\"a\", algorithm=\"x\", signature=\"s\""),
+            Malformed::MissingHeaders
+        );
+        assert_eq!(
+            reason("hmac id=\"a\", algorithm=\"x\", headers=\"\", signature=\"s\""),
+            Malformed::EmptyHeaders
+        );
+        for headers in [" x-date", "x-date ", "a  b"] {
+            let v =
+                format!("hmac id=\"a\", algorithm=\"x\", headers=\"{headers}\", signature=\"s\"");
+            assert_eq!(reason(&v), Malformed::EmptyHeaderName);
+        }
+        assert_eq!(
+            reason("hmac id=\"a\u{1}\", algorithm=\"x\", headers=\"d\", signature=\"s\""),
+            Malformed::ControlCharacter
+        );
+        let many = vec!["h"; MAX_SIGNED_HEADERS + 1].join(" ");
+        assert_eq!(
+            reason(&format!(
+                "hmac id=\"a\", algorithm=\"x\", headers=\"{many}\", signature=\"s\""
+            )),
+            Malformed::TooManyHeaders
+        );
+        let long = format!(
+            "hmac id=\"{}\", algorithm=\"x\", headers=\"d\", signature=\"s\"",
+            "a".repeat(MAX_AUTHORIZATION_LEN)
+        );
+        assert_eq!(reason(&long), Malformed::TooLong);
+    }
+
+    #[test]
+    fn id_or_signature_missing() {
+        for v in [
+            "hmac algorithm=\"x\", headers=\"d\", signature=\"s\"",
+            "hmac id=\"\", algorithm=\"x\", headers=\"d\", signature=\"s\"",
+            "hmac id=\"a\", algorithm=\"x\", headers=\"d\"",
+            "hmac id=\"a\", algorithm=\"x\", headers=\"d\", signature=\"\"",
+        ] {
+            assert_eq!(
+                Authorization::parse(v),
+                Err(Error::IdOrSignatureMissing),
+                "{v}"
+            );
+        }
+    }
+}
