@@ -72,9 +72,10 @@ pub mod limits;
 mod mac;
 mod request;
 pub mod tencent;
-pub mod time;
+mod time;
 
 pub use error::{Error, KeyRejection, Malformed, RequestError, StatusProfile};
 pub use keys::{ActiveKey, KeyEntry, KeyLookup, KeySet, KeyStatus, Secret};
 pub use mac::{Algorithm, AlgorithmSet, UnknownAlgorithm};
 pub use request::{Header, Protocol, Request};
+pub use time::{format_http_date, parse_http_date};

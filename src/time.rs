@@ -28,7 +28,7 @@ const DAYS: [(&[u8; 3], &str, Weekday); 7] = [
 /// year with those digits that is not more than 50 years after `now`.
 ///
 /// ```
-/// use apigw_sign::time::parse_http_date;
+/// use apigw_sign::parse_http_date;
 /// let now = time::macros::datetime!(2021-03-11 08:30 UTC);
 /// let t = parse_http_date(b"Thu, 11 Mar 2021 08:29:58 GMT", now).unwrap();
 /// assert_eq!(t.unix_timestamp(), 1_615_451_398);
@@ -157,7 +157,7 @@ fn build(
 ///
 /// ```
 /// let t = time::macros::datetime!(2021-03-11 16:29:58 +08:00);
-/// assert_eq!(apigw_sign::time::format_http_date(t), "Thu, 11 Mar 2021 08:29:58 GMT");
+/// assert_eq!(apigw_sign::format_http_date(t), "Thu, 11 Mar 2021 08:29:58 GMT");
 /// ```
 pub fn format_http_date(t: OffsetDateTime) -> String {
     let t = t.to_offset(UtcOffset::UTC);
