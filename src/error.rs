@@ -110,6 +110,9 @@ pub enum RequestError {
     /// [`MAX_HEADER_VALUE_LEN`](crate::limits::MAX_HEADER_VALUE_LEN).
     #[error("a signed header value is too long")]
     HeaderValueTooLong,
+    /// More headers than a signature can index (2³² − 1).
+    #[error("too many headers")]
+    TooManyHeaders,
     /// More signed headers than [`MAX_SIGNED_HEADERS`](crate::limits::MAX_SIGNED_HEADERS).
     #[error("too many signed headers")]
     TooManySignedHeaders,
@@ -122,6 +125,13 @@ pub enum RequestError {
     /// App mode signs `X-Date`; the `Date` header was asked for.
     #[error("app mode signs the X-Date header, not Date")]
     DateHeaderNotAllowed,
+    /// A header the signer was asked to sign is not in the request.
+    #[error("a header to sign is not in the request")]
+    MissingHeaderToSign,
+    /// A header the signer was asked to sign appears more than once (so would `Accept`,
+    /// `Content-Type` or `Content-MD5` in app mode).
+    #[error("a header to sign appears more than once in the request")]
+    RepeatedHeaderToSign,
     /// The secret could not key the MAC.
     #[error("the secret cannot key the MAC")]
     UnusableSecret,

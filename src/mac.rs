@@ -159,66 +159,113 @@ impl Sink for TextSink {
     }
 }
 
+/// A stack buffer in front of a sink: canonical strings are written in many small pieces, and a
+/// MAC's per-call bookkeeping costs more than copying them into one buffer first.
+pub(crate) struct Buffered<'s, S: Sink> {
+    sink: &'s mut S,
+    buf: [u8; 256],
+    len: usize,
+}
+
+impl<'s, S: Sink> Buffered<'s, S> {
+    pub(crate) fn new(sink: &'s mut S) -> Self {
+        Buffered {
+            sink,
+            buf: [0; 256],
+            len: 0,
+        }
+    }
+
+    /// Hands everything buffered to the sink.
+    pub(crate) fn flush(&mut self) {
+        if self.len > 0 {
+            self.sink.put(self.buf.get(..self.len).unwrap_or_default());
+            self.len = 0;
+        }
+    }
+}
+
+impl<S: Sink> Sink for Buffered<'_, S> {
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) {
+        let end = self.len + bytes.len();
+        if let Some(dst) = self.buf.get_mut(self.len..end) {
+            dst.copy_from_slice(bytes);
+            self.len = end;
+        } else {
+            self.flush();
+            if bytes.len() >= self.buf.len() {
+                self.sink.put(bytes);
+            } else if let Some(dst) = self.buf.get_mut(..bytes.len()) {
+                dst.copy_from_slice(bytes);
+                self.len = bytes.len();
+            }
+        }
+    }
+}
+
 /// Most bytes any supported MAC produces (HMAC-SHA512).
 pub(crate) const MAX_TAG_LEN: usize = 64;
 
-/// A MAC over any [`Algorithm`], keyed and ready for input.
-#[derive(Clone)]
-pub(crate) enum AnyMac {
-    Sha1(Hmac<Sha1>),
-    Sha256(Hmac<Sha256>),
-    Sha384(Hmac<Sha384>),
-    Sha512(Hmac<Sha512>),
+/// A canonical string that can be streamed into a sink.
+pub(crate) trait Message {
+    /// Writes the whole string into `sink`.
+    fn write_to(&self, sink: &mut impl Sink);
 }
 
-impl AnyMac {
-    /// A MAC keyed with `key`. HMAC takes keys of any length, so this cannot fail in practice;
-    /// `None` only if the hash crate ever says otherwise.
-    pub(crate) fn new(algorithm: Algorithm, key: &[u8]) -> Option<Self> {
-        Some(match algorithm {
-            Algorithm::HmacSha1 => AnyMac::Sha1(KeyInit::new_from_slice(key).ok()?),
-            Algorithm::HmacSha256 => AnyMac::Sha256(KeyInit::new_from_slice(key).ok()?),
-            Algorithm::HmacSha384 => AnyMac::Sha384(KeyInit::new_from_slice(key).ok()?),
-            Algorithm::HmacSha512 => AnyMac::Sha512(KeyInit::new_from_slice(key).ok()?),
+/// The MAC of `message` under `key`, written into the front of `out`; returns its length.
+/// `None` only if the hash crate ever refuses a key (HMAC takes keys of any length).
+pub(crate) fn compute(
+    algorithm: Algorithm,
+    key: &[u8],
+    message: &impl Message,
+    out: &mut [u8; MAX_TAG_LEN],
+) -> Option<usize> {
+    fn run<M: Mac + KeyInit + Update>(
+        key: &[u8],
+        message: &impl Message,
+        out: &mut [u8; MAX_TAG_LEN],
+    ) -> Option<usize> {
+        let mut mac = <M as KeyInit>::new_from_slice(key).ok()?;
+        message.write_to(&mut mac);
+        let tag = mac.finalize().into_bytes();
+        let len = tag.len().min(MAX_TAG_LEN);
+        out.get_mut(..len)?.copy_from_slice(tag.get(..len)?);
+        Some(len)
+    }
+    match algorithm {
+        Algorithm::HmacSha1 => run::<Hmac<Sha1>>(key, message, out),
+        Algorithm::HmacSha256 => run::<Hmac<Sha256>>(key, message, out),
+        Algorithm::HmacSha384 => run::<Hmac<Sha384>>(key, message, out),
+        Algorithm::HmacSha512 => run::<Hmac<Sha512>>(key, message, out),
+    }
+}
+
+/// Whether `tag` is the MAC of `message` under any of `keys`: for each key, a length check and
+/// a constant-time comparison (`verify_slice`).
+pub(crate) fn verify<'k>(
+    algorithm: Algorithm,
+    keys: impl IntoIterator<Item = &'k [u8]>,
+    message: &impl Message,
+    tag: &[u8],
+) -> bool {
+    fn run<'k, M: Mac + KeyInit + Update>(
+        keys: impl IntoIterator<Item = &'k [u8]>,
+        message: &impl Message,
+        tag: &[u8],
+    ) -> bool {
+        keys.into_iter().any(|key| {
+            <M as KeyInit>::new_from_slice(key).is_ok_and(|mut mac| {
+                message.write_to(&mut mac);
+                mac.verify_slice(tag).is_ok()
+            })
         })
     }
-
-    /// The MAC, written into the front of a fixed buffer; returns its length.
-    pub(crate) fn finalize_into(self, out: &mut [u8; MAX_TAG_LEN]) -> usize {
-        fn copy(out: &mut [u8; MAX_TAG_LEN], tag: &[u8]) -> usize {
-            let len = tag.len().min(MAX_TAG_LEN);
-            if let (Some(dst), Some(src)) = (out.get_mut(..len), tag.get(..len)) {
-                dst.copy_from_slice(src);
-            }
-            len
-        }
-        match self {
-            AnyMac::Sha1(m) => copy(out, &m.finalize().into_bytes()),
-            AnyMac::Sha256(m) => copy(out, &m.finalize().into_bytes()),
-            AnyMac::Sha384(m) => copy(out, &m.finalize().into_bytes()),
-            AnyMac::Sha512(m) => copy(out, &m.finalize().into_bytes()),
-        }
-    }
-
-    /// Whether `tag` is this MAC: length check, then a constant-time comparison.
-    pub(crate) fn verify(self, tag: &[u8]) -> bool {
-        match self {
-            AnyMac::Sha1(m) => m.verify_slice(tag).is_ok(),
-            AnyMac::Sha256(m) => m.verify_slice(tag).is_ok(),
-            AnyMac::Sha384(m) => m.verify_slice(tag).is_ok(),
-            AnyMac::Sha512(m) => m.verify_slice(tag).is_ok(),
-        }
-    }
-}
-
-impl Sink for AnyMac {
-    fn put(&mut self, bytes: &[u8]) {
-        match self {
-            AnyMac::Sha1(m) => Mac::update(m, bytes),
-            AnyMac::Sha256(m) => Mac::update(m, bytes),
-            AnyMac::Sha384(m) => Mac::update(m, bytes),
-            AnyMac::Sha512(m) => Mac::update(m, bytes),
-        }
+    match algorithm {
+        Algorithm::HmacSha1 => run::<Hmac<Sha1>>(keys, message, tag),
+        Algorithm::HmacSha256 => run::<Hmac<Sha256>>(keys, message, tag),
+        Algorithm::HmacSha384 => run::<Hmac<Sha384>>(keys, message, tag),
+        Algorithm::HmacSha512 => run::<Hmac<Sha512>>(keys, message, tag),
     }
 }
 
@@ -246,16 +293,57 @@ mod tests {
     }
 
     #[test]
+    fn buffered_sink_preserves_every_byte() {
+        let mut out = TextSink::default();
+        let mut expected = Vec::new();
+        {
+            let mut b = Buffered::new(&mut out);
+            for i in 0..600usize {
+                let piece = vec![(i % 251) as u8; i % 300];
+                b.put(&piece);
+                expected.extend_from_slice(&piece);
+            }
+            b.flush();
+        }
+        assert_eq!(out.0, expected);
+    }
+
+    struct Text(&'static [u8]);
+
+    impl Message for Text {
+        fn write_to(&self, sink: &mut impl Sink) {
+            sink.put(self.0);
+        }
+    }
+
+    #[test]
     fn mac_lengths_and_verification() {
         for a in Algorithm::ALL {
-            let mut m = AnyMac::new(a, b"key").unwrap();
-            m.put(b"msg");
             let mut out = [0; MAX_TAG_LEN];
-            let len = m.clone().finalize_into(&mut out);
+            let len = compute(a, b"key", &Text(b"msg"), &mut out).unwrap();
             assert_eq!(len, a.output_len());
-            assert!(m.clone().verify(&out[..len]));
-            out[0] ^= 1;
-            assert!(!m.verify(&out[..len]));
+            assert!(verify(
+                a,
+                [&b"other"[..], b"key"],
+                &Text(b"msg"),
+                &out[..len]
+            ));
+            assert!(!verify(a, [&b"other"[..]], &Text(b"msg"), &out[..len]));
+            assert!(!verify(a, [&b"key"[..]], &Text(b"msh"), &out[..len]));
+            assert!(!verify(a, [&b"key"[..]], &Text(b"msg"), &out[..len - 1]));
         }
+        // RFC 2202 test case 2 for HMAC-SHA1.
+        let mut out = [0; MAX_TAG_LEN];
+        let len = compute(
+            Algorithm::HmacSha1,
+            b"Jefe",
+            &Text(b"what do ya want for nothing?"),
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(
+            hex::encode(&out[..len]),
+            "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79"
+        );
     }
 }

@@ -178,15 +178,71 @@ impl<'a> Request<'a> {
     }
 }
 
+/// Splits `text` at every `sep` byte (an ASCII separator), yielding each piece with its byte
+/// offset in `text`. Like `str::split`, an empty `text` yields one empty piece.
+pub(crate) fn split_on(text: &str, sep: u8) -> SplitOn<'_> {
+    SplitOn {
+        rest: Some(text),
+        offset: 0,
+        sep,
+    }
+}
+
+/// The iterator of [`split_on`].
+#[derive(Clone, Debug)]
+pub(crate) struct SplitOn<'a> {
+    rest: Option<&'a str>,
+    offset: usize,
+    sep: u8,
+}
+
+impl<'a> Iterator for SplitOn<'a> {
+    type Item = (usize, &'a str);
+
+    fn next(&mut self) -> Option<(usize, &'a str)> {
+        let rest = self.rest?;
+        let offset = self.offset;
+        match rest.bytes().position(|b| b == self.sep) {
+            Some(at) => {
+                // `sep` is ASCII, so `at` and `at + 1` are character boundaries.
+                self.rest = rest.get(at + 1..);
+                self.offset = offset + at + 1;
+                Some((offset, rest.get(..at).unwrap_or_default()))
+            }
+            None => {
+                self.rest = None;
+                Some((offset, rest))
+            }
+        }
+    }
+}
+
+/// The names of a space-separated header list (`headers="a b c"`).
+pub(crate) fn header_names(list: &str) -> impl Iterator<Item = &str> + Clone {
+    split_on(list, b' ').map(|(_, name)| name)
+}
+
 /// A header that should appear once appeared more than once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Repeated;
 
-/// `tchar` of RFC 9110 §5.6.2: the characters of a method or header name.
-pub(crate) const fn is_tchar(b: u8) -> bool {
-    matches!(b,
-        b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`'
-        | b'|' | b'~' | b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z')
+/// `tchar` of RFC 9110 §5.6.2 (the characters of a method or header name), as a table.
+const TCHAR: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = matches!(b as u8,
+            b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`'
+            | b'|' | b'~' | b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z');
+        b += 1;
+    }
+    table
+};
+
+/// Whether `b` is a `tchar` of RFC 9110 §5.6.2: a character of a method or header name.
+#[inline]
+pub(crate) fn is_tchar(b: u8) -> bool {
+    TCHAR.get(usize::from(b)).copied().unwrap_or(false)
 }
 
 /// Checks a header name is a non-empty token.
@@ -233,6 +289,17 @@ mod tests {
         assert_eq!(r.query(), "x=1?y");
         let r = Request::new("GET", "/a", &[], b"");
         assert_eq!((r.path(), r.query()), ("/a", ""));
+    }
+
+    #[test]
+    fn split_on_matches_str_split() {
+        for text in ["", "a", "a b", " a", "a ", "a  b", "  "] {
+            let ours: Vec<&str> = header_names(text).collect();
+            let std: Vec<&str> = text.split(' ').collect();
+            assert_eq!(ours, std, "{text:?}");
+        }
+        let pieces: Vec<(usize, &str)> = split_on("ab&c&&d", b'&').collect();
+        assert_eq!(pieces, [(0, "ab"), (3, "c"), (5, ""), (6, "d")]);
     }
 
     #[test]

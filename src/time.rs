@@ -7,19 +7,20 @@
 //! GMT`) and asctime (`Sun Nov  6 08:49:37 1994`). Parsing is strict: exact layout, a real
 //! calendar date, and a weekday that matches it.
 
-use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset, Weekday};
+use time::OffsetDateTime;
 
 const MONTHS: [&[u8; 3]; 12] = [
     b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec",
 ];
-const DAYS: [(&[u8; 3], &str, Weekday); 7] = [
-    (b"Mon", "Monday", Weekday::Monday),
-    (b"Tue", "Tuesday", Weekday::Tuesday),
-    (b"Wed", "Wednesday", Weekday::Wednesday),
-    (b"Thu", "Thursday", Weekday::Thursday),
-    (b"Fri", "Friday", Weekday::Friday),
-    (b"Sat", "Saturday", Weekday::Saturday),
-    (b"Sun", "Sunday", Weekday::Sunday),
+/// Weekdays from Monday: abbreviation and full name.
+const DAYS: [(&[u8; 3], &str); 7] = [
+    (b"Mon", "Monday"),
+    (b"Tue", "Tuesday"),
+    (b"Wed", "Wednesday"),
+    (b"Thu", "Thursday"),
+    (b"Fri", "Friday"),
+    (b"Sat", "Saturday"),
+    (b"Sun", "Sunday"),
 ];
 
 /// Parses an HTTP date in any of the three forms RFC 9110 names.
@@ -37,82 +38,81 @@ const DAYS: [(&[u8; 3], &str, Weekday); 7] = [
 /// assert_eq!(parse_http_date(b"Fri, 11 Mar 2021 08:29:58 GMT", now), None); // wrong weekday
 /// ```
 pub fn parse_http_date(value: &[u8], now: OffsetDateTime) -> Option<OffsetDateTime> {
+    let unix = parse_http_date_unix(value, now.unix_timestamp())?;
+    OffsetDateTime::from_unix_timestamp(unix).ok()
+}
+
+/// [`parse_http_date`] on Unix seconds, without building calendar types: the verifier's path.
+pub(crate) fn parse_http_date_unix(value: &[u8], now_unix: i64) -> Option<i64> {
     match value {
         // IMF-fixdate
         [w1, w2, w3, b',', b' ', d1, d2, b' ', m1, m2, m3, b' ', y1, y2, y3, y4, b' ', rest @ ..] =>
         {
-            let (hour, minute, second) = clock(rest, b" GMT")?;
-            let year = i32::from(number(&[*y1, *y2, *y3, *y4])?);
+            let clock = clock(rest, b" GMT")?;
+            let year = i64::from(number(&[*y1, *y2, *y3, *y4])?);
             build(
-                &[*w1, *w2, *w3],
+                weekday_abbrev(&[*w1, *w2, *w3])?,
                 year,
                 &[*m1, *m2, *m3],
                 &[*d1, *d2],
-                hour,
-                minute,
-                second,
+                clock,
             )
         }
         // asctime
         [w1, w2, w3, b' ', m1, m2, m3, b' ', d1, d2, b' ', h1, h2, b':', i1, i2, b':', s1, s2, b' ', y1, y2, y3, y4] =>
         {
             let day = if *d1 == b' ' { [b'0', *d2] } else { [*d1, *d2] };
-            let (hour, minute, second) = clock(&[*h1, *h2, b':', *i1, *i2, b':', *s1, *s2], b"")?;
-            let year = i32::from(number(&[*y1, *y2, *y3, *y4])?);
+            let clock = clock(&[*h1, *h2, b':', *i1, *i2, b':', *s1, *s2], b"")?;
+            let year = i64::from(number(&[*y1, *y2, *y3, *y4])?);
             build(
-                &[*w1, *w2, *w3],
+                weekday_abbrev(&[*w1, *w2, *w3])?,
                 year,
                 &[*m1, *m2, *m3],
                 &day,
-                hour,
-                minute,
-                second,
+                clock,
             )
         }
-        _ => rfc850(value, now),
+        _ => rfc850(value, now_unix),
     }
 }
 
-fn rfc850(value: &[u8], now: OffsetDateTime) -> Option<OffsetDateTime> {
+fn rfc850(value: &[u8], now_unix: i64) -> Option<i64> {
     let comma = value.iter().position(|&b| b == b',')?;
     let (weekday, rest) = value.split_at_checked(comma)?;
-    let (_, abbrev) = DAYS
+    let weekday = DAYS
         .iter()
-        .find(|(_, full, _)| full.as_bytes() == weekday)
-        .map(|(a, f, _)| (f, a))?;
+        .position(|(_, full)| full.as_bytes() == weekday)?;
     match rest {
         [b',', b' ', d1, d2, b'-', m1, m2, m3, b'-', y1, y2, b' ', clock_text @ ..] => {
-            let (hour, minute, second) = clock(clock_text, b" GMT")?;
-            let yy = i32::from(number(&[*y1, *y2])?);
-            let now_year = now.to_offset(UtcOffset::UTC).year();
+            let clock = clock(clock_text, b" GMT")?;
+            let yy = i64::from(number(&[*y1, *y2])?);
+            let (now_year, _, _) = civil_from_days(now_unix.div_euclid(SECONDS_PER_DAY));
             let mut year = now_year
                 .checked_sub(now_year.rem_euclid(100))?
                 .checked_add(yy)?;
             if year > now_year.checked_add(50)? {
                 year = year.checked_sub(100)?;
             }
-            build(
-                *abbrev,
-                year,
-                &[*m1, *m2, *m3],
-                &[*d1, *d2],
-                hour,
-                minute,
-                second,
-            )
+            build(weekday, year, &[*m1, *m2, *m3], &[*d1, *d2], clock)
         }
         _ => None,
     }
 }
 
-/// `hh:mm:ss` followed by exactly `suffix`.
-fn clock(text: &[u8], suffix: &[u8]) -> Option<(u8, u8, u8)> {
+const SECONDS_PER_DAY: i64 = 86_400;
+
+/// Seconds into the day of `hh:mm:ss` followed by exactly `suffix`.
+fn clock(text: &[u8], suffix: &[u8]) -> Option<i64> {
     match text {
-        [h1, h2, b':', i1, i2, b':', s1, s2, rest @ ..] if rest == suffix => Some((
-            u8::try_from(number(&[*h1, *h2])?).ok()?,
-            u8::try_from(number(&[*i1, *i2])?).ok()?,
-            u8::try_from(number(&[*s1, *s2])?).ok()?,
-        )),
+        [h1, h2, b':', i1, i2, b':', s1, s2, rest @ ..] if rest == suffix => {
+            let (h, m, s) = (
+                number(&[*h1, *h2])?,
+                number(&[*i1, *i2])?,
+                number(&[*s1, *s2])?,
+            );
+            (h < 24 && m < 60 && s < 60)
+                .then(|| i64::from(h) * 3600 + i64::from(m) * 60 + i64::from(s))
+        }
         _ => None,
     }
 }
@@ -128,67 +128,137 @@ fn number(digits: &[u8]) -> Option<u16> {
     })
 }
 
-fn build(
-    weekday: &[u8],
-    year: i32,
-    month: &[u8],
-    day: &[u8],
-    hour: u8,
-    minute: u8,
-    second: u8,
-) -> Option<OffsetDateTime> {
-    let month_index = MONTHS.iter().position(|m| m.as_slice() == month)?;
-    let month = Month::try_from(u8::try_from(month_index.checked_add(1)?).ok()?).ok()?;
-    let day = u8::try_from(number(day)?).ok()?;
-    let date = Date::from_calendar_date(year, month, day).ok()?;
-    let (_, _, expected) = DAYS
-        .iter()
-        .find(|(abbrev, _, _)| abbrev.as_slice() == weekday)?;
-    if date.weekday() != *expected {
+fn weekday_abbrev(text: &[u8]) -> Option<usize> {
+    DAYS.iter()
+        .position(|(abbrev, _)| abbrev.as_slice() == text)
+}
+
+/// Unix seconds of a calendar date and time of day, if the date exists and falls on `weekday`
+/// (0 = Monday).
+fn build(weekday: usize, year: i64, month: &[u8], day: &[u8], seconds_of_day: i64) -> Option<i64> {
+    let month = u32::try_from(MONTHS.iter().position(|m| m.as_slice() == month)?).ok()? + 1;
+    let day = u32::from(number(day)?);
+    if day == 0 || day > days_in_month(year, month) {
         return None;
     }
-    let time = Time::from_hms(hour, minute, second).ok()?;
-    Some(PrimitiveDateTime::new(date, time).assume_utc())
+    let days = days_from_civil(year, month, day);
+    if usize::try_from(days.checked_add(3)?.rem_euclid(7)).ok()? != weekday {
+        return None;
+    }
+    days.checked_mul(SECONDS_PER_DAY)?
+        .checked_add(seconds_of_day)
 }
+
+const fn is_leap(year: i64) -> bool {
+    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+}
+
+const fn days_in_month(year: i64, month: u32) -> u32 {
+    match month {
+        2 if is_leap(year) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
+/// `year` is at most four digits here, so nothing overflows.
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The date (year, month, day) of a day count since 1970-01-01 (H. Hinnant's `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// Earliest and latest instants an IMF-fixdate can write (0000-01-01 and 9999-12-31 23:59:59).
+const IMF_RANGE: (i64, i64) = (-62_167_219_200, 253_402_300_799);
 
 /// Formats `t` (converted to UTC) as an IMF-fixdate: `Thu, 11 Mar 2021 08:29:58 GMT`.
 ///
-/// Years outside 0–9999 cannot be written in that form; they are clamped to its range.
+/// Instants outside years 0000–9999 cannot be written in that form; they are clamped to its range.
 ///
 /// ```
 /// let t = time::macros::datetime!(2021-03-11 16:29:58 +08:00);
 /// assert_eq!(apigw_sign::format_http_date(t), "Thu, 11 Mar 2021 08:29:58 GMT");
 /// ```
 pub fn format_http_date(t: OffsetDateTime) -> String {
-    let t = t.to_offset(UtcOffset::UTC);
-    let weekday = DAYS
-        .iter()
-        .find(|(_, _, w)| *w == t.weekday())
-        .map_or("Mon", |(a, _, _)| {
-            core::str::from_utf8(a.as_slice()).unwrap_or("Mon")
-        });
+    let bytes = http_date_bytes(t.unix_timestamp());
+    core::str::from_utf8(&bytes).unwrap_or_default().to_owned()
+}
+
+/// The 29 ASCII bytes of the IMF-fixdate of Unix time `unix` (clamped to years 0000–9999).
+pub(crate) fn http_date_bytes(unix: i64) -> [u8; 29] {
+    let unix = unix.clamp(IMF_RANGE.0, IMF_RANGE.1);
+    let days = unix.div_euclid(SECONDS_PER_DAY);
+    let secs = unix.rem_euclid(SECONDS_PER_DAY);
+    let (year, month, day) = civil_from_days(days);
+    let (weekday, _) = DAYS
+        .get(days.wrapping_add(3).rem_euclid(7) as usize)
+        .copied()
+        .unwrap_or(DAYS[0]);
     let month = MONTHS
-        .get(usize::from(u8::from(t.month())).saturating_sub(1))
-        .and_then(|m| core::str::from_utf8(m.as_slice()).ok())
-        .unwrap_or("Jan");
-    format!(
-        "{weekday}, {:02} {month} {:04} {:02}:{:02}:{:02} GMT",
-        t.day(),
-        t.year().clamp(0, 9999),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+        .get((month as usize).wrapping_sub(1))
+        .copied()
+        .unwrap_or(MONTHS[0]);
+    let digit = |n: i64| b'0' + n.rem_euclid(10) as u8;
+    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+    let day = i64::from(day);
+    [
+        weekday[0],
+        weekday[1],
+        weekday[2],
+        b',',
+        b' ',
+        digit(day / 10),
+        digit(day),
+        b' ',
+        month[0],
+        month[1],
+        month[2],
+        b' ',
+        digit(year / 1000),
+        digit(year / 100),
+        digit(year / 10),
+        digit(year),
+        b' ',
+        digit(h / 10),
+        digit(h),
+        b':',
+        digit(m / 10),
+        digit(m),
+        b':',
+        digit(s / 10),
+        digit(s),
+        b' ',
+        b'G',
+        b'M',
+        b'T',
+    ]
 }
 
-/// Seconds from `a` to `b` (`b - a`), or `None` if that overflows.
-pub(crate) fn seconds_between(a: OffsetDateTime, b: OffsetDateTime) -> Option<i64> {
-    b.unix_timestamp().checked_sub(a.unix_timestamp())
-}
-
-/// Whether `date` lies within `max_skew_secs` of `now`, on either side. Overflow is "outside".
-pub(crate) fn within_window(date: OffsetDateTime, now: OffsetDateTime, max_skew_secs: u64) -> bool {
-    seconds_between(date, now).is_some_and(|d| d.unsigned_abs() <= max_skew_secs)
+/// Whether Unix time `date` lies within `max_skew_secs` of `now`, on either side. Overflow is
+/// "outside".
+pub(crate) fn within_window(date: i64, now: i64, max_skew_secs: u64) -> bool {
+    now.checked_sub(date)
+        .is_some_and(|d| d.unsigned_abs() <= max_skew_secs)
 }
 
 #[cfg(test)]
@@ -267,12 +337,15 @@ mod tests {
 
     #[test]
     fn window_is_symmetric_and_inclusive() {
-        let now = datetime!(2021-03-11 08:30:00 UTC);
-        assert!(within_window(now - time::Duration::seconds(900), now, 900));
-        assert!(within_window(now + time::Duration::seconds(900), now, 900));
-        assert!(!within_window(now - time::Duration::seconds(901), now, 900));
-        assert!(!within_window(now + time::Duration::seconds(901), now, 900));
+        let now = 1_615_451_400;
+        assert!(within_window(now - 900, now, 900));
+        assert!(within_window(now + 900, now, 900));
+        assert!(!within_window(now - 901, now, 900));
+        assert!(!within_window(now + 901, now, 900));
         assert!(within_window(now, now, 0));
-        assert!(within_window(OffsetDateTime::UNIX_EPOCH, now, u64::MAX));
+        // Overflowing arithmetic counts as outside, never wraps.
+        assert!(within_window(i64::MIN + 1, 0, u64::MAX));
+        assert!(!within_window(i64::MIN, 0, u64::MAX));
+        assert!(!within_window(i64::MIN, i64::MAX, u64::MAX));
     }
 }

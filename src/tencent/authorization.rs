@@ -12,7 +12,7 @@ use core::fmt;
 
 use crate::error::{Error, Malformed};
 use crate::limits::{MAX_AUTHORIZATION_LEN, MAX_SIGNED_HEADERS};
-use crate::request::is_tchar;
+use crate::request::{header_names, is_tchar};
 
 /// A parsed `Authorization: hmac …` header. Every field borrows from the header value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -43,77 +43,74 @@ impl<'a> Authorization<'a> {
     /// ```
     pub fn parse(value: &'a str) -> Result<Self, Error> {
         let malformed = |reason| Error::MalformedAuthorization { reason };
-        let value = value.trim_matches(is_ows);
+        let value = trim(value);
         if value.len() > MAX_AUTHORIZATION_LEN {
             return Err(malformed(Malformed::TooLong));
         }
-        let scheme_end = value.find(is_ows).ok_or(malformed(Malformed::Scheme))?;
-        let (scheme, rest) = value.split_at(scheme_end);
-        if !scheme.eq_ignore_ascii_case("hmac") {
-            return Err(malformed(Malformed::Scheme));
+        let bytes = value.as_bytes();
+        let at = |pos: usize| bytes.get(pos).copied();
+        match bytes {
+            [h, m, a, c, sep, ..]
+                if [*h, *m, *a, *c].eq_ignore_ascii_case(b"hmac") && is_ows(*sep) => {}
+            _ => return Err(malformed(Malformed::Scheme)),
         }
-        let mut rest = rest.trim_start_matches(is_ows);
+        let mut pos = 5;
+        while at(pos).is_some_and(is_ows) {
+            pos += 1;
+        }
 
         let (mut id, mut algorithm, mut headers, mut signature) = (None, None, None, None);
         loop {
-            let name_end = rest
-                .find(|c: char| !c.is_ascii() || !is_tchar(c as u8))
+            let rest = bytes.get(pos..).unwrap_or_default();
+            let name_len = rest
+                .iter()
+                .position(|&b| !is_tchar(b))
                 .unwrap_or(rest.len());
-            let (name, after) = rest.split_at(name_end);
-            if name.is_empty() {
+            let name = rest.get(..name_len).unwrap_or_default();
+            pos += name_len;
+            if name.is_empty() || at(pos) != Some(b'=') || at(pos + 1) != Some(b'"') {
                 return Err(malformed(Malformed::Syntax));
             }
-            let quoted = after
-                .strip_prefix("=\"")
-                .ok_or(malformed(Malformed::Syntax))?;
-            let close = quoted
-                .find('"')
-                .ok_or(malformed(Malformed::UnterminatedQuote))?;
-            let (param, after) = quoted.split_at(close);
-            if param.bytes().any(|b| b < 0x20 || b == 0x7f) {
-                return Err(malformed(Malformed::ControlCharacter));
+            pos += 2;
+            let value_start = pos;
+            loop {
+                match at(pos) {
+                    None => return Err(malformed(Malformed::UnterminatedQuote)),
+                    Some(b'"') => break,
+                    Some(b) if b < 0x20 || b == 0x7f => {
+                        return Err(malformed(Malformed::ControlCharacter))
+                    }
+                    Some(_) => pos += 1,
+                }
             }
-            let slot = if name.eq_ignore_ascii_case("id") {
-                Some(&mut id)
-            } else if name.eq_ignore_ascii_case("algorithm") {
-                Some(&mut algorithm)
-            } else if name.eq_ignore_ascii_case("headers") {
-                Some(&mut headers)
-            } else if name.eq_ignore_ascii_case("signature") {
-                Some(&mut signature)
-            } else {
-                None
+            // Both ends sit next to an ASCII quote, so they are character boundaries.
+            let param = value.get(value_start..pos).unwrap_or_default();
+            pos += 1;
+            let slot = match name.len() {
+                2 if name.eq_ignore_ascii_case(b"id") => Some(&mut id),
+                7 if name.eq_ignore_ascii_case(b"headers") => Some(&mut headers),
+                9 if name.eq_ignore_ascii_case(b"algorithm") => Some(&mut algorithm),
+                9 if name.eq_ignore_ascii_case(b"signature") => Some(&mut signature),
+                _ => None,
             };
             if let Some(slot) = slot {
                 if slot.replace(param).is_some() {
                     return Err(malformed(Malformed::RepeatedParameter));
                 }
             }
-            let after = after.strip_prefix('"').unwrap_or(after);
-            if after.is_empty() {
-                break;
+            match at(pos) {
+                None => break,
+                Some(b',') => pos += 1,
+                Some(_) => return Err(malformed(Malformed::Syntax)),
             }
-            rest = after
-                .strip_prefix(',')
-                .ok_or(malformed(Malformed::Syntax))?
-                .trim_start_matches(is_ows);
+            while at(pos).is_some_and(is_ows) {
+                pos += 1;
+            }
         }
 
         let algorithm = algorithm.ok_or(malformed(Malformed::MissingAlgorithm))?;
         let headers = headers.ok_or(malformed(Malformed::MissingHeaders))?;
-        if headers.is_empty() {
-            return Err(malformed(Malformed::EmptyHeaders));
-        }
-        let mut count = 0usize;
-        for name in headers.split(' ') {
-            if name.is_empty() {
-                return Err(malformed(Malformed::EmptyHeaderName));
-            }
-            count += 1;
-            if count > MAX_SIGNED_HEADERS {
-                return Err(malformed(Malformed::TooManyHeaders));
-            }
-        }
+        check_header_list(headers)?;
         match (id, signature) {
             (Some(id), Some(signature)) if !id.is_empty() && !signature.is_empty() => {
                 Ok(Authorization {
@@ -129,8 +126,34 @@ impl<'a> Authorization<'a> {
 
     /// The signed header names, in signing order.
     pub fn header_names(&self) -> impl Iterator<Item = &'a str> + 'a {
-        self.headers.split(' ')
+        header_names(self.headers)
     }
+}
+
+/// `headers` is non-empty, has no empty name and at most [`MAX_SIGNED_HEADERS`] names.
+fn check_header_list(headers: &str) -> Result<(), Error> {
+    let malformed = |reason| Error::MalformedAuthorization { reason };
+    if headers.is_empty() {
+        return Err(malformed(Malformed::EmptyHeaders));
+    }
+    let mut count = 1usize;
+    let mut after_space = true;
+    for b in headers.bytes() {
+        if b == b' ' {
+            if after_space {
+                return Err(malformed(Malformed::EmptyHeaderName));
+            }
+            count += 1;
+            if count > MAX_SIGNED_HEADERS {
+                return Err(malformed(Malformed::TooManyHeaders));
+            }
+        }
+        after_space = b == b' ';
+    }
+    if after_space {
+        return Err(malformed(Malformed::EmptyHeaderName));
+    }
+    Ok(())
 }
 
 /// Writes exactly `hmac id="…", algorithm="…", headers="…", signature="…"`.
@@ -144,8 +167,23 @@ impl fmt::Display for Authorization<'_> {
     }
 }
 
-const fn is_ows(c: char) -> bool {
-    c == ' ' || c == '\t'
+const fn is_ows(b: u8) -> bool {
+    b == b' ' || b == b'\t'
+}
+
+/// `value` without surrounding spaces and tabs.
+fn trim(value: &str) -> &str {
+    let bytes = value.as_bytes();
+    let start = bytes
+        .iter()
+        .position(|&b| !is_ows(b))
+        .unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|&b| !is_ows(b))
+        .map_or(start, |i| i + 1);
+    // Spaces and tabs are ASCII, so both ends are character boundaries.
+    value.get(start..end).unwrap_or_default()
 }
 
 #[cfg(test)]

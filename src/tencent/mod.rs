@@ -38,5 +38,7 @@ mod verifier;
 
 pub use authorization::Authorization;
 pub use signer::{Body, DateHeader, Parts, Signature, SignedParts, Signer};
-pub use string_to_sign::{content_md5, EnvironmentPrefix, Mode, StringToSign, ENVIRONMENTS};
+pub use string_to_sign::{
+    content_md5, is_form_content_type, EnvironmentPrefix, Mode, StringToSign, ENVIRONMENTS,
+};
 pub use verifier::{MismatchDetail, Policy, Verified, Verifier};

@@ -14,12 +14,12 @@ use crate::encoding::{encode_component, encode_path};
 use crate::error::{Error, RequestError};
 use crate::keys::Secret;
 use crate::limits::MAX_SIGNED_HEADERS;
-use crate::mac::{Algorithm, AnyMac, MAX_TAG_LEN};
+use crate::mac::{compute, Algorithm, MAX_TAG_LEN};
 use crate::request::{check_header_name, Header, Request};
 use crate::tencent::string_to_sign::{
-    check_signed_headers, is_form, EnvironmentPrefix, Mode, StringToSign,
+    is_form_content_type, EnvironmentPrefix, Mode, SignedHeaders, StringToSign, CONTENT_MD5_LEN,
 };
-use crate::time::format_http_date;
+use crate::time::{format_http_date, http_date_bytes};
 
 /// The date header a signature covers.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -135,15 +135,19 @@ impl<'k> Signer<'k> {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidRequest`] when the request or the configuration cannot be signed,
-    /// [`Error::MissingSignedHeader`] / [`Error::RepeatedHeader`] for a header to sign that is
-    /// absent or repeated.
+    /// [`Error::InvalidRequest`] when the request or the configuration cannot be signed, for
+    /// instance [`RequestError::MissingHeaderToSign`] for a header to sign that the request
+    /// lacks.
     pub fn sign(&self, request: &Request<'_>, now: OffsetDateTime) -> Result<Signature, Error> {
         self.check_config()?;
-        request.check_line()?;
-        let date = format_http_date(now);
+        let date = http_date_bytes(now.unix_timestamp());
+        let date_text = core::str::from_utf8(&date).unwrap_or_default();
 
-        let mut authorization = String::with_capacity(128 + self.key_id.len());
+        // One allocation, of the exact size: the fixed text, the id, the algorithm, the names
+        // and the base64 MAC.
+        let capacity =
+            60 + self.key_id.len() + self.header_list_len_hint() + MAX_TAG_LEN.div_ceil(3) * 4;
+        let mut authorization = String::with_capacity(capacity);
         authorization.push_str("hmac id=\"");
         authorization.push_str(self.key_id);
         authorization.push_str("\", algorithm=\"");
@@ -155,18 +159,24 @@ impl<'k> Signer<'k> {
         let mut tag = [0u8; MAX_TAG_LEN];
         let (len, content_md5) = {
             let names = authorization.get(names_start..).unwrap_or_default();
-            let string_to_sign = self.string_to_sign(names, request, &date)?;
-            let mut mac = AnyMac::new(self.algorithm, self.secret.expose())
-                .ok_or(RequestError::UnusableSecret)?;
-            string_to_sign.write(&mut mac);
-            let content_md5 = string_to_sign
-                .computed_content_md5()
-                .map(|md5| String::from_utf8_lossy(md5).into_owned());
-            (mac.finalize_into(&mut tag), content_md5)
+            let string_to_sign = self.string_to_sign(names, request, date_text)?;
+            let len = compute(
+                self.algorithm,
+                self.secret.expose(),
+                &string_to_sign,
+                &mut tag,
+            )
+            .ok_or(RequestError::UnusableSecret)?;
+            (len, string_to_sign.computed_content_md5().copied())
         };
+        let mut base64 = [0u8; MAX_TAG_LEN.div_ceil(3) * 4];
+        let written = base64::engine::general_purpose::STANDARD
+            .encode_slice(tag.get(..len).unwrap_or_default(), &mut base64)
+            .unwrap_or_default();
         authorization.push_str("\", signature=\"");
-        base64::engine::general_purpose::STANDARD
-            .encode_string(tag.get(..len).unwrap_or_default(), &mut authorization);
+        authorization.push_str(
+            core::str::from_utf8(base64.get(..written).unwrap_or_default()).unwrap_or_default(),
+        );
         authorization.push('"');
 
         Ok(Signature {
@@ -228,7 +238,6 @@ impl<'k> Signer<'k> {
     /// As [`Signer::sign`].
     pub fn explain(&self, request: &Request<'_>, now: OffsetDateTime) -> Result<String, Error> {
         self.check_config()?;
-        request.check_line()?;
         let date = format_http_date(now);
         let mut names = String::new();
         self.write_header_list(request, &mut names)?;
@@ -241,15 +250,23 @@ impl<'k> Signer<'k> {
         request: &Request<'a>,
         date: &'a str,
     ) -> Result<StringToSign<'a>, Error> {
-        let date_name = self.date_header.lower();
-        check_signed_headers(names, request, Some(date_name))?;
-        StringToSign::new(
-            self.mode,
-            names,
-            request,
-            Some((date_name, date)),
-            self.environment,
-        )
+        // The verifier's "a valid … header is required" messages speak to a server; a client
+        // that asked to sign a header its request lacks gets a client-side error.
+        let client_side = |e: Error| match e {
+            Error::MissingSignedHeader { .. } => RequestError::MissingHeaderToSign.into(),
+            Error::RepeatedHeader { .. } => RequestError::RepeatedHeaderToSign.into(),
+            other => other,
+        };
+        let headers = SignedHeaders::new(names, request, Some((self.date_header.lower(), date)))
+            .map_err(client_side)?;
+        StringToSign::new(self.mode, headers, request, self.environment).map_err(client_side)
+    }
+
+    /// An upper bound on the length of the `headers="…"` list.
+    fn header_list_len_hint(&self) -> usize {
+        self.extra_headers
+            .map_or(7, |extra| extra.iter().map(|n| n.len() + 1).sum())
+            + 7
     }
 
     fn check_config(&self) -> Result<(), RequestError> {
@@ -303,7 +320,11 @@ impl<'k> Signer<'k> {
             if i > 0 {
                 out.push(' ');
             }
-            out.extend(name.chars().map(|c| c.to_ascii_lowercase()));
+            let start = out.len();
+            out.push_str(name);
+            if let Some(pushed) = out.get_mut(start..) {
+                pushed.make_ascii_lowercase();
+            }
         }
         Ok(())
     }
@@ -313,20 +334,25 @@ impl<'k> Signer<'k> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Signature {
     date_header: DateHeader,
-    date: String,
-    content_md5: Option<String>,
+    date: [u8; 29],
+    content_md5: Option<[u8; CONTENT_MD5_LEN]>,
     authorization: String,
 }
 
 impl Signature {
     /// The date header to set: (`X-Date` or `Date`, IMF-fixdate of the signing time).
     pub fn date(&self) -> (&'static str, &str) {
-        (self.date_header.name(), &self.date)
+        (
+            self.date_header.name(),
+            core::str::from_utf8(&self.date).unwrap_or_default(),
+        )
     }
 
     /// The `Content-MD5` header to set (app mode with a non-form body).
     pub fn content_md5(&self) -> Option<&str> {
-        self.content_md5.as_deref()
+        self.content_md5
+            .as_ref()
+            .map(|md5| core::str::from_utf8(md5).unwrap_or_default())
     }
 
     /// The `Authorization` header to set.
@@ -420,7 +446,10 @@ impl<'a> Parts<'a> {
                     .headers
                     .iter()
                     .filter(|h| h.name.eq_ignore_ascii_case("content-type"));
-                if !headers.next().is_some_and(|h| is_form(h.value)) {
+                if !headers
+                    .next()
+                    .is_some_and(|h| is_form_content_type(h.value))
+                {
                     return Err(RequestError::FormWithoutContentType.into());
                 }
                 let mut body = String::new();

@@ -15,9 +15,9 @@ use md5::{Digest as _, Md5};
 
 use crate::encoding::{cmp_decoded, decoded_eq, validate, write_decoded, Plus};
 use crate::error::{Error, RequestError};
-use crate::limits::{MAX_FORM_BODY_LEN, MAX_PARAMETERS};
-use crate::mac::{Sink, TextSink};
-use crate::request::{signable_value, Request};
+use crate::limits::{MAX_FORM_BODY_LEN, MAX_PARAMETERS, MAX_SIGNED_HEADERS};
+use crate::mac::{Buffered, Message, Sink, TextSink};
+use crate::request::{header_names, signable_value, split_on, trim_ows, Header, Request};
 
 /// Which of Tencent's two HMAC modes a signature uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -44,7 +44,7 @@ pub enum EnvironmentPrefix {
 pub const ENVIRONMENTS: [&str; 3] = ["release", "prepub", "test"];
 
 /// The length of the app-mode `Content-MD5` field: base64 of a 32-character hex MD5.
-const CONTENT_MD5_LEN: usize = 44;
+pub(crate) const CONTENT_MD5_LEN: usize = 44;
 
 /// The app-mode `Content-MD5` value of `body`: base64 of the lower-case hex MD5 string
 /// (44 characters), as every official Tencent demo computes it.
@@ -59,7 +59,7 @@ pub fn content_md5(body: &[u8]) -> String {
     String::from_utf8_lossy(&content_md5_bytes(body)).into_owned()
 }
 
-fn content_md5_bytes(body: &[u8]) -> [u8; CONTENT_MD5_LEN] {
+pub(crate) fn content_md5_bytes(body: &[u8]) -> [u8; CONTENT_MD5_LEN] {
     let digest = Md5::digest(body);
     let mut hex_digits = [0u8; 32];
     let mut out = [0u8; CONTENT_MD5_LEN];
@@ -69,14 +69,21 @@ fn content_md5_bytes(body: &[u8]) -> [u8; CONTENT_MD5_LEN] {
     out
 }
 
-/// Whether a `Content-Type` value is `application/x-www-form-urlencoded` (any parameters after
-/// `;` are ignored, the media type compares case-insensitively).
-pub(crate) fn is_form(content_type: &[u8]) -> bool {
+/// Whether a `Content-Type` value is `application/x-www-form-urlencoded`: the media type before
+/// any `;` parameters, compared case-insensitively. Such a body's parameters are signed, and it
+/// gets no `Content-MD5`.
+///
+/// ```
+/// use apigw_sign::tencent::is_form_content_type;
+/// assert!(is_form_content_type(b"Application/X-WWW-Form-Urlencoded; charset=UTF-8"));
+/// assert!(!is_form_content_type(b"application/json"));
+/// ```
+pub fn is_form_content_type(content_type: &[u8]) -> bool {
     let media = content_type
         .split(|&b| b == b';')
         .next()
         .unwrap_or_default();
-    crate::request::trim_ows(media).eq_ignore_ascii_case(b"application/x-www-form-urlencoded")
+    trim_ows(media).eq_ignore_ascii_case(b"application/x-www-form-urlencoded")
 }
 
 /// The string to sign of one request. `Display` writes it as text.
@@ -86,60 +93,107 @@ pub struct StringToSign<'a> {
     app: Option<AppLines<'a>>,
 }
 
+/// Index standing for "the header the signer sets" in [`SignedHeaders`].
+const SET_BY_SIGNER: u32 = u32::MAX;
+
+/// The headers a signature lists, checked, with where each value is: the index of its header
+/// in the request, or the value the signer sets.
 #[derive(Clone, Copy, Debug)]
-struct SignedHeaders<'a> {
+pub(crate) struct SignedHeaders<'a> {
     /// Names separated by single spaces, as in `headers="…"`.
     names: &'a str,
-    request: Request<'a>,
-    /// A header the signer is setting (name lower-case, value), shadowing the request's.
-    date: Option<(&'a str, &'a str)>,
+    headers: &'a [Header<'a>],
+    set: &'a [u8],
+    index: [u32; MAX_SIGNED_HEADERS],
 }
 
 impl<'a> SignedHeaders<'a> {
-    fn value(&self, name: &str) -> &'a [u8] {
-        if let Some((date_name, value)) = self.date {
-            if date_name.eq_ignore_ascii_case(name) {
-                return value.as_bytes();
+    /// Looks up each name in `names` (space-separated; at most [`MAX_SIGNED_HEADERS`]) with one
+    /// pass over the headers per name. `set` is a header the signer sets (lower-case name,
+    /// value), which shadows the request's own.
+    ///
+    /// Errors in the spec's order: a listed header absent, then one repeated, then a value that
+    /// cannot be signed.
+    pub(crate) fn new(
+        names: &'a str,
+        request: &Request<'a>,
+        set: Option<(&str, &'a str)>,
+    ) -> Result<Self, Error> {
+        let headers = request.headers();
+        let mut index = [SET_BY_SIGNER; MAX_SIGNED_HEADERS];
+        let mut missing = None;
+        let mut repeated = None;
+        let mut names_iter = header_names(names);
+        for (slot, name) in index.iter_mut().zip(names_iter.by_ref()) {
+            if set.is_some_and(|(set_name, _)| set_name.eq_ignore_ascii_case(name)) {
+                continue;
+            }
+            let mut found = headers
+                .iter()
+                .enumerate()
+                .filter(|(_, h)| h.name.eq_ignore_ascii_case(name));
+            match (found.next(), found.next()) {
+                (None, _) => {
+                    missing.get_or_insert(name);
+                }
+                (Some(_), Some(_)) => {
+                    repeated.get_or_insert(name);
+                }
+                (Some((i, header)), None) => {
+                    signable_value(header.value)?;
+                    *slot = u32::try_from(i).map_err(|_| RequestError::TooManyHeaders)?;
+                }
             }
         }
-        self.request
-            .header_values(name)
-            .next()
-            .map(|v| signable_value(v).unwrap_or_default())
-            .unwrap_or_default()
-    }
-}
-
-/// Checks every name in `names` is in the request (or is the header the signer sets), then that
-/// none is repeated, then that every value is signable: the spec's order.
-pub(crate) fn check_signed_headers(
-    names: &str,
-    request: &Request<'_>,
-    date: Option<&str>,
-) -> Result<(), Error> {
-    let is_set = |name: &str| date.is_some_and(|d| d.eq_ignore_ascii_case(name));
-    for name in names.split(' ') {
-        if !is_set(name) && request.header_values(name).next().is_none() {
+        if names_iter.next().is_some() {
+            return Err(RequestError::TooManySignedHeaders.into());
+        }
+        if let Some(name) = missing {
             return Err(Error::MissingSignedHeader {
                 name: name.to_owned(),
             });
         }
-    }
-    for name in names.split(' ') {
-        if !is_set(name) && request.unique_header(name).is_err() {
+        if let Some(name) = repeated {
             return Err(Error::RepeatedHeader {
                 name: name.to_owned(),
             });
         }
+        Ok(SignedHeaders {
+            names,
+            headers,
+            set: set.map_or(&b""[..], |(_, v)| v.as_bytes()),
+            index,
+        })
     }
-    for name in names.split(' ') {
-        if !is_set(name) {
-            if let Some(value) = request.header_values(name).next() {
-                signable_value(value)?;
+
+    fn value(&self, index: u32) -> &'a [u8] {
+        if index == SET_BY_SIGNER {
+            return self.set;
+        }
+        let header = usize::try_from(index)
+            .ok()
+            .and_then(|i| self.headers.get(i));
+        header.map_or(&b""[..], |h| trim_ows(h.value))
+    }
+
+    /// The (trimmed) value of the listed header named `name`, if listed.
+    pub(crate) fn value_of(&self, name: &str) -> Option<&'a [u8]> {
+        header_names(self.names)
+            .zip(self.index)
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, i)| self.value(i))
+    }
+
+    fn write(&self, sink: &mut impl Sink) {
+        for (i, (name, index)) in header_names(self.names).zip(self.index).enumerate() {
+            if i > 0 {
+                sink.put(b"\n");
             }
+            put_ascii_case(sink, name, u8::to_ascii_lowercase);
+            sink.put(b": ");
+            sink.put(self.value(index));
         }
     }
-    Ok(())
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -159,43 +213,59 @@ impl ContentMd5<'_> {
     }
 }
 
+/// One parameter, as byte offsets into the query or the form body: `key` is `start..eq`, the
+/// value `eq + 1..end` (empty when `eq == end`, an item without `=`).
+#[derive(Clone, Copy, Debug, Default)]
+struct Param {
+    start: u32,
+    eq: u32,
+    end: u32,
+    form: bool,
+}
+
+/// Where parameters' bytes live.
 #[derive(Clone, Copy, Debug)]
-struct Param<'a> {
-    key: &'a str,
-    value: &'a str,
-    plus: Plus,
+struct Sources<'a> {
+    query: &'a str,
+    form: &'a str,
 }
 
-impl Default for Param<'_> {
-    fn default() -> Self {
-        Param {
-            key: "",
-            value: "",
-            plus: Plus::Literal,
-        }
+impl<'a> Sources<'a> {
+    fn text(&self, param: &Param) -> (&'a str, &'a str, Plus) {
+        let (source, plus) = if param.form {
+            (self.form, Plus::Space)
+        } else {
+            (self.query, Plus::Literal)
+        };
+        let (start, eq, end) = (param.start as usize, param.eq as usize, param.end as usize);
+        let key = source.get(start..eq).unwrap_or_default();
+        let value = source
+            .get(eq.saturating_add(1).min(end)..end)
+            .unwrap_or_default();
+        (key, value, plus)
     }
-}
 
-impl Param<'_> {
-    fn cmp(&self, other: &Self) -> Ordering {
-        cmp_decoded(self.key, self.plus, other.key, other.plus)
-            .then_with(|| cmp_decoded(self.value, self.plus, other.value, other.plus))
+    /// Decoded key, then decoded value, byte-wise.
+    fn cmp(&self, a: &Param, b: &Param) -> Ordering {
+        let (a_key, a_value, a_plus) = self.text(a);
+        let (b_key, b_value, b_plus) = self.text(b);
+        cmp_decoded(a_key, a_plus, b_key, b_plus)
+            .then_with(|| cmp_decoded(a_value, a_plus, b_value, b_plus))
     }
 }
 
 /// Parameters held inline up to this count, on the heap beyond it.
 const INLINE_PARAMS: usize = 16;
 
-/// The query and form parameters, sorted by decoded key, then decoded value.
+/// The query and form parameters.
 #[derive(Clone, Debug)]
-#[allow(clippy::large_enum_variant)] // the inline array is the point: no allocation for few parameters
-enum Params<'a> {
-    Inline([Param<'a>; INLINE_PARAMS], usize),
-    Heap(Vec<Param<'a>>),
+enum Params {
+    Inline([Param; INLINE_PARAMS], usize),
+    Heap(Vec<Param>),
 }
 
-impl<'a> Params<'a> {
-    fn push(&mut self, param: Param<'a>) -> Result<(), RequestError> {
+impl Params {
+    fn push(&mut self, param: Param) -> Result<(), RequestError> {
         if self.as_slice().len() >= MAX_PARAMETERS {
             return Err(RequestError::TooManyParameters);
         }
@@ -217,28 +287,36 @@ impl<'a> Params<'a> {
         Ok(())
     }
 
-    fn as_slice(&self) -> &[Param<'a>] {
+    fn as_slice(&self) -> &[Param] {
         match self {
             Params::Inline(items, len) => items.get(..*len).unwrap_or_default(),
             Params::Heap(items) => items,
         }
     }
 
-    fn as_mut_slice(&mut self) -> &mut [Param<'a>] {
+    fn as_mut_slice(&mut self) -> &mut [Param] {
         match self {
             Params::Inline(items, len) => items.get_mut(..*len).unwrap_or_default(),
             Params::Heap(items) => items,
         }
     }
 
-    /// Adds the `&`-separated items of `raw`. Empty items (`a=1&&b=2`) carry no parameter and
-    /// are skipped; an item without `=` is a key with an empty value.
-    fn add_all(&mut self, raw: &'a str, plus: Plus) -> Result<(), RequestError> {
-        for item in raw.split('&').filter(|item| !item.is_empty()) {
+    /// Adds the `&`-separated items of `raw` (the query, or the form body when `form`). Empty
+    /// items (`a=1&&b=2`) carry no parameter and are skipped; an item without `=` is a key with
+    /// an empty value.
+    fn add_all(&mut self, raw: &str, form: bool) -> Result<(), RequestError> {
+        let plus = if form { Plus::Space } else { Plus::Literal };
+        for (offset, item) in split_on(raw, b'&').filter(|(_, item)| !item.is_empty()) {
             let (key, value) = item.split_once('=').unwrap_or((item, ""));
             validate(key, plus)?;
             validate(value, plus)?;
-            self.push(Param { key, value, plus })?;
+            let at = |n: usize| u32::try_from(offset + n).map_err(|_| RequestError::BodyTooLarge);
+            self.push(Param {
+                start: at(0)?,
+                eq: at(key.len())?,
+                end: at(item.len())?,
+                form,
+            })?;
         }
         Ok(())
     }
@@ -252,7 +330,9 @@ struct AppLines<'a> {
     content_md5: ContentMd5<'a>,
     /// The raw path with the environment segment removed; empty means `/`.
     path: &'a str,
-    params: Params<'a>,
+    sources: Sources<'a>,
+    /// Sorted by decoded key, then decoded value.
+    params: Params,
 }
 
 impl<'a> AppLines<'a> {
@@ -268,7 +348,7 @@ impl<'a> AppLines<'a> {
         };
         let accept = single("accept")?;
         let content_type = single("content-type")?;
-        let form = is_form(content_type);
+        let form = is_form_content_type(content_type);
 
         let raw_path = request.path();
         validate(raw_path, Plus::Literal)?;
@@ -278,30 +358,29 @@ impl<'a> AppLines<'a> {
         };
 
         let mut params = Params::Inline([Param::default(); INLINE_PARAMS], 0);
-        params.add_all(request.query(), Plus::Literal)?;
+        let mut sources = Sources {
+            query: request.query(),
+            form: "",
+        };
+        params.add_all(sources.query, false)?;
 
         let content_md5 = match request.body() {
             Some(body) if form => {
                 if body.len() > MAX_FORM_BODY_LEN {
                     return Err(RequestError::BodyTooLarge.into());
                 }
-                let body = core::str::from_utf8(body).map_err(|_| RequestError::InvalidUtf8)?;
-                params.add_all(body, Plus::Space)?;
+                sources.form = core::str::from_utf8(body).map_err(|_| RequestError::InvalidUtf8)?;
+                params.add_all(sources.form, true)?;
                 ContentMd5::Empty
             }
             Some([]) => ContentMd5::Empty,
             Some(body) => ContentMd5::Computed(content_md5_bytes(body)),
             None if form => return Err(RequestError::BodyUnavailable.into()),
-            None => match request.unique_header("content-md5") {
-                Ok(value) => ContentMd5::FromHeader(signable_value(value.unwrap_or_default())?),
-                Err(_) => {
-                    return Err(Error::RepeatedHeader {
-                        name: "content-md5".to_owned(),
-                    })
-                }
-            },
+            None => ContentMd5::FromHeader(single("content-md5")?),
         };
-        params.as_mut_slice().sort_unstable_by(Param::cmp);
+        params
+            .as_mut_slice()
+            .sort_unstable_by(|a, b| sources.cmp(a, b));
 
         Ok(AppLines {
             method: request.method(),
@@ -309,6 +388,7 @@ impl<'a> AppLines<'a> {
             content_type,
             content_md5,
             path,
+            sources,
             params,
         })
     }
@@ -328,11 +408,12 @@ impl<'a> AppLines<'a> {
             write_decoded(self.path, Plus::Literal, sink);
         }
         for (i, param) in self.params.as_slice().iter().enumerate() {
+            let (key, value, plus) = self.sources.text(param);
             sink.put(if i == 0 { b"?" } else { b"&" });
-            write_decoded(param.key, param.plus, sink);
-            if !param.value.is_empty() {
+            write_decoded(key, plus, sink);
+            if !value.is_empty() {
                 sink.put(b"=");
-                write_decoded(param.value, param.plus, sink);
+                write_decoded(value, plus, sink);
             }
         }
     }
@@ -367,29 +448,18 @@ fn put_ascii_case(sink: &mut impl Sink, text: &str, map: fn(&u8) -> u8) {
 }
 
 impl<'a> StringToSign<'a> {
-    /// Builds the string to sign for `mode`. `names` is the `headers="…"` list; `date` is a
-    /// header the signer sets (lower-case name, value), which shadows the request's own.
-    ///
-    /// Header checks (present, then not repeated) must already have passed.
+    /// Builds the string to sign for `mode` from the checked signed headers and the request.
     pub(crate) fn new(
         mode: Mode,
-        names: &'a str,
+        headers: SignedHeaders<'a>,
         request: &Request<'a>,
-        date: Option<(&'a str, &'a str)>,
         environment: EnvironmentPrefix,
     ) -> Result<Self, Error> {
         let app = match mode {
             Mode::KeyPair => None,
             Mode::App => Some(AppLines::new(request, environment)?),
         };
-        Ok(StringToSign {
-            headers: SignedHeaders {
-                names,
-                request: *request,
-                date,
-            },
-            app,
-        })
+        Ok(StringToSign { headers, app })
     }
 
     /// The app-mode `Content-MD5` computed from the body, if there is one.
@@ -403,32 +473,29 @@ impl<'a> StringToSign<'a> {
         }
     }
 
-    /// Streams the string into `sink`.
-    pub(crate) fn write(&self, sink: &mut impl Sink) {
-        for (i, name) in self.headers.names.split(' ').enumerate() {
-            if i > 0 {
-                sink.put(b"\n");
-            }
-            put_ascii_case(sink, name, u8::to_ascii_lowercase);
-            sink.put(b": ");
-            sink.put(self.headers.value(name));
-        }
-        if let Some(app) = &self.app {
-            sink.put(b"\n");
-            app.write(sink);
-        }
-    }
-
     /// The string with each newline shown as `#`, as Tencent prints it in a mismatch message.
     pub fn to_hash_separated(&self) -> String {
         self.to_string().replace('\n', "#")
     }
 }
 
+impl Message for StringToSign<'_> {
+    /// Streams the string into `sink`, through a stack buffer.
+    fn write_to(&self, sink: &mut impl Sink) {
+        let mut buffered = Buffered::new(sink);
+        self.headers.write(&mut buffered);
+        if let Some(app) = &self.app {
+            buffered.put(b"\n");
+            app.write(&mut buffered);
+        }
+        buffered.flush();
+    }
+}
+
 impl fmt::Display for StringToSign<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut text = TextSink::default();
-        self.write(&mut text);
+        self.write_to(&mut text);
         f.write_str(&String::from_utf8_lossy(&text.0))
     }
 }
@@ -438,9 +505,32 @@ mod tests {
     use super::*;
     use crate::request::Header;
 
+    fn sts<'a>(
+        mode: Mode,
+        names: &'a str,
+        request: &Request<'a>,
+        set: Option<(&str, &'a str)>,
+        environment: EnvironmentPrefix,
+    ) -> Result<StringToSign<'a>, Error> {
+        StringToSign::new(
+            mode,
+            SignedHeaders::new(names, request, set)?,
+            request,
+            environment,
+        )
+    }
+
+    fn check_signed_headers(
+        names: &str,
+        request: &Request<'_>,
+        set: Option<&str>,
+    ) -> Result<(), Error> {
+        SignedHeaders::new(names, request, set.map(|name| (name, "v"))).map(|_| ())
+    }
+
     fn app(target: &str, headers: &[Header<'_>], body: &[u8]) -> String {
         let request = Request::new("POST", target, headers, body);
-        StringToSign::new(
+        sts(
             Mode::App,
             "x-date",
             &request,
@@ -479,8 +569,7 @@ mod tests {
         assert!(app("/%70repub/x", &h, b"").ends_with("\n/x"));
         assert!(app("/releases/x", &h, b"").ends_with("\n/releases/x"));
         let request = Request::new("GET", "/release/x", &h, b"");
-        let kept = StringToSign::new(Mode::App, "x-date", &request, None, EnvironmentPrefix::Keep)
-            .unwrap();
+        let kept = sts(Mode::App, "x-date", &request, None, EnvironmentPrefix::Keep).unwrap();
         assert!(kept.to_string().ends_with("\n/release/x"));
     }
 
@@ -498,7 +587,7 @@ mod tests {
             Header::new("Content-MD5", "abc"),
         ];
         let request = Request::new("POST", "/", &with_header, b"{}").without_body();
-        let s = StringToSign::new(
+        let s = sts(
             Mode::App,
             "x-date",
             &request,
@@ -516,7 +605,7 @@ mod tests {
             Header::new("Content-Type", "application/x-www-form-urlencoded"),
         ];
         let request = Request::new("POST", "/", &h, b"a=1").without_body();
-        let err = StringToSign::new(
+        let err = sts(
             Mode::App,
             "x-date",
             &request,
@@ -536,7 +625,7 @@ mod tests {
         let too_many = vec!["a=1"; MAX_PARAMETERS + 1].join("&");
         let target = format!("/?{too_many}");
         let request = Request::new("GET", &target, &h, b"");
-        let err = StringToSign::new(
+        let err = sts(
             Mode::App,
             "x-date",
             &request,
@@ -554,7 +643,7 @@ mod tests {
             Header::new("Source", "AndriodApp"),
         ];
         let request = Request::new("GET", "/", &h, b"");
-        let s = StringToSign::new(
+        let s = sts(
             Mode::KeyPair,
             "date Source",
             &request,
@@ -566,7 +655,7 @@ mod tests {
             s.to_string(),
             "date: Fri, 09 Oct 2015 00:00:00 GMT\nsource: AndriodApp"
         );
-        let shadowed = StringToSign::new(
+        let shadowed = sts(
             Mode::KeyPair,
             "date",
             &request,

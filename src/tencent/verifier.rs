@@ -12,12 +12,13 @@ use base64::Engine as _;
 use time::OffsetDateTime;
 
 use crate::error::{Error, KeyRejection, StatusProfile};
+use crate::keys::Secret;
 use crate::keys::{KeyLookup, KeyStatus};
-use crate::mac::{Algorithm, AlgorithmSet, AnyMac};
-use crate::request::{signable_value, Request};
+use crate::mac::{verify, Algorithm, AlgorithmSet};
+use crate::request::{header_names, trim_ows, Request};
 use crate::tencent::authorization::Authorization;
-use crate::tencent::string_to_sign::{check_signed_headers, EnvironmentPrefix, Mode, StringToSign};
-use crate::time::{parse_http_date, within_window};
+use crate::tencent::string_to_sign::{EnvironmentPrefix, Mode, SignedHeaders, StringToSign};
+use crate::time::{parse_http_date_unix, within_window};
 
 /// Longest base64 signature worth decoding: HMAC-SHA512's 64 bytes are 88 characters.
 const MAX_SIGNATURE_LEN: usize = 88;
@@ -85,7 +86,7 @@ impl<'r> Verified<'r> {
 
     /// The signed header names, in signing order, as the client listed them.
     pub fn signed_headers(&self) -> impl Iterator<Item = &'r str> + 'r {
-        self.signed_headers.split(' ')
+        header_names(self.signed_headers)
     }
 }
 
@@ -148,28 +149,26 @@ impl Verifier {
             })?;
 
         let dates = signed_dates(mode, &authorization)?;
-        check_signed_headers(authorization.headers, request, None)?;
+        let headers = SignedHeaders::new(authorization.headers, request, None)?;
         let max_skew = self.policy.max_skew.as_secs();
+        let now_unix = now.unix_timestamp();
         let mut parsed = [None; 2];
         for (slot, header) in parsed.iter_mut().zip(dates.iter().flatten()) {
-            let value = request.header_values(header).next().unwrap_or_default();
-            let date = parse_http_date(signable_value(value)?, now)
-                .ok_or(Error::InvalidDate { header })?;
+            let value = headers.value_of(header).unwrap_or_default();
+            let date =
+                parse_http_date_unix(value, now_unix).ok_or(Error::InvalidDate { header })?;
             *slot = Some((*header, date));
         }
         for (header, date) in parsed.into_iter().flatten() {
-            if !within_window(date, now, max_skew) {
+            if !within_window(date, now_unix, max_skew) {
+                let date =
+                    OffsetDateTime::from_unix_timestamp(date).unwrap_or(OffsetDateTime::UNIX_EPOCH);
                 return Err(Error::DateOutOfWindow { header, date, now });
             }
         }
 
-        let string_to_sign = StringToSign::new(
-            mode,
-            authorization.headers,
-            request,
-            None,
-            self.policy.environment_prefix,
-        )?;
+        let string_to_sign =
+            StringToSign::new(mode, headers, request, self.policy.environment_prefix)?;
 
         let key = match keys.lookup(authorization.id) {
             KeyStatus::Unknown => Err(KeyRejection::Unknown),
@@ -191,18 +190,16 @@ impl Verifier {
             string_to_sign.computed_content_md5(),
             request.unique_header("content-md5"),
         ) {
-            (Some(computed), Ok(Some(sent))) => {
-                signable_value(sent).is_ok_and(|sent| sent == computed)
-            }
+            (Some(computed), Ok(Some(sent))) => trim_ows(sent) == computed,
             _ => true,
         };
         let matched = tag.is_some_and(|tag| {
-            key.secrets.iter().any(|secret| {
-                AnyMac::new(algorithm, secret.expose()).is_some_and(|mut mac| {
-                    string_to_sign.write(&mut mac);
-                    mac.verify(tag)
-                })
-            })
+            verify(
+                algorithm,
+                key.secrets.iter().map(Secret::expose),
+                &string_to_sign,
+                tag,
+            )
         });
         if !matched || !content_md5_agrees {
             let server_string_to_sign = match self.policy.mismatch_detail {
@@ -229,14 +226,9 @@ impl Verifier {
     /// canonicalize.
     pub fn explain(&self, mode: Mode, request: &Request<'_>) -> Result<String, Error> {
         let authorization = authorization(request)?;
-        check_signed_headers(authorization.headers, request, None)?;
-        let string_to_sign = StringToSign::new(
-            mode,
-            authorization.headers,
-            request,
-            None,
-            self.policy.environment_prefix,
-        )?;
+        let headers = SignedHeaders::new(authorization.headers, request, None)?;
+        let string_to_sign =
+            StringToSign::new(mode, headers, request, self.policy.environment_prefix)?;
         Ok(string_to_sign.to_string())
     }
 }
@@ -264,15 +256,14 @@ fn signed_dates(
     mode: Mode,
     authorization: &Authorization<'_>,
 ) -> Result<[Option<&'static str>; 2], Error> {
-    let signed = |name: &str| {
-        authorization
-            .header_names()
-            .any(|n| n.eq_ignore_ascii_case(name))
-    };
-    let dates = [
-        signed("x-date").then_some("x-date"),
-        signed("date").then_some("date"),
-    ];
+    let mut dates = [None; 2];
+    for name in authorization.header_names() {
+        if name.eq_ignore_ascii_case("x-date") {
+            dates[0] = Some("x-date");
+        } else if name.eq_ignore_ascii_case("date") {
+            dates[1] = Some("date");
+        }
+    }
     let ok = match mode {
         Mode::KeyPair => dates.iter().any(Option::is_some),
         Mode::App => dates[0].is_some(),
