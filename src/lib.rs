@@ -74,6 +74,11 @@ mod request;
 pub mod tencent;
 mod time;
 
+/// The README's code blocks, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 pub use error::{Error, KeyRejection, Malformed, RequestError, StatusProfile};
 pub use keys::{ActiveKey, KeyEntry, KeyLookup, KeySet, KeyStatus, Secret};
 pub use mac::{Algorithm, AlgorithmSet, UnknownAlgorithm};

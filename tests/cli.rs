@@ -689,6 +689,6 @@ fn a_library_error_while_signing_exits_1() {
     assert!(run.stdout.is_empty());
     assert_eq!(
         run.stderr,
-        "HMAC signature cannot be verified, a valid source header is required\n"
+        "invalid request: a header to sign is not in the request\n"
     );
 }

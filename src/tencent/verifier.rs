@@ -12,10 +12,9 @@ use base64::Engine as _;
 use time::OffsetDateTime;
 
 use crate::error::{Error, KeyRejection, StatusProfile};
-use crate::keys::Secret;
-use crate::keys::{KeyLookup, KeyStatus};
+use crate::keys::{KeyLookup, KeyStatus, Secret};
 use crate::mac::{verify, Algorithm, AlgorithmSet};
-use crate::request::{header_names, trim_ows, Request};
+use crate::request::{header_names, Request};
 use crate::tencent::authorization::Authorization;
 use crate::tencent::string_to_sign::{EnvironmentPrefix, Mode, SignedHeaders, StringToSign};
 use crate::time::{parse_http_date_unix, within_window};
@@ -186,13 +185,7 @@ impl Verifier {
 
         let mut tag = [0u8; 72];
         let tag = decode_signature(authorization.signature, &mut tag);
-        let content_md5_agrees = match (
-            string_to_sign.computed_content_md5(),
-            request.unique_header("content-md5"),
-        ) {
-            (Some(computed), Ok(Some(sent))) => trim_ows(sent) == computed,
-            _ => true,
-        };
+        let content_md5_agrees = string_to_sign.content_md5_header_agrees();
         let matched = tag.is_some_and(|tag| {
             verify(
                 algorithm,
