@@ -71,8 +71,7 @@ pub enum Plus {
 /// assert!(decode("100%", Plus::Literal).is_err());
 /// ```
 pub fn decode(raw: &str, plus: Plus) -> Result<Cow<'_, str>, RequestError> {
-    validate(raw, plus)?;
-    if !needs_decoding(raw, plus) {
+    if validate(raw, plus)? {
         return Ok(Cow::Borrowed(raw));
     }
     let bytes: Vec<u8> = Decoded::new(raw, plus).collect();
@@ -109,71 +108,92 @@ fn decode_one(bytes: &[u8], plus: Plus) -> Option<(u8, &[u8])> {
 }
 
 /// Checks that `raw` decodes: every `%` starts a two-hex-digit escape and the decoded bytes are
-/// UTF-8. Allocates nothing.
-pub(crate) fn validate(raw: &str, plus: Plus) -> Result<(), RequestError> {
-    let bytes = raw.as_bytes();
-    if !bytes.contains(&b'%') {
-        // `raw` is already UTF-8, and `+` -> space keeps it so.
-        return Ok(());
-    }
-    let mut rest = bytes;
-    while let Some(at) = rest.iter().position(|&b| b == b'%') {
-        match rest.get(at..) {
-            Some([b'%', h, l, tail @ ..]) if hex_value(*h).is_some() && hex_value(*l).is_some() => {
-                rest = tail;
+/// UTF-8. Returns whether `raw` decodes to itself (no escape, and no `+` meaning a space). One
+/// pass, no allocation.
+///
+/// Only escapes need a UTF-8 check: the text between them is a `&str` cut at ASCII bytes, so it
+/// is whole characters, and the decoded string is UTF-8 exactly when the escapes' bytes form
+/// whole characters that no raw byte interrupts.
+pub(crate) fn validate(raw: &str, plus: Plus) -> Result<bool, RequestError> {
+    scan(raw, plus, false)
+}
+
+/// [`validate`] for a piece of a request target, which must also hold no space, control
+/// character or `#` (raw bytes a request line cannot carry).
+pub(crate) fn validate_wire(raw: &str) -> Result<bool, RequestError> {
+    scan(raw, Plus::Literal, true)
+}
+
+fn scan(raw: &str, plus: Plus, wire: bool) -> Result<bool, RequestError> {
+    let mut rest = raw.as_bytes();
+    let mut utf8 = Utf8State::default();
+    let mut plain = true;
+    while let [b, tail @ ..] = rest {
+        match *b {
+            b'%' => match tail {
+                [h, l, after @ ..] => match (hex_value(*h), hex_value(*l)) {
+                    (Some(h), Some(l)) => {
+                        utf8.feed((h << 4) | l)?;
+                        plain = false;
+                        rest = after;
+                        continue;
+                    }
+                    _ => return Err(RequestError::BrokenPercentEscape),
+                },
+                _ => return Err(RequestError::BrokenPercentEscape),
+            },
+            b if wire && (b <= b' ' || b == 0x7f || b == b'#') => {
+                return Err(RequestError::InvalidTarget)
             }
-            _ => return Err(RequestError::BrokenPercentEscape),
+            b'+' if plus == Plus::Space => plain = false,
+            _ => {}
         }
+        utf8.interrupt()?;
+        rest = tail;
     }
-    let mut check = Utf8Check::default();
-    for b in Decoded::new(raw, plus) {
-        check.push(b)?;
-    }
-    check.finish()
+    utf8.interrupt()?;
+    Ok(plain)
 }
 
-/// Incremental UTF-8 validation over a decoded byte stream, in a fixed buffer.
-struct Utf8Check {
-    buf: [u8; 64],
-    len: usize,
+/// UTF-8 validation of escaped bytes, one byte at a time (the well-formed sequences of
+/// Unicode 15 table 3-7): how many continuation bytes are still due, and the range of the next.
+#[derive(Default)]
+struct Utf8State {
+    need: u8,
+    lo: u8,
+    hi: u8,
 }
 
-impl Default for Utf8Check {
-    fn default() -> Self {
-        Utf8Check {
-            buf: [0; 64],
-            len: 0,
+impl Utf8State {
+    #[inline]
+    fn feed(&mut self, b: u8) -> Result<(), RequestError> {
+        if self.need > 0 {
+            if b < self.lo || b > self.hi {
+                return Err(RequestError::InvalidUtf8);
+            }
+            self.need -= 1;
+            (self.lo, self.hi) = (0x80, 0xBF);
+            return Ok(());
         }
-    }
-}
-
-impl Utf8Check {
-    fn push(&mut self, b: u8) -> Result<(), RequestError> {
-        if let Some(slot) = self.buf.get_mut(self.len) {
-            *slot = b;
-            self.len += 1;
-        }
-        if self.len == self.buf.len() {
-            self.flush(false)?;
-        }
+        (self.need, self.lo, self.hi) = match b {
+            0x00..=0x7F => (0, 0, 0),
+            0xC2..=0xDF => (1, 0x80, 0xBF),
+            0xE0 => (2, 0xA0, 0xBF),
+            0xE1..=0xEC | 0xEE..=0xEF => (2, 0x80, 0xBF),
+            0xED => (2, 0x80, 0x9F),
+            0xF0 => (3, 0x90, 0xBF),
+            0xF1..=0xF3 => (3, 0x80, 0xBF),
+            0xF4 => (3, 0x80, 0x8F),
+            _ => return Err(RequestError::InvalidUtf8),
+        };
         Ok(())
     }
 
-    fn finish(mut self) -> Result<(), RequestError> {
-        self.flush(true)
-    }
-
-    fn flush(&mut self, last: bool) -> Result<(), RequestError> {
-        let chunk = self.buf.get(..self.len).unwrap_or_default();
-        match core::str::from_utf8(chunk) {
-            Ok(_) => self.len = 0,
-            // A character cut at the end of the buffer: keep its first bytes (at most 3).
-            Err(e) if e.error_len().is_none() && !last => {
-                let valid = e.valid_up_to();
-                self.buf.copy_within(valid..self.len, 0);
-                self.len -= valid;
-            }
-            Err(_) => return Err(RequestError::InvalidUtf8),
+    /// A raw byte or the end: no escaped character may be left incomplete.
+    #[inline]
+    fn interrupt(&self) -> Result<(), RequestError> {
+        if self.need > 0 {
+            return Err(RequestError::InvalidUtf8);
         }
         Ok(())
     }
@@ -303,6 +323,58 @@ mod tests {
             validate(&cut, Plus::Literal),
             Err(RequestError::InvalidUtf8)
         );
+    }
+
+    #[test]
+    fn escape_runs_between_raw_characters() {
+        assert!(validate("中%E6%96%87文", Plus::Literal).is_ok());
+        assert_eq!(
+            validate("中%E6%96文", Plus::Literal),
+            Err(RequestError::InvalidUtf8)
+        );
+        assert_eq!(
+            validate("%B8中", Plus::Literal),
+            Err(RequestError::InvalidUtf8)
+        );
+        let long = "%E4%B8%AD".repeat(40);
+        assert!(validate(&long, Plus::Literal).is_ok());
+        assert_eq!(
+            validate(&long[..long.len() - 3], Plus::Literal),
+            Err(RequestError::InvalidUtf8)
+        );
+    }
+
+    #[test]
+    fn utf8_state_agrees_with_std_on_escaped_sequences() {
+        let mut raw = String::new();
+        for a in 0..=255u8 {
+            for b in 0..=255u8 {
+                for c in [0x41u8, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0] {
+                    for d in [None, Some(0x80u8), Some(0xBF)] {
+                        let bytes: Vec<u8> = [a, b, c].into_iter().chain(d).collect();
+                        raw.clear();
+                        for byte in &bytes {
+                            raw.push_str(&format!("%{byte:02X}"));
+                        }
+                        let std_ok = core::str::from_utf8(&bytes).is_ok();
+                        assert_eq!(validate(&raw, Plus::Literal).is_ok(), std_ok, "{raw}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn plainness_and_wire_bytes() {
+        assert_eq!(validate("abc", Plus::Space), Ok(true));
+        assert_eq!(validate("a+c", Plus::Literal), Ok(true));
+        assert_eq!(validate("a+c", Plus::Space), Ok(false));
+        assert_eq!(validate("a%41", Plus::Literal), Ok(false));
+        assert_eq!(validate("a b", Plus::Space), Ok(true));
+        assert_eq!(validate_wire("/a b"), Err(RequestError::InvalidTarget));
+        assert_eq!(validate_wire("/a#b"), Err(RequestError::InvalidTarget));
+        assert_eq!(validate_wire("/a\u{7f}"), Err(RequestError::InvalidTarget));
+        assert_eq!(validate_wire("/a%20b"), Ok(false));
     }
 
     #[test]

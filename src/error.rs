@@ -110,7 +110,7 @@ pub enum RequestError {
     /// [`MAX_HEADER_VALUE_LEN`](crate::limits::MAX_HEADER_VALUE_LEN).
     #[error("a signed header value is too long")]
     HeaderValueTooLong,
-    /// More headers than a signature can index (2³² − 1).
+    /// A signed header sits past the 65 534th header of the request.
     #[error("too many headers")]
     TooManyHeaders,
     /// More signed headers than [`MAX_SIGNED_HEADERS`](crate::limits::MAX_SIGNED_HEADERS).

@@ -218,9 +218,11 @@ pub(crate) fn http_date_bytes(unix: i64) -> [u8; 29] {
         .get((month as usize).wrapping_sub(1))
         .copied()
         .unwrap_or(MONTHS[0]);
-    let digit = |n: i64| b'0' + n.rem_euclid(10) as u8;
+    // Clamped above: every field is non-negative and the year has at most four digits.
+    let digit = |n: u32| b'0' + (n % 10) as u8;
+    let secs = secs as u32;
+    let year = year as u32;
     let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
-    let day = i64::from(day);
     [
         weekday[0],
         weekday[1],

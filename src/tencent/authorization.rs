@@ -73,16 +73,14 @@ impl<'a> Authorization<'a> {
             }
             pos += 2;
             let value_start = pos;
-            loop {
-                match at(pos) {
-                    None => return Err(malformed(Malformed::UnterminatedQuote)),
-                    Some(b'"') => break,
-                    Some(b) if b < 0x20 || b == 0x7f => {
-                        return Err(malformed(Malformed::ControlCharacter))
-                    }
-                    Some(_) => pos += 1,
-                }
+            let rest = value.get(pos..).unwrap_or_default();
+            let len = rest
+                .find('"')
+                .ok_or(malformed(Malformed::UnterminatedQuote))?;
+            if has_control(rest.as_bytes().get(..len).unwrap_or_default()) {
+                return Err(malformed(Malformed::ControlCharacter));
             }
+            pos += len;
             // Both ends sit next to an ASCII quote, so they are character boundaries.
             let param = value.get(value_start..pos).unwrap_or_default();
             pos += 1;
@@ -165,6 +163,13 @@ impl fmt::Display for Authorization<'_> {
             self.id, self.algorithm, self.headers, self.signature
         )
     }
+}
+
+/// Whether `bytes` holds a control character. No early exit, so the loop vectorizes.
+pub(crate) fn has_control(bytes: &[u8]) -> bool {
+    bytes
+        .iter()
+        .fold(false, |found, &b| found | (b < 0x20) | (b == 0x7f))
 }
 
 const fn is_ows(b: u8) -> bool {

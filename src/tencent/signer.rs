@@ -291,6 +291,17 @@ impl<'k> Signer<'k> {
         request: &Request<'_>,
         out: &mut String,
     ) -> Result<(), RequestError> {
+        let Some(extra) = self.extra_headers else {
+            // The default selection, already sorted: the date header, and `source` if present.
+            let has_source = request.header_values("source").next().is_some();
+            out.push_str(match (self.date_header, has_source) {
+                (DateHeader::XDate, true) => "source x-date",
+                (DateHeader::XDate, false) => "x-date",
+                (DateHeader::Date, true) => "date source",
+                (DateHeader::Date, false) => "date",
+            });
+            return Ok(());
+        };
         let mut names = [""; MAX_SIGNED_HEADERS];
         let mut len = 0usize;
         let mut add = |name: &'k str| -> Result<(), RequestError> {
@@ -305,11 +316,7 @@ impl<'k> Signer<'k> {
             Ok(())
         };
         add(self.date_header.lower())?;
-        match self.extra_headers {
-            Some(extra) => extra.iter().try_for_each(|name| add(name))?,
-            None if request.header_values("source").next().is_some() => add("source")?,
-            None => {}
-        }
+        extra.iter().try_for_each(|name| add(name))?;
         let names = names.get_mut(..len).unwrap_or_default();
         names.sort_unstable_by(|a, b| {
             a.bytes()

@@ -13,7 +13,7 @@ use core::fmt;
 use base64::Engine as _;
 use md5::{Digest as _, Md5};
 
-use crate::encoding::{cmp_decoded, decoded_eq, validate, write_decoded, Plus};
+use crate::encoding::{cmp_decoded, decoded_eq, validate, validate_wire, write_decoded, Plus};
 use crate::error::{Error, RequestError};
 use crate::limits::{MAX_FORM_BODY_LEN, MAX_PARAMETERS, MAX_SIGNED_HEADERS};
 use crate::mac::{Buffered, Message, Sink, TextSink};
@@ -94,7 +94,7 @@ pub struct StringToSign<'a> {
 }
 
 /// Index standing for "the header the signer sets" in [`SignedHeaders`].
-const SET_BY_SIGNER: u32 = u32::MAX;
+const SET_BY_SIGNER: u16 = u16::MAX;
 
 /// The headers a signature lists, checked, with where each value is: the index of its header
 /// in the request, or the value the signer sets.
@@ -104,7 +104,7 @@ pub(crate) struct SignedHeaders<'a> {
     names: &'a str,
     headers: &'a [Header<'a>],
     set: &'a [u8],
-    index: [u32; MAX_SIGNED_HEADERS],
+    index: [u16; MAX_SIGNED_HEADERS],
 }
 
 impl<'a> SignedHeaders<'a> {
@@ -114,6 +114,7 @@ impl<'a> SignedHeaders<'a> {
     ///
     /// Errors in the spec's order: a listed header absent, then one repeated, then a value that
     /// cannot be signed.
+    #[inline]
     pub(crate) fn new(
         names: &'a str,
         request: &Request<'a>,
@@ -141,7 +142,10 @@ impl<'a> SignedHeaders<'a> {
                 }
                 (Some((i, header)), None) => {
                     signable_value(header.value)?;
-                    *slot = u32::try_from(i).map_err(|_| RequestError::TooManyHeaders)?;
+                    *slot = u16::try_from(i)
+                        .ok()
+                        .filter(|&i| i != SET_BY_SIGNER)
+                        .ok_or(RequestError::TooManyHeaders)?;
                 }
             }
         }
@@ -166,7 +170,7 @@ impl<'a> SignedHeaders<'a> {
         })
     }
 
-    fn value(&self, index: u32) -> &'a [u8] {
+    fn value(&self, index: u16) -> &'a [u8] {
         if index == SET_BY_SIGNER {
             return self.set;
         }
@@ -221,6 +225,8 @@ struct Param {
     eq: u32,
     end: u32,
     form: bool,
+    /// Key and value decode to themselves, so they compare as they are.
+    plain: bool,
 }
 
 /// Where parameters' bytes live.
@@ -249,13 +255,16 @@ impl<'a> Sources<'a> {
     fn cmp(&self, a: &Param, b: &Param) -> Ordering {
         let (a_key, a_value, a_plus) = self.text(a);
         let (b_key, b_value, b_plus) = self.text(b);
+        if a.plain && b.plain {
+            return a_key.cmp(b_key).then_with(|| a_value.cmp(b_value));
+        }
         cmp_decoded(a_key, a_plus, b_key, b_plus)
             .then_with(|| cmp_decoded(a_value, a_plus, b_value, b_plus))
     }
 }
 
 /// Parameters held inline up to this count, on the heap beyond it.
-const INLINE_PARAMS: usize = 16;
+const INLINE_PARAMS: usize = 8;
 
 /// The query and form parameters.
 #[derive(Clone, Debug)]
@@ -308,15 +317,20 @@ impl Params {
     fn add_all(&mut self, raw: &str, form: bool) -> Result<(), RequestError> {
         let plus = if form { Plus::Space } else { Plus::Literal };
         for (offset, item) in split_on(raw, b'&').filter(|(_, item)| !item.is_empty()) {
-            let (key, value) = item.split_once('=').unwrap_or((item, ""));
-            validate(key, plus)?;
-            validate(value, plus)?;
+            // Key and value are checked together: no escape spans the raw `=`.
+            let plain = if form {
+                validate(item, plus)?
+            } else {
+                validate_wire(item)?
+            };
+            let eq = item.bytes().position(|b| b == b'=').unwrap_or(item.len());
             let at = |n: usize| u32::try_from(offset + n).map_err(|_| RequestError::BodyTooLarge);
             self.push(Param {
                 start: at(0)?,
-                eq: at(key.len())?,
+                eq: at(eq)?,
                 end: at(item.len())?,
                 form,
+                plain,
             })?;
         }
         Ok(())
@@ -335,14 +349,17 @@ struct AppLines<'a> {
     body: Option<&'a [u8]>,
     /// The raw path with the environment segment removed; empty means `/`.
     path: &'a str,
+    /// The path decodes to itself.
+    path_plain: bool,
     sources: Sources<'a>,
     /// Sorted by decoded key, then decoded value.
     params: Params,
 }
 
 impl<'a> AppLines<'a> {
+    #[inline]
     fn new(request: &Request<'a>, environment: EnvironmentPrefix) -> Result<Self, Error> {
-        request.check_line()?;
+        request.check_method_and_target_shape()?;
         let single = |name: &str| -> Result<&'a [u8], Error> {
             match request.unique_header(name) {
                 Ok(value) => Ok(signable_value(value.unwrap_or_default())?),
@@ -364,7 +381,7 @@ impl<'a> AppLines<'a> {
         let form = is_form_content_type(content_type);
 
         let raw_path = request.path();
-        validate(raw_path, Plus::Literal)?;
+        let path_plain = validate_wire(raw_path)?;
         let path = match environment {
             EnvironmentPrefix::Strip => strip_environment(raw_path),
             EnvironmentPrefix::Keep => raw_path,
@@ -403,6 +420,7 @@ impl<'a> AppLines<'a> {
             sent_md5,
             body: request.body(),
             path,
+            path_plain,
             sources,
             params,
         })
@@ -419,16 +437,26 @@ impl<'a> AppLines<'a> {
         sink.put(b"\n");
         if self.path.is_empty() {
             sink.put(b"/");
+        } else if self.path_plain {
+            sink.put(self.path.as_bytes());
         } else {
             write_decoded(self.path, Plus::Literal, sink);
         }
         for (i, param) in self.params.as_slice().iter().enumerate() {
             let (key, value, plus) = self.sources.text(param);
             sink.put(if i == 0 { b"?" } else { b"&" });
-            write_decoded(key, plus, sink);
-            if !value.is_empty() {
-                sink.put(b"=");
-                write_decoded(value, plus, sink);
+            if param.plain {
+                sink.put(key.as_bytes());
+                if !value.is_empty() {
+                    sink.put(b"=");
+                    sink.put(value.as_bytes());
+                }
+            } else {
+                write_decoded(key, plus, sink);
+                if !value.is_empty() {
+                    sink.put(b"=");
+                    write_decoded(value, plus, sink);
+                }
             }
         }
     }
@@ -464,6 +492,7 @@ fn put_ascii_case(sink: &mut impl Sink, text: &str, map: fn(&u8) -> u8) {
 
 impl<'a> StringToSign<'a> {
     /// Builds the string to sign for `mode` from the checked signed headers and the request.
+    #[inline]
     pub(crate) fn new(
         mode: Mode,
         headers: SignedHeaders<'a>,
