@@ -174,9 +174,7 @@ impl<'a> SignedHeaders<'a> {
         if index == SET_BY_SIGNER {
             return self.set;
         }
-        let header = usize::try_from(index)
-            .ok()
-            .and_then(|i| self.headers.get(i));
+        let header = self.headers.get(usize::from(index));
         header.map_or(&b""[..], |h| trim_ows(h.value))
     }
 
