@@ -1,5 +1,12 @@
 //! The crate's one error type, with the vendors' exact messages, statuses and codes.
 //!
+//! Baidu's seed table lists seven codes, but its rows 5–7 are rotated: each of
+//! `SignatureTimestampInvalid`, `SignatureTimestampExpired` and `SignatureMismatch` sits beside
+//! the next row's message (`SignatureTimestampExpired` reads "signature is mismatched"). The
+//! crate pairs each code with the message its name describes: `SignatureTimestampInvalid` →
+//! "timestamp is invalid", `SignatureTimestampExpired` → "timestamp is expired",
+//! `SignatureMismatch` → "signature is mismatched".
+//!
 //! Every variant is one documented condition. [`Error::status`], [`Error::code`] and the message
 //! (`Display`) are total matches below; `tests/error_table.rs` pins each variant against the
 //! spec's table. Values behind a failure (a header name, an algorithm, dates) are carried in
@@ -70,6 +77,49 @@ pub enum KeyRejection {
     AlgorithmPinned,
     /// The key is active but has no secret.
     NoSecret,
+}
+
+/// Why a BCE auth string or its signed headers are `SignatureFormatInvalid`. Not part of the
+/// message; kept for debugging.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum BceFormat {
+    /// Longer than [`MAX_AUTHORIZATION_LEN`](crate::limits::MAX_AUTHORIZATION_LEN), or not text.
+    TooLong,
+    /// Not `bce-auth-v1` followed by exactly five more `/`-separated fields.
+    Shape,
+    /// An empty access key id.
+    EmptyKeyId,
+    /// The expiration is not a decimal number of seconds.
+    Expiration,
+    /// The signature is not 64 lower-case hex digits.
+    Signature,
+    /// An empty or non-token name in the signed-header list, or too many names.
+    SignedHeaders,
+    /// An explicit signed-header list without `host`.
+    HostNotSigned,
+    /// A listed header is not in the request.
+    MissingHeader,
+    /// A signed header appears more than once in the request.
+    RepeatedHeader,
+    /// The carrier (header or query parameter) appears more than once.
+    RepeatedCarrier,
+    /// More headers would be signed than [`MAX_SIGNED_HEADERS`](crate::limits::MAX_SIGNED_HEADERS).
+    TooManyHeaders,
+    /// `X-Bce-Signature: AppCode/…` where a signature was expected, or the reverse.
+    WrongCarrier,
+}
+
+/// Why a BCE timestamp is `SignatureTimestampInvalid`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum BceTimestamp {
+    /// The auth string's timestamp is not `yyyy-mm-ddThh:mm:ssZ`.
+    Unparsable,
+    /// The expiration is longer than the verifier's cap.
+    ExpirationOverCap,
+    /// The signed `x-bce-date` header is not `yyyy-mm-ddThh:mm:ssZ`.
+    DateHeaderUnparsable,
 }
 
 /// A request the crate cannot canonicalize or sign: bad input rather than a bad signature.
@@ -263,6 +313,59 @@ pub enum Error {
         /// The path without its environment part.
         uri: String,
     },
+    /// BCE `EmptySignature`: the carrier is absent or empty.
+    #[error("Signature is empty")]
+    BceEmptySignature,
+    /// BCE `SignatureFormatInvalid`: the auth string or the signed headers are malformed.
+    #[error("Signature is invalid: invalid signature format.")]
+    BceSignatureFormatInvalid {
+        /// What is wrong (not part of the message).
+        reason: BceFormat,
+    },
+    /// BCE `SignatureAppInvalid`: the access key or AppCode is unknown or disabled.
+    #[error("Signature is invalid: app key is invalid.")]
+    BceSignatureAppInvalid {
+        /// The access key id (not the AppCode, which is a secret).
+        key_id: Option<String>,
+        /// Why it was rejected (not part of the message).
+        reason: KeyRejection,
+    },
+    /// BCE `RequestTimeTooSkewed`: signed too far in the future.
+    #[error("The difference between the request time and the server's time is too large.")]
+    BceRequestTimeTooSkewed {
+        /// The signing time (or the `x-bce-date`) the request carries.
+        timestamp: OffsetDateTime,
+        /// The verifier's `now`.
+        now: OffsetDateTime,
+    },
+    /// BCE `SignatureTimestampInvalid`.
+    #[error("Signature is invalid: timestamp is invalid.")]
+    BceSignatureTimestampInvalid {
+        /// What is wrong (not part of the message).
+        reason: BceTimestamp,
+    },
+    /// BCE `SignatureTimestampExpired`: `now` is past the timestamp plus the expiration.
+    #[error("Signature is invalid: timestamp is expired.")]
+    BceSignatureTimestampExpired {
+        /// The signing time.
+        timestamp: OffsetDateTime,
+        /// The expiration period, in seconds.
+        expiration: u64,
+        /// The verifier's `now`.
+        now: OffsetDateTime,
+    },
+    /// BCE `SignatureMismatch`: the signature differs.
+    #[error("Signature is invalid: signature is mismatched.")]
+    BceSignatureMismatch {
+        /// The server's canonical request, only when the policy's debugging switch is on.
+        server_canonical_request: Option<String>,
+    },
+    /// `X-Bce-Stage` is not `release`, `pre-online` or `test` (not one of the seven codes).
+    #[error("Invalid X-Bce-Stage: expected release, pre-online or test")]
+    BceInvalidStage {
+        /// The value sent.
+        stage: String,
+    },
     /// The request cannot be canonicalized (not one of the vendor's rows).
     #[error("invalid request: {0}")]
     InvalidRequest(#[from] RequestError),
@@ -305,6 +408,14 @@ impl Error {
             | Error::NoApiForMethod { .. }
             | Error::ProtocolNotAllowed { .. } => 404,
             Error::CrossOrigin { .. } => 429,
+            Error::BceEmptySignature
+            | Error::BceSignatureFormatInvalid { .. }
+            | Error::BceSignatureAppInvalid { .. }
+            | Error::BceSignatureTimestampInvalid { .. }
+            | Error::BceSignatureTimestampExpired { .. }
+            | Error::BceSignatureMismatch { .. }
+            | Error::BceInvalidStage { .. } => 400,
+            Error::BceRequestTimeTooSkewed { .. } => 403,
             Error::InvalidRequest(_) => 400,
         }
     }
@@ -334,18 +445,64 @@ impl Error {
             Error::NoApiForMethod { .. } => "NoApiForMethod",
             Error::ProtocolNotAllowed { .. } => "ProtocolNotAllowed",
             Error::CrossOrigin { .. } => "CrossOrigin",
+            Error::BceEmptySignature => "EmptySignature",
+            Error::BceSignatureFormatInvalid { .. } => "SignatureFormatInvalid",
+            Error::BceSignatureAppInvalid { .. } => "SignatureAppInvalid",
+            Error::BceRequestTimeTooSkewed { .. } => "RequestTimeTooSkewed",
+            Error::BceSignatureTimestampInvalid { .. } => "SignatureTimestampInvalid",
+            Error::BceSignatureTimestampExpired { .. } => "SignatureTimestampExpired",
+            Error::BceSignatureMismatch { .. } => "SignatureMismatch",
+            Error::BceInvalidStage { .. } => "InvalidStage",
             Error::InvalidRequest(_) => "InvalidRequest",
         }
     }
 
-    /// The response body Tencent's gateway sends: `{"message":"<message>"}`.
+    /// Whether this is one of Baidu AI Cloud's errors (its body carries a `code`).
+    pub const fn is_bce(&self) -> bool {
+        matches!(
+            self,
+            Error::BceEmptySignature
+                | Error::BceSignatureFormatInvalid { .. }
+                | Error::BceSignatureAppInvalid { .. }
+                | Error::BceRequestTimeTooSkewed { .. }
+                | Error::BceSignatureTimestampInvalid { .. }
+                | Error::BceSignatureTimestampExpired { .. }
+                | Error::BceSignatureMismatch { .. }
+                | Error::BceInvalidStage { .. }
+        )
+    }
+
+    /// The response body the vendor sends, with an empty `requestId` for BCE errors; see
+    /// [`json_body_with_request_id`](Error::json_body_with_request_id).
     ///
     /// ```
     /// assert_eq!(apigw_sign::Error::NoUsagePlan.json_body(), r#"{"message":"Found no validate usage plan"}"#);
     /// ```
     pub fn json_body(&self) -> String {
-        let mut body = String::from("{\"message\":");
+        self.json_body_with_request_id("")
+    }
+
+    /// The response body the vendor sends: Tencent's `{"message":"…"}`, or BCE's
+    /// `{"code":"…","message":"…","requestId":"…"}` with the caller's request id (the crate does
+    /// no I/O and makes no ids; a gateway assigns one per request).
+    ///
+    /// ```
+    /// let body = apigw_sign::Error::BceEmptySignature.json_body_with_request_id("b1f3");
+    /// assert_eq!(body, r#"{"code":"EmptySignature","message":"Signature is empty","requestId":"b1f3"}"#);
+    /// ```
+    pub fn json_body_with_request_id(&self, request_id: &str) -> String {
+        let mut body = String::from("{");
+        if self.is_bce() {
+            body.push_str("\"code\":");
+            push_json_string(&mut body, self.code());
+            body.push(',');
+        }
+        body.push_str("\"message\":");
         push_json_string(&mut body, &self.to_string());
+        if self.is_bce() {
+            body.push_str(",\"requestId\":");
+            push_json_string(&mut body, request_id);
+        }
         body.push('}');
         body
     }

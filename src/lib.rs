@@ -70,6 +70,7 @@ mod error;
 mod keys;
 pub mod limits;
 mod mac;
+mod params;
 mod request;
 pub mod tencent;
 mod time;
@@ -79,8 +80,10 @@ mod time;
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
-pub use error::{Error, KeyRejection, Malformed, RequestError, StatusProfile};
+pub use error::{
+    BceFormat, BceTimestamp, Error, KeyRejection, Malformed, RequestError, StatusProfile,
+};
 pub use keys::{ActiveKey, KeyEntry, KeyLookup, KeySet, KeyStatus, Secret};
 pub use mac::{Algorithm, AlgorithmSet, UnknownAlgorithm};
 pub use request::{Header, Protocol, Request};
-pub use time::{format_http_date, parse_http_date};
+pub use time::{format_http_date, format_iso8601, parse_http_date, parse_iso8601};

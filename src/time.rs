@@ -256,6 +256,81 @@ pub(crate) fn http_date_bytes(unix: i64) -> [u8; 29] {
     ]
 }
 
+/// Parses a BCE timestamp, `yyyy-mm-ddThh:mm:ssZ` exactly (UTC, whole seconds, literal `Z`).
+///
+/// ```
+/// let t = apigw_sign::parse_iso8601(b"2015-04-27T08:23:49Z").unwrap();
+/// assert_eq!(t.unix_timestamp(), 1_430_123_029);
+/// assert_eq!(apigw_sign::parse_iso8601(b"2015-13-45T99:99:99Z"), None);
+/// ```
+pub fn parse_iso8601(value: &[u8]) -> Option<OffsetDateTime> {
+    OffsetDateTime::from_unix_timestamp(parse_iso8601_unix(value)?).ok()
+}
+
+/// [`parse_iso8601`] on Unix seconds.
+pub(crate) fn parse_iso8601_unix(value: &[u8]) -> Option<i64> {
+    match value {
+        [y1, y2, y3, y4, b'-', m1, m2, b'-', d1, d2, b'T', rest @ ..] => {
+            let seconds = clock(rest, b"Z")?;
+            let year = i64::from(number(&[*y1, *y2, *y3, *y4])?);
+            let month = u32::from(number(&[*m1, *m2])?);
+            let day = u32::from(number(&[*d1, *d2])?);
+            if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+                return None;
+            }
+            days_from_civil(year, month, day)
+                .checked_mul(SECONDS_PER_DAY)?
+                .checked_add(seconds)
+        }
+        _ => None,
+    }
+}
+
+/// Formats `t` (converted to UTC) as a BCE timestamp: `2015-04-27T08:23:49Z`. Instants outside
+/// years 0000–9999 are clamped to that range.
+///
+/// ```
+/// let t = time::macros::datetime!(2015-04-27 16:23:49 +08:00);
+/// assert_eq!(apigw_sign::format_iso8601(t), "2015-04-27T08:23:49Z");
+/// ```
+pub fn format_iso8601(t: OffsetDateTime) -> String {
+    let bytes = iso8601_bytes(t.unix_timestamp());
+    core::str::from_utf8(&bytes).unwrap_or_default().to_owned()
+}
+
+/// The 20 ASCII bytes of the BCE timestamp of Unix time `unix` (clamped to years 0000–9999).
+pub(crate) fn iso8601_bytes(unix: i64) -> [u8; 20] {
+    let unix = unix.clamp(IMF_RANGE.0, IMF_RANGE.1);
+    let (year, month, day) = civil_from_days(unix.div_euclid(SECONDS_PER_DAY));
+    // Clamped above: every field is non-negative and the year has at most four digits.
+    let secs = unix.rem_euclid(SECONDS_PER_DAY) as u32;
+    let digit = |n: u32| b'0' + (n % 10) as u8;
+    let year = year as u32;
+    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+    [
+        digit(year / 1000),
+        digit(year / 100),
+        digit(year / 10),
+        digit(year),
+        b'-',
+        digit(month / 10),
+        digit(month),
+        b'-',
+        digit(day / 10),
+        digit(day),
+        b'T',
+        digit(h / 10),
+        digit(h),
+        b':',
+        digit(m / 10),
+        digit(m),
+        b':',
+        digit(s / 10),
+        digit(s),
+        b'Z',
+    ]
+}
+
 /// Whether Unix time `date` lies within `max_skew_secs` of `now`, on either side. Overflow is
 /// "outside".
 pub(crate) fn within_window(date: i64, now: i64, max_skew_secs: u64) -> bool {
@@ -335,6 +410,33 @@ mod tests {
             format_http_date(datetime!(0009-01-01 00:00 UTC)),
             "Thu, 01 Jan 0009 00:00:00 GMT"
         );
+    }
+
+    #[test]
+    fn iso8601_round_trips_and_is_strict() {
+        let t = datetime!(2015-04-27 08:23:49 UTC);
+        assert_eq!(format_iso8601(t), "2015-04-27T08:23:49Z");
+        assert_eq!(parse_iso8601(b"2015-04-27T08:23:49Z"), Some(t));
+        assert_eq!(
+            parse_iso8601(b"2016-02-29T00:00:00Z").map(|t| t.day()),
+            Some(29)
+        );
+        for bad in [
+            &b"2015-02-29T00:00:00Z"[..],
+            b"2015-04-27T08:23:49",
+            b"2015-04-27T08:23:49z",
+            b"2015-04-27T08:23:49.000Z",
+            b"2015-04-27 08:23:49Z",
+            b"2015-4-27T08:23:49Z",
+            b"2015-00-27T08:23:49Z",
+            b"2015-04-00T08:23:49Z",
+            b"2015-04-27T24:00:00Z",
+            b"2015-04-27T08:23:49+00:00",
+            b"abc",
+            b"",
+        ] {
+            assert_eq!(parse_iso8601(bad), None, "{}", String::from_utf8_lossy(bad));
+        }
     }
 
     #[test]

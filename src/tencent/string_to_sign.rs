@@ -7,17 +7,17 @@
 //! [`StringToSign`] is data: it borrows the request and is written either into a MAC (streamed,
 //! nothing allocated) or, through `Display`, as text.
 
-use core::cmp::Ordering;
 use core::fmt;
 
 use base64::Engine as _;
 use md5::{Digest as _, Md5};
 
-use crate::encoding::{cmp_decoded, decoded_eq, validate, validate_wire, write_decoded, Plus};
+use crate::encoding::{decoded_eq, validate_wire, write_decoded, Plus};
 use crate::error::{Error, RequestError};
-use crate::limits::{MAX_FORM_BODY_LEN, MAX_PARAMETERS, MAX_SIGNED_HEADERS};
+use crate::limits::{MAX_FORM_BODY_LEN, MAX_SIGNED_HEADERS};
 use crate::mac::{Buffered, Message, Sink, TextSink};
-use crate::request::{header_names, signable_value, split_on, trim_ows, Header, Request};
+use crate::params::{Params, Sources};
+use crate::request::{header_names, signable_value, trim_ows, Header, Request};
 
 /// Which of Tencent's two HMAC modes a signature uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -215,126 +215,6 @@ impl ContentMd5<'_> {
     }
 }
 
-/// One parameter, as byte offsets into the query or the form body: `key` is `start..eq`, the
-/// value `eq + 1..end` (empty when `eq == end`, an item without `=`).
-#[derive(Clone, Copy, Debug, Default)]
-struct Param {
-    start: u32,
-    eq: u32,
-    end: u32,
-    form: bool,
-    /// Key and value decode to themselves, so they compare as they are.
-    plain: bool,
-}
-
-/// Where parameters' bytes live.
-#[derive(Clone, Copy, Debug)]
-struct Sources<'a> {
-    query: &'a str,
-    form: &'a str,
-}
-
-impl<'a> Sources<'a> {
-    fn text(&self, param: &Param) -> (&'a str, &'a str, Plus) {
-        let (source, plus) = if param.form {
-            (self.form, Plus::Space)
-        } else {
-            (self.query, Plus::Literal)
-        };
-        let (start, eq, end) = (param.start as usize, param.eq as usize, param.end as usize);
-        let key = source.get(start..eq).unwrap_or_default();
-        let value = source
-            .get(eq.saturating_add(1).min(end)..end)
-            .unwrap_or_default();
-        (key, value, plus)
-    }
-
-    /// Decoded key, then decoded value, byte-wise.
-    fn cmp(&self, a: &Param, b: &Param) -> Ordering {
-        let (a_key, a_value, a_plus) = self.text(a);
-        let (b_key, b_value, b_plus) = self.text(b);
-        if a.plain && b.plain {
-            return a_key.cmp(b_key).then_with(|| a_value.cmp(b_value));
-        }
-        cmp_decoded(a_key, a_plus, b_key, b_plus)
-            .then_with(|| cmp_decoded(a_value, a_plus, b_value, b_plus))
-    }
-}
-
-/// Parameters held inline up to this count, on the heap beyond it.
-const INLINE_PARAMS: usize = 8;
-
-/// The query and form parameters.
-#[derive(Clone, Debug)]
-#[allow(clippy::large_enum_variant)] // the inline array is the point: no allocation for few parameters
-enum Params {
-    Inline([Param; INLINE_PARAMS], usize),
-    Heap(Vec<Param>),
-}
-
-impl Params {
-    fn push(&mut self, param: Param) -> Result<(), RequestError> {
-        if self.as_slice().len() >= MAX_PARAMETERS {
-            return Err(RequestError::TooManyParameters);
-        }
-        match self {
-            Params::Inline(items, len) => match items.get_mut(*len) {
-                Some(slot) => {
-                    *slot = param;
-                    *len += 1;
-                }
-                None => {
-                    let mut heap = Vec::with_capacity(INLINE_PARAMS * 4);
-                    heap.extend_from_slice(items);
-                    heap.push(param);
-                    *self = Params::Heap(heap);
-                }
-            },
-            Params::Heap(items) => items.push(param),
-        }
-        Ok(())
-    }
-
-    fn as_slice(&self) -> &[Param] {
-        match self {
-            Params::Inline(items, len) => items.get(..*len).unwrap_or_default(),
-            Params::Heap(items) => items,
-        }
-    }
-
-    fn as_mut_slice(&mut self) -> &mut [Param] {
-        match self {
-            Params::Inline(items, len) => items.get_mut(..*len).unwrap_or_default(),
-            Params::Heap(items) => items,
-        }
-    }
-
-    /// Adds the `&`-separated items of `raw` (the query, or the form body when `form`). Empty
-    /// items (`a=1&&b=2`) carry no parameter and are skipped; an item without `=` is a key with
-    /// an empty value.
-    fn add_all(&mut self, raw: &str, form: bool) -> Result<(), RequestError> {
-        let plus = if form { Plus::Space } else { Plus::Literal };
-        for (offset, item) in split_on(raw, b'&').filter(|(_, item)| !item.is_empty()) {
-            // Key and value are checked together: no escape spans the raw `=`.
-            let plain = if form {
-                validate(item, plus)?
-            } else {
-                validate_wire(item)?
-            };
-            let eq = item.bytes().position(|b| b == b'=').unwrap_or(item.len());
-            let at = |n: usize| u32::try_from(offset + n).map_err(|_| RequestError::BodyTooLarge);
-            self.push(Param {
-                start: at(0)?,
-                eq: at(eq)?,
-                end: at(item.len())?,
-                form,
-                plain,
-            })?;
-        }
-        Ok(())
-    }
-}
-
 #[derive(Clone, Debug)]
 struct AppLines<'a> {
     method: &'a str,
@@ -385,12 +265,12 @@ impl<'a> AppLines<'a> {
             EnvironmentPrefix::Keep => raw_path,
         };
 
-        let mut params = Params::Inline([Param::default(); INLINE_PARAMS], 0);
+        let mut params = Params::default();
         let mut sources = Sources {
             query: request.query(),
             form: "",
         };
-        params.add_all(sources.query, false)?;
+        params.add_all(sources.query, false, |_, _| true)?;
 
         let content_md5 = match request.body() {
             Some(body) if form => {
@@ -398,7 +278,7 @@ impl<'a> AppLines<'a> {
                     return Err(RequestError::BodyTooLarge.into());
                 }
                 sources.form = core::str::from_utf8(body).map_err(|_| RequestError::InvalidUtf8)?;
-                params.add_all(sources.form, true)?;
+                params.add_all(sources.form, true, |_, _| true)?;
                 ContentMd5::Empty
             }
             Some([]) => ContentMd5::Empty,
@@ -408,7 +288,7 @@ impl<'a> AppLines<'a> {
         };
         params
             .as_mut_slice()
-            .sort_unstable_by(|a, b| sources.cmp(a, b));
+            .sort_unstable_by(|a, b| sources.cmp_decoded(a, b));
 
         Ok(AppLines {
             method: request.method(),
