@@ -439,6 +439,7 @@ impl fmt::Display for StringToSign<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::limits::MAX_PARAMETERS;
     use crate::request::Header;
 
     fn sts<'a>(
