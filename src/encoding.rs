@@ -46,6 +46,98 @@ pub fn encode_path(path: &str) -> PercentEncode<'_> {
     utf8_percent_encode(path, PATH)
 }
 
+/// Whether `b` is an RFC 3986 unreserved character, which `UriEncode` keeps as it is.
+#[inline]
+pub(crate) const fn is_unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
+}
+
+const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
+
+/// The `UriEncode` of one byte: itself, or `%XY` (upper-case hex); `keep_slash` keeps `/`.
+#[derive(Clone, Debug)]
+pub(crate) struct EncodedByte {
+    bytes: [u8; 3],
+    pos: u8,
+    len: u8,
+}
+
+impl EncodedByte {
+    #[inline]
+    pub(crate) fn new(b: u8, keep_slash: bool) -> Self {
+        if is_unreserved(b) || (keep_slash && b == b'/') {
+            EncodedByte {
+                bytes: [b, 0, 0],
+                pos: 0,
+                len: 1,
+            }
+        } else {
+            let hi = HEX_UPPER.get(usize::from(b >> 4)).copied().unwrap_or(b'0');
+            let lo = HEX_UPPER.get(usize::from(b & 0xF)).copied().unwrap_or(b'0');
+            EncodedByte {
+                bytes: [b'%', hi, lo],
+                pos: 0,
+                len: 3,
+            }
+        }
+    }
+}
+
+impl Iterator for EncodedByte {
+    type Item = u8;
+
+    #[inline]
+    fn next(&mut self) -> Option<u8> {
+        if self.pos >= self.len {
+            return None;
+        }
+        let b = self.bytes.get(usize::from(self.pos)).copied();
+        self.pos += 1;
+        b
+    }
+}
+
+/// The `UriEncode` of a byte stream, as a byte stream (for comparing canonical forms without
+/// building them).
+pub(crate) fn encoded(
+    bytes: impl Iterator<Item = u8>,
+    keep_slash: bool,
+) -> impl Iterator<Item = u8> {
+    bytes.flat_map(move |b| EncodedByte::new(b, keep_slash))
+}
+
+/// Writes the `UriEncode` of `bytes` into `sink` through a small stack buffer; a run that needs
+/// no escaping is written as it is.
+pub(crate) fn write_encoded(
+    bytes: impl Iterator<Item = u8>,
+    keep_slash: bool,
+    sink: &mut impl Sink,
+) {
+    let mut buf = [0u8; 96];
+    let mut len = 0usize;
+    for b in bytes {
+        for e in EncodedByte::new(b, keep_slash) {
+            if let Some(slot) = buf.get_mut(len) {
+                *slot = e;
+                len += 1;
+            }
+        }
+        if len + 3 > buf.len() {
+            sink.put(buf.get(..len).unwrap_or_default());
+            len = 0;
+        }
+    }
+    sink.put(buf.get(..len).unwrap_or_default());
+}
+
+/// Whether `raw` is already its own `UriEncode` (only unreserved characters, and `/` when
+/// `keep_slash`), so decoding then encoding it changes nothing.
+#[inline]
+pub(crate) fn is_canonical(raw: &[u8], keep_slash: bool) -> bool {
+    raw.iter()
+        .all(|&b| is_unreserved(b) || (keep_slash && b == b'/'))
+}
+
 /// How a `+` decodes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Plus {
@@ -255,6 +347,13 @@ pub(crate) fn cmp_decoded(a: &str, a_plus: Plus, b: &str, b_plus: Plus) -> Order
     Decoded::new(a, a_plus).cmp(Decoded::new(b, b_plus))
 }
 
+/// Whether the decoded form of validated `raw` equals `expected`, ignoring ASCII case.
+pub(crate) fn decoded_eq_ignore_ascii_case(raw: &str, plus: Plus, expected: &str) -> bool {
+    Decoded::new(raw, plus)
+        .map(|b| b.to_ascii_lowercase())
+        .eq(expected.bytes().map(|b| b.to_ascii_lowercase()))
+}
+
 /// Whether the decoded form of validated `raw` equals `expected`.
 pub(crate) fn decoded_eq(raw: &str, plus: Plus, expected: &str) -> bool {
     Decoded::new(raw, plus).eq(expected.bytes())
@@ -375,6 +474,24 @@ mod tests {
         assert_eq!(validate_wire("/a#b"), Err(RequestError::InvalidTarget));
         assert_eq!(validate_wire("/a\u{7f}"), Err(RequestError::InvalidTarget));
         assert_eq!(validate_wire("/a%20b"), Ok(false));
+    }
+
+    #[test]
+    fn byte_level_encoding_matches_the_encoder() {
+        let text = "aZ09-._~ +&=%/?#中";
+        let ours: Vec<u8> = encoded(text.bytes(), false).collect();
+        assert_eq!(ours, encode_component(text).to_string().into_bytes());
+        let ours: Vec<u8> = encoded(text.bytes(), true).collect();
+        assert_eq!(ours, encode_path(text).to_string().into_bytes());
+        let long = "中 文/".repeat(40);
+        let mut sink = TextSink::default();
+        write_encoded(long.bytes(), true, &mut sink);
+        assert_eq!(sink.0, encode_path(&long).to_string().into_bytes());
+        assert!(
+            is_canonical(b"a-b.c_d~9", false)
+                && !is_canonical(b"a/b", false)
+                && is_canonical(b"a/b", true)
+        );
     }
 
     #[test]

@@ -182,6 +182,9 @@ pub enum RequestError {
     /// `Content-Type` or `Content-MD5` in app mode).
     #[error("a header to sign appears more than once in the request")]
     RepeatedHeaderToSign,
+    /// The carrier cannot carry a signature (AppCode).
+    #[error("the AppCode carrier carries no signature")]
+    UnsupportedCarrier,
     /// The secret could not key the MAC.
     #[error("the secret cannot key the MAC")]
     UnusableSecret,

@@ -65,6 +65,7 @@
     )
 )]
 
+pub mod bce;
 pub mod encoding;
 mod error;
 mod keys;

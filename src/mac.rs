@@ -213,6 +213,15 @@ pub(crate) trait Message {
     fn write_to(&self, sink: &mut impl Sink);
 }
 
+/// A message that is just bytes.
+pub(crate) struct Bytes<'a>(pub(crate) &'a [u8]);
+
+impl Message for Bytes<'_> {
+    fn write_to(&self, sink: &mut impl Sink) {
+        sink.put(self.0);
+    }
+}
+
 /// The MAC of `message` under `key`, written into the front of `out`; returns its length.
 /// `None` only if the hash crate ever refuses a key (HMAC takes keys of any length).
 pub(crate) fn compute(

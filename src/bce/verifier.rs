@@ -1,0 +1,373 @@
+//! The server side: verifying `bce-auth-v1` signatures and AppCodes.
+//!
+//! Checks run in the spec's order, so one request always yields the same error: `X-Bce-Stage`
+//! valid → `EmptySignature` → `SignatureFormatInvalid` (the auth string, then the signed
+//! headers: `host` listed, listed headers present, none repeated) → `SignatureTimestampInvalid`
+//! → `RequestTimeTooSkewed` → `SignatureTimestampExpired` → (the request canonicalizes) →
+//! `SignatureAppInvalid` → `SignatureMismatch`.
+
+use std::borrow::Cow;
+
+use core::fmt;
+use core::time::Duration;
+
+use time::OffsetDateTime;
+
+use crate::bce::auth_string::AuthString;
+use crate::bce::canonical::{CanonicalRequest, Selection, SignedHeaders};
+use crate::bce::signer::signing_key;
+use crate::bce::{Carrier, Carriers, Stage};
+use crate::encoding::{decode, decoded_eq_ignore_ascii_case, validate_wire, Plus};
+use crate::error::{BceFormat, BceTimestamp, Error, KeyRejection};
+use crate::keys::{KeyLookup, KeyStatus};
+use crate::mac::{verify, Algorithm};
+use crate::request::{split_on, trim_ows, Request};
+use crate::time::parse_iso8601_unix;
+
+/// Whether a signature mismatch reports the server's canonical request.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum MismatchDetail {
+    /// Nothing but the code and message (the default).
+    #[default]
+    Hidden,
+    /// Put the server's canonical request in the error's field (never in its message). A
+    /// debugging aid: leave it off in production.
+    ServerCanonicalRequest,
+}
+
+/// Everything a [`Verifier`] decides. Build it from [`Policy::default`] and change fields.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Policy {
+    /// How far in the future a timestamp (or signed `x-bce-date`) may be. Defaults to 300 seconds.
+    pub max_skew: Duration,
+    /// The longest expiration period accepted. Defaults to 129 600 seconds (36 hours, the Java
+    /// SDK's bound).
+    pub max_expiration: Duration,
+    /// Where the auth string may travel. Defaults to [`Carriers::SIGNATURES`]: `X-Bce-Signature`,
+    /// then `Authorization`, then the `authorization` query parameter, the first present being
+    /// used; AppCode is off.
+    pub carriers: Carriers,
+    /// Whether a mismatch error carries the server's canonical request. Defaults to
+    /// [`MismatchDetail::Hidden`].
+    pub mismatch_detail: MismatchDetail,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            max_skew: Duration::from_secs(300),
+            max_expiration: Duration::from_secs(129_600),
+            carriers: Carriers::SIGNATURES,
+            mismatch_detail: MismatchDetail::Hidden,
+        }
+    }
+}
+
+/// What a successful verification established.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Verified<'r> {
+    key_id: Cow<'r, str>,
+    stage: Stage,
+    carrier: Carrier,
+}
+
+impl Verified<'_> {
+    /// The verified access key id, or for [`Carrier::AppCode`] the AppCode (a secret: keep it out
+    /// of logs).
+    pub fn key_id(&self) -> &str {
+        &self.key_id
+    }
+
+    /// The stage the request is for (`X-Bce-Stage`, `release` when absent).
+    pub const fn stage(&self) -> Stage {
+        self.stage
+    }
+
+    /// Where the auth string (or AppCode) was found.
+    pub const fn carrier(&self) -> Carrier {
+        self.carrier
+    }
+}
+
+impl fmt::Debug for Verified<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let key_id: &dyn fmt::Debug = if self.carrier == Carrier::AppCode {
+            &"<AppCode>"
+        } else {
+            &self.key_id
+        };
+        f.debug_struct("Verified")
+            .field("key_id", key_id)
+            .field("stage", &self.stage)
+            .field("carrier", &self.carrier)
+            .finish()
+    }
+}
+
+/// Verifies `bce-auth-v1` signatures (and, when allowed, AppCodes) under one [`Policy`].
+///
+/// ```
+/// use apigw_sign::{Header, KeySet, Request, Secret};
+/// use apigw_sign::bce::{Carrier, Policy, Signer, Stage, Verifier};
+///
+/// let secret = Secret::from("demo-secret");
+/// let now = time::macros::datetime!(2018-12-06 03:05:00 UTC);
+/// let headers = [Header::new("Host", "default1.gateway-mock.com"), Header::new("Content-Type", "application/json")];
+/// let request = Request::new("POST", "/app/1", &headers, b"{}");
+/// let signature = Signer::new("AKdemo", &secret).carrier(Carrier::XBceSignature).sign(&request, now)?;
+///
+/// let mut signed: Vec<Header> = headers.to_vec();
+/// signed.extend(signature.headers().map(|(n, v)| Header::new(n, v)));
+/// let mut keys = KeySet::new();
+/// keys.insert("AKdemo", "demo-secret");
+/// let verified = Verifier::new(Policy::default()).verify(&Request::new("POST", "/app/1", &signed, b"{}"), &keys, now)?;
+/// assert_eq!((verified.key_id(), verified.stage()), ("AKdemo", Stage::Release));
+/// # Ok::<(), apigw_sign::Error>(())
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Verifier {
+    policy: Policy,
+}
+
+/// The auth string or AppCode a request carries.
+enum Carried<'r> {
+    Auth(Cow<'r, str>, Carrier),
+    AppCode(&'r str),
+}
+
+impl Verifier {
+    /// A verifier applying `policy`.
+    pub const fn new(policy: Policy) -> Self {
+        Verifier { policy }
+    }
+
+    /// The policy.
+    pub const fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// Verifies `request` at time `now` with keys (and AppCodes) from `keys`.
+    ///
+    /// # Errors
+    ///
+    /// The first failed check, in the order of the module documentation.
+    pub fn verify<'r>(
+        &self,
+        request: &Request<'r>,
+        keys: &impl KeyLookup,
+        now: OffsetDateTime,
+    ) -> Result<Verified<'r>, Error> {
+        let stage = stage(request)?;
+        let (text, carrier) = match self.carried(request)? {
+            Carried::AppCode(code) => {
+                return match keys.lookup(code) {
+                    KeyStatus::Active(_) => Ok(Verified {
+                        key_id: Cow::Borrowed(code),
+                        stage,
+                        carrier: Carrier::AppCode,
+                    }),
+                    KeyStatus::Unknown => Err(Error::BceSignatureAppInvalid {
+                        key_id: None,
+                        reason: KeyRejection::Unknown,
+                    }),
+                    KeyStatus::Disabled => Err(Error::BceSignatureAppInvalid {
+                        key_id: None,
+                        reason: KeyRejection::Disabled,
+                    }),
+                };
+            }
+            Carried::Auth(text, carrier) => (text, carrier),
+        };
+        let auth = AuthString::parse(&text)?;
+        let selection = if auth.signed_headers.is_empty() {
+            Selection::Default
+        } else {
+            Selection::Listed(auth.signed_headers)
+        };
+        let signed = SignedHeaders::select(request.headers(), &[], selection)?;
+
+        let invalid = |reason| Error::BceSignatureTimestampInvalid { reason };
+        let timestamp = parse_iso8601_unix(auth.timestamp.as_bytes())
+            .ok_or(invalid(BceTimestamp::Unparsable))?;
+        if auth.expiration > self.policy.max_expiration.as_secs() {
+            return Err(invalid(BceTimestamp::ExpirationOverCap));
+        }
+        let date = match signed.value_of("x-bce-date") {
+            Some(value) => {
+                Some(parse_iso8601_unix(value).ok_or(invalid(BceTimestamp::DateHeaderUnparsable))?)
+            }
+            None => None,
+        };
+        let now_unix = now.unix_timestamp();
+        let latest = now_unix
+            .checked_add_unsigned(self.policy.max_skew.as_secs())
+            .unwrap_or(i64::MAX);
+        for t in [Some(timestamp), date].into_iter().flatten() {
+            if t > latest {
+                return Err(Error::BceRequestTimeTooSkewed {
+                    timestamp: instant(t),
+                    now,
+                });
+            }
+        }
+        let expires = timestamp
+            .checked_add_unsigned(auth.expiration)
+            .unwrap_or(i64::MAX);
+        if now_unix > expires {
+            return Err(Error::BceSignatureTimestampExpired {
+                timestamp: instant(timestamp),
+                expiration: auth.expiration,
+                now,
+            });
+        }
+
+        let canonical = CanonicalRequest::new(request, signed)?;
+        let rejected = |reason| Error::BceSignatureAppInvalid {
+            key_id: Some(auth.access_key_id.to_owned()),
+            reason,
+        };
+        let key = match keys.lookup(auth.access_key_id) {
+            KeyStatus::Unknown => return Err(rejected(KeyRejection::Unknown)),
+            KeyStatus::Disabled => return Err(rejected(KeyRejection::Disabled)),
+            KeyStatus::Active(key) if key.algorithm.is_some_and(|a| a != Algorithm::HmacSha256) => {
+                return Err(rejected(KeyRejection::AlgorithmPinned))
+            }
+            KeyStatus::Active(key) if key.secrets.is_empty() => {
+                return Err(rejected(KeyRejection::NoSecret))
+            }
+            KeyStatus::Active(key) => key,
+        };
+
+        let mut tag = [0u8; 32];
+        let decoded = hex::decode_to_slice(auth.signature, &mut tag).is_ok();
+        let prefix = text.as_bytes().get(..auth.prefix_len()).unwrap_or_default();
+        let matched = decoded
+            && key.secrets.iter().any(|secret| {
+                signing_key(secret, prefix).is_ok_and(|signing_key| {
+                    verify(Algorithm::HmacSha256, [&signing_key[..]], &canonical, &tag)
+                })
+            });
+        if !matched {
+            let server_canonical_request = match self.policy.mismatch_detail {
+                MismatchDetail::Hidden => None,
+                MismatchDetail::ServerCanonicalRequest => Some(canonical.to_string()),
+            };
+            return Err(Error::BceSignatureMismatch {
+                server_canonical_request,
+            });
+        }
+        let key_id = match text {
+            Cow::Borrowed(text) => Cow::Borrowed(access_key_id(text)),
+            Cow::Owned(_) => Cow::Owned(auth.access_key_id.to_owned()),
+        };
+        Ok(Verified {
+            key_id,
+            stage,
+            carrier,
+        })
+    }
+
+    /// The canonical request the server builds for `request`, as text: what `--explain` prints.
+    ///
+    /// # Errors
+    ///
+    /// When the request gets no canonical request: no auth string, or one that does not parse,
+    /// or signed headers that are not valid, or a request that does not canonicalize.
+    pub fn explain(&self, request: &Request<'_>) -> Result<String, Error> {
+        let Carried::Auth(text, _) = self.carried(request)? else {
+            return Err(Error::BceSignatureFormatInvalid {
+                reason: BceFormat::WrongCarrier,
+            });
+        };
+        let auth = AuthString::parse(&text)?;
+        let selection = if auth.signed_headers.is_empty() {
+            Selection::Default
+        } else {
+            Selection::Listed(auth.signed_headers)
+        };
+        let signed = SignedHeaders::select(request.headers(), &[], selection)?;
+        Ok(CanonicalRequest::new(request, signed)?.to_string())
+    }
+
+    /// Finds the auth string (or AppCode) in the first accepted carrier present.
+    fn carried<'r>(&self, request: &Request<'r>) -> Result<Carried<'r>, Error> {
+        let carriers = self.policy.carriers;
+        let format = |reason| Error::BceSignatureFormatInvalid { reason };
+        if carriers.contains(Carrier::XBceSignature) || carriers.contains(Carrier::AppCode) {
+            if let Some(value) = header_text(request, "x-bce-signature")? {
+                return match value.strip_prefix("AppCode/") {
+                    Some(code) if carriers.contains(Carrier::AppCode) && !code.is_empty() => {
+                        Ok(Carried::AppCode(code))
+                    }
+                    Some(_) if carriers.contains(Carrier::AppCode) => Err(Error::BceEmptySignature),
+                    None if carriers.contains(Carrier::XBceSignature) => {
+                        Ok(Carried::Auth(Cow::Borrowed(value), Carrier::XBceSignature))
+                    }
+                    _ => Err(format(BceFormat::WrongCarrier)),
+                };
+            }
+        }
+        if carriers.contains(Carrier::Authorization) {
+            if let Some(value) = header_text(request, "authorization")? {
+                return Ok(Carried::Auth(Cow::Borrowed(value), Carrier::Authorization));
+            }
+        }
+        if carriers.contains(Carrier::Query) {
+            let mut found = None;
+            for (_, item) in split_on(request.query(), b'&') {
+                let (key, value) = item.split_once('=').unwrap_or((item, ""));
+                if validate_wire(key).is_ok()
+                    && decoded_eq_ignore_ascii_case(key, Plus::Literal, "authorization")
+                {
+                    if found.is_some() {
+                        return Err(format(BceFormat::RepeatedCarrier));
+                    }
+                    found = Some(value);
+                }
+            }
+            if let Some(raw) = found.filter(|raw| !raw.is_empty()) {
+                return Ok(Carried::Auth(decode(raw, Plus::Literal)?, Carrier::Query));
+            }
+        }
+        Err(Error::BceEmptySignature)
+    }
+}
+
+/// The trimmed text of the single header `name`; `None` when absent or empty.
+fn header_text<'r>(request: &Request<'r>, name: &str) -> Result<Option<&'r str>, Error> {
+    let value = request
+        .unique_header(name)
+        .map_err(|_| Error::BceSignatureFormatInvalid {
+            reason: BceFormat::RepeatedCarrier,
+        })?;
+    let Some(value) = value.map(trim_ows).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    core::str::from_utf8(value)
+        .map(Some)
+        .map_err(|_| Error::BceSignatureFormatInvalid {
+            reason: BceFormat::Shape,
+        })
+}
+
+/// The request's stage: `X-Bce-Stage`, `release` when absent.
+fn stage(request: &Request<'_>) -> Result<Stage, Error> {
+    let invalid = |value: &[u8]| Error::BceInvalidStage {
+        stage: String::from_utf8_lossy(value).into_owned(),
+    };
+    match request.unique_header("x-bce-stage") {
+        Ok(None) => Ok(Stage::Release),
+        Ok(Some(value)) => Stage::from_value(trim_ows(value)).ok_or_else(|| invalid(value)),
+        Err(_) => Err(invalid(b"(repeated)")),
+    }
+}
+
+/// The access key id field of a parsed auth string's text.
+fn access_key_id(text: &str) -> &str {
+    split_on(text, b'/').nth(1).map_or("", |(_, id)| id)
+}
+
+fn instant(unix: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(unix).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
