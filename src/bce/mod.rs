@@ -1,6 +1,6 @@
 //! Baidu AI Cloud `bce-auth-v1` signatures, in every carrier, and AppCode.
 //!
-//! - [`AuthString`]: `bce-auth-v1/{ak}/{timestamp}/{expiration}/{signedHeaders}/{signature}`.
+//! - [`AuthString`], the auth string `bce-auth-v1/{ak}/{timestamp}/{expiration}/{signedHeaders}/{signature}`.
 //! - [`CanonicalRequest`]: method, URI, query string and headers, shared by signer and verifier.
 //! - [`Signer`]: the client side, in the `Authorization` header, the `X-Bce-Signature` header (API
 //!   Gateway APP authentication) or an `authorization` query parameter (a presigned URL);
