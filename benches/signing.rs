@@ -2,15 +2,17 @@
 //!
 //! Run with `cargo bench --bench signing`. Each group signs and verifies the typical request:
 //! `GET /v1/users/profile` with four query parameters (one with Chinese characters and a space),
-//! `Host`, `Accept`, `Source` and the date header.
+//! `Host`, `Accept`, `Source` and the date header (`X-Date` for Tencent, `x-bce-date` for BCE,
+//! whose signature goes in `X-Bce-Signature`).
 
 use std::hint::black_box;
 
 use apigw_sign::tencent::{Mode, Parts, Policy, Signer, Verifier};
-use apigw_sign::{Header, KeySet, Request, Secret};
+use apigw_sign::{bce, Header, KeySet, Request, Secret};
 use criterion::{criterion_group, criterion_main, Criterion};
 use hmac::{Hmac, KeyInit, Mac};
 use sha1::Sha1;
+use sha2::Sha256;
 use time::macros::datetime;
 use time::OffsetDateTime;
 
@@ -88,6 +90,58 @@ fn tencent(c: &mut Criterion, group_name: &str, mode: Mode) {
     group.finish();
 }
 
+/// The bare BCE cost: `hex(HMAC-SHA256(hex(HMAC-SHA256(sk, prefix)), canonical))`.
+fn bce_floor(secret: &[u8], prefix: &[u8], canonical: &[u8]) -> [u8; 64] {
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret).unwrap();
+    mac.update(prefix);
+    let mut signing_key = [0u8; 64];
+    hex::encode_to_slice(mac.finalize().into_bytes(), &mut signing_key).unwrap();
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&signing_key).unwrap();
+    mac.update(canonical);
+    let mut signature = [0u8; 64];
+    hex::encode_to_slice(mac.finalize().into_bytes(), &mut signature).unwrap();
+    signature
+}
+
+fn bce(c: &mut Criterion) {
+    let secret = Secret::from(SECRET);
+    let signer = bce::Signer::new(KEY_ID, &secret).carrier(bce::Carrier::XBceSignature);
+    let target = wire_target();
+    let mut headers = base_headers();
+    let timestamp = apigw_sign::format_iso8601(NOW);
+    headers.push(Header::new("x-bce-date", &timestamp));
+    let unsigned = Request::new("GET", &target, &headers, b"");
+    let signature = signer.sign(&unsigned, NOW).unwrap();
+    let canonical = signer.explain(&unsigned, NOW).unwrap();
+    let auth = signature.auth_string();
+    let prefix = &auth[..auth.match_indices('/').nth(3).unwrap().0];
+
+    let mut signed_headers = headers.clone();
+    signed_headers.extend(signature.headers().map(|(n, v)| Header::new(n, v)));
+    let signed = Request::new("GET", &target, &signed_headers, b"");
+    let mut keys = KeySet::new();
+    keys.insert(KEY_ID, SECRET);
+    let verifier = bce::Verifier::new(bce::Policy::default());
+    verifier.verify(&signed, &keys, NOW).unwrap();
+
+    let mut group = c.benchmark_group("bce");
+    group.bench_function("floor", |b| {
+        b.iter(|| bce_floor(black_box(SECRET.as_bytes()), black_box(prefix.as_bytes()), black_box(canonical.as_bytes())))
+    });
+    group.bench_function("sign", |b| b.iter(|| signer.sign(black_box(&unsigned), black_box(NOW)).unwrap()));
+    group.bench_function("verify", |b| {
+        b.iter(|| verifier.verify(black_box(&signed), black_box(&keys), black_box(NOW)).unwrap().stage())
+    });
+    group.finish();
+}
+
+/// The typical request's target in wire form.
+fn wire_target() -> String {
+    let secret = Secret::from(SECRET);
+    let parts = Parts::new("GET", PATH).query(&QUERY);
+    Signer::new(Mode::App, KEY_ID, &secret).sign_parts(&parts, NOW).unwrap().target
+}
+
 fn tencent_app(c: &mut Criterion) {
     tencent(c, "tencent-app", Mode::App);
 }
@@ -96,5 +150,5 @@ fn tencent_key_pair(c: &mut Criterion) {
     tencent(c, "tencent-key-pair", Mode::KeyPair);
 }
 
-criterion_group!(benches, tencent_app, tencent_key_pair);
+criterion_group!(benches, tencent_app, tencent_key_pair, bce);
 criterion_main!(benches);
