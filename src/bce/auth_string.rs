@@ -81,7 +81,8 @@ impl<'a> AuthString<'a> {
         if access_key_id.is_empty() {
             return Err(format(BceFormat::EmptyKeyId));
         }
-        let expiration = parse_decimal(expiration_text).ok_or(format(BceFormat::Expiration))?;
+        let expiration =
+            parse_decimal(expiration_text).ok_or_else(|| format(BceFormat::Expiration))?;
         check_signed_headers(signed_headers)?;
         if signature.len() != 64
             || !signature

@@ -167,7 +167,7 @@ impl<'a> SignedHeaders<'a> {
             }
             *index
                 .get_mut(len)
-                .ok_or(format(BceFormat::TooManyHeaders))? = i;
+                .ok_or_else(|| format(BceFormat::TooManyHeaders))? = i;
             len += 1;
         }
         index

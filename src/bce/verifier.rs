@@ -189,14 +189,15 @@ impl Verifier {
 
         let invalid = |reason| Error::BceSignatureTimestampInvalid { reason };
         let timestamp = parse_iso8601_unix(auth.timestamp.as_bytes())
-            .ok_or(invalid(BceTimestamp::Unparsable))?;
+            .ok_or_else(|| invalid(BceTimestamp::Unparsable))?;
         if auth.expiration > self.policy.max_expiration.as_secs() {
             return Err(invalid(BceTimestamp::ExpirationOverCap));
         }
         let date = match signed.value_of("x-bce-date") {
-            Some(value) => {
-                Some(parse_iso8601_unix(value).ok_or(invalid(BceTimestamp::DateHeaderUnparsable))?)
-            }
+            Some(value) => Some(
+                parse_iso8601_unix(value)
+                    .ok_or_else(|| invalid(BceTimestamp::DateHeaderUnparsable))?,
+            ),
             None => None,
         };
         let now_unix = now.unix_timestamp();

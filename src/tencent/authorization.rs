@@ -76,7 +76,7 @@ impl<'a> Authorization<'a> {
             let rest = value.get(pos..).unwrap_or_default();
             let len = rest
                 .find('"')
-                .ok_or(malformed(Malformed::UnterminatedQuote))?;
+                .ok_or_else(|| malformed(Malformed::UnterminatedQuote))?;
             if has_control(rest.as_bytes().get(..len).unwrap_or_default()) {
                 return Err(malformed(Malformed::ControlCharacter));
             }
@@ -106,8 +106,8 @@ impl<'a> Authorization<'a> {
             }
         }
 
-        let algorithm = algorithm.ok_or(malformed(Malformed::MissingAlgorithm))?;
-        let headers = headers.ok_or(malformed(Malformed::MissingHeaders))?;
+        let algorithm = algorithm.ok_or_else(|| malformed(Malformed::MissingAlgorithm))?;
+        let headers = headers.ok_or_else(|| malformed(Malformed::MissingHeaders))?;
         check_header_list(headers)?;
         match (id, signature) {
             (Some(id), Some(signature)) if !id.is_empty() && !signature.is_empty() => {
