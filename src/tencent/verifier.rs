@@ -155,7 +155,7 @@ impl Verifier {
         for (slot, header) in parsed.iter_mut().zip(dates.iter().flatten()) {
             let value = headers.value_of(header).unwrap_or_default();
             let date = parse_http_date_unix(value, now_unix)
-                .ok_or_else(|| Error::InvalidDate { header })?;
+                .ok_or(Error::InvalidDate { header })?;
             *slot = Some((*header, date));
         }
         for (header, date) in parsed.into_iter().flatten() {
