@@ -25,7 +25,12 @@
 //! - An explicit list must name `host`, every listed header must be in the request, and no signed
 //!   header may be repeated; otherwise `SignatureFormatInvalid`.
 //! - On the wire `+` in a query is a literal plus (`%2B` canonically); decoding then re-encoding
-//!   makes `%7e` and `~` equivalent. The `authorization` parameter (any case) is never signed.
+//!   makes `%7e` and `~` equivalent. The `authorization` parameter (any case) is never signed,
+//!   as the spec and Baidu's reference say. (The Python SDK 0.9.79 means to drop it too, but its
+//!   test compares the `str.lower` method instead of its result, so it signs one; requests that
+//!   carry their own `authorization` parameter are the one SDK case that does not verify.)
+//! - The method is signed in upper case (the SDKs sign it as given; their clients pass it upper
+//!   case).
 //! - `RequestTimeTooSkewed` only for a timestamp (or signed `x-bce-date`) more than `max_skew`
 //!   in the future; age is bounded by the expiration (`SignatureTimestampExpired`), which may not
 //!   exceed the verifier's cap (`SignatureTimestampInvalid`).
