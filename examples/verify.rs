@@ -4,6 +4,8 @@
 //! cargo run -q --example verify -- --scheme tencent-app --key AKIDexample:SECRET \
 //!     --now 2021-03-11T08:30:00Z < signed.http
 //! {"ok":true,"scheme":"tencent-app","key_id":"AKIDexample"}
+//! cargo run -q --example verify -- --scheme bce-app --key AK:SK < signed.http
+//! {"ok":false,"status":400,"code":"SignatureTimestampExpired","message":"Signature is invalid: timestamp is expired."}
 //! ```
 //!
 //! Exit status 0 when the request verifies, 1 when it does not (the line then carries the
@@ -14,10 +16,10 @@ mod common;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use apigw_sign::tencent::{Policy, Verifier};
-use apigw_sign::{KeySet, Request, StatusProfile};
+use apigw_sign::bce::{self, Carrier, Carriers};
+use apigw_sign::{tencent, KeySet, Request, StatusProfile};
 
-use common::{parse_request, parse_scheme, usage, Args, Stop};
+use common::{parse_request, parse_scheme, usage, Args, Scheme, Stop};
 
 const USAGE: &str = "\
 usage: verify --scheme SCHEME --key ID:SECRET [--key ID:SECRET ...] [options] < request.http
@@ -26,14 +28,18 @@ Reads a raw HTTP/1.1 request on stdin, verifies its signature and prints one JSO
 exit 0 when it verifies, 1 when it does not, 2 on a usage error.
 
 options:
-  --scheme S           tencent-app or tencent-key-pair
-                       (bce, bce-app, bce-url, bce-appcode: not supported yet)
+  --scheme S           tencent-app, tencent-key-pair, bce (Authorization header),
+                       bce-app (X-Bce-Signature header), bce-url (presigned URL)
+                       or bce-appcode (X-Bce-Signature: AppCode/<code>)
   --key ID:SECRET      a known key, split at the first ':'; repeatable
-                       (the same id twice: both secrets are valid, as while rotating)
+                       (the same id twice: both secrets are valid, as while rotating);
+                       for bce-appcode: --key CODE, a known AppCode
   --now T              verification time, RFC 3339 (2021-03-11T08:29:58Z); default: now
-  --max-skew N         allowed clock skew in seconds (default: 900)
-  --statuses P         status profile: classic (default) or current
-  --explain            on failure, print the server's string to sign on stderr
+  --max-skew N         allowed clock skew in seconds (default: Tencent 900, BCE 300)
+  --statuses P         Tencent status profile: classic (default) or current
+                       (checked for every scheme; BCE statuses do not depend on it)
+  --explain            on failure, print the server's string to sign (Tencent) or
+                       canonical request (BCE) on stderr
   --help               print this text
 ";
 
@@ -66,26 +72,42 @@ fn run() -> Result<ExitCode, Stop> {
         args.value_once(&option, slot)?;
     }
 
-    let (scheme, mode) = parse_scheme(scheme)?;
+    let (name, scheme) = parse_scheme(scheme)?;
+    let app_code = scheme == Scheme::Bce(Carrier::AppCode);
     if keys.is_empty() {
-        return Err(usage("at least one --key ID:SECRET is required"));
+        return Err(usage(if app_code {
+            "at least one --key CODE is required"
+        } else {
+            "at least one --key ID:SECRET is required"
+        }));
     }
     let mut key_set = KeySet::new();
     for key in keys {
+        // The values are not echoed: they may hold secrets.
+        if app_code {
+            if key.is_empty() {
+                return Err(usage("--key takes an AppCode"));
+            }
+            // An AppCode is looked up by itself; it has no secret.
+            key_set.insert(key, "");
+            continue;
+        }
         match key.split_once(':') {
             Some((id, secret)) if !id.is_empty() => {
                 key_set.insert(id, secret);
             }
-            // The value is not echoed: it may hold a secret.
             _ => return Err(usage("--key takes ID:SECRET")),
         }
     }
     let now = common::parse_time("--now", now.as_deref())?;
-    let mut policy = Policy::default();
-    if let Some(max_skew) = &max_skew {
-        policy.max_skew = Duration::from_secs(common::parse_seconds("--max-skew", max_skew)?);
-    }
-    policy.statuses = match statuses.as_deref() {
+    let max_skew = match &max_skew {
+        None => None,
+        Some(value) => Some(Duration::from_secs(common::parse_seconds(
+            "--max-skew",
+            value,
+        )?)),
+    };
+    let profile = match statuses.as_deref() {
         None | Some("classic") => StatusProfile::Classic,
         Some("current") => StatusProfile::Current,
         Some(other) => {
@@ -94,38 +116,66 @@ fn run() -> Result<ExitCode, Stop> {
             )))
         }
     };
-    let profile = policy.statuses;
 
     let input = common::read_stdin()?;
     let raw = parse_request(&input)?;
     let request = Request::new(raw.method, raw.target, &raw.headers, raw.body);
-    let verifier = Verifier::new(policy);
-    let (line, code) = match verifier.verify(mode, &request, &key_set, now) {
-        Ok(verified) => (
+    // The verified key id, or the error and (with --explain) what the server signed.
+    let (verified, explained) = match scheme {
+        Scheme::Tencent(mode) => {
+            let mut policy = tencent::Policy::default();
+            if let Some(max_skew) = max_skew {
+                policy.max_skew = max_skew;
+            }
+            policy.statuses = profile;
+            let verifier = tencent::Verifier::new(policy);
+            let verified = verifier
+                .verify(mode, &request, &key_set, now)
+                .map(|verified| verified.key_id().to_owned());
+            // Not every failure leaves a string to sign (no Authorization, say).
+            let explained = (explain && verified.is_err())
+                .then(|| verifier.explain(mode, &request).ok())
+                .flatten();
+            (verified, explained)
+        }
+        Scheme::Bce(carrier) => {
+            let mut policy = bce::Policy::default();
+            if let Some(max_skew) = max_skew {
+                policy.max_skew = max_skew;
+            }
+            policy.carriers = Carriers::only(carrier);
+            let verifier = bce::Verifier::new(policy);
+            let verified = verifier
+                .verify(&request, &key_set, now)
+                .map(|verified| verified.key_id().to_owned());
+            // Not every failure leaves a canonical request (no auth string, an AppCode).
+            let explained = (explain && verified.is_err())
+                .then(|| verifier.explain(&request).ok())
+                .flatten();
+            (verified, explained)
+        }
+    };
+    if let Some(explained) = explained {
+        eprintln!("{explained}");
+    }
+    let (line, code) = match verified {
+        Ok(key_id) => (
             format!(
                 r#"{{"ok":true,"scheme":{},"key_id":{}}}"#,
-                json(&scheme),
-                json(verified.key_id())
+                json(&name),
+                json(&key_id)
             ),
             ExitCode::SUCCESS,
         ),
-        Err(err) => {
-            if explain {
-                // Not every failure leaves a string to sign (no Authorization, say).
-                if let Ok(string_to_sign) = verifier.explain(mode, &request) {
-                    eprintln!("{string_to_sign}");
-                }
-            }
-            (
-                format!(
-                    r#"{{"ok":false,"status":{},"code":{},"message":{}}}"#,
-                    err.status(profile),
-                    json(err.code()),
-                    json(&err.to_string())
-                ),
-                ExitCode::FAILURE,
-            )
-        }
+        Err(err) => (
+            format!(
+                r#"{{"ok":false,"status":{},"code":{},"message":{}}}"#,
+                err.status(profile),
+                json(err.code()),
+                json(&err.to_string())
+            ),
+            ExitCode::FAILURE,
+        ),
     };
     common::write_stdout(format!("{line}\n").as_bytes())?;
     Ok(code)

@@ -169,8 +169,9 @@ pub enum RequestError {
     /// Form parameters were given without `Content-Type: application/x-www-form-urlencoded`.
     #[error("form parameters need Content-Type: application/x-www-form-urlencoded")]
     FormWithoutContentType,
-    /// The key id is empty or holds a double quote, comma-breaking or control character.
-    #[error("the key id is empty or holds a double quote or control character")]
+    /// The key id (or AppCode) is empty or holds a character its scheme cannot carry: a double
+    /// quote or control character (Tencent), a `/`, space or control character (BCE).
+    #[error("the key id is empty or holds a character the scheme cannot carry")]
     InvalidKeyId,
     /// App mode signs `X-Date`; the `Date` header was asked for.
     #[error("app mode signs the X-Date header, not Date")]

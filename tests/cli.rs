@@ -1,6 +1,6 @@
 //! The `sign` and `verify` examples against their command-line contract (`spec/cli.md`): the
-//! spec's vectors, sign-then-verify round trips, every failure's exact JSON line, and the exit
-//! codes of usage errors.
+//! spec's vectors (Tencent and BCE), sign-then-verify round trips, every failure's exact JSON
+//! line, and the exit codes of usage errors.
 //!
 //! `cargo test` builds the examples into `target/<profile>/examples/`, next to the `deps/`
 //! directory that holds this test binary; the tests run them from there.
@@ -547,27 +547,6 @@ fn help_prints_usage_and_succeeds() {
 }
 
 #[test]
-fn bce_schemes_are_not_supported_yet() {
-    for scheme in ["bce", "bce-app", "bce-url", "bce-appcode"] {
-        let run = sign(
-            &["--scheme", scheme, "--id", "a", "--secret", "b"],
-            "GET / HTTP/1.1\n\n",
-        );
-        run.usage_error();
-        assert_eq!(
-            run.stderr,
-            format!("scheme {scheme} is not supported yet\n")
-        );
-        let run = verify(&["--scheme", scheme, "--key", "a:b"], "GET / HTTP/1.1\n\n");
-        run.usage_error();
-        assert_eq!(
-            run.stderr,
-            format!("scheme {scheme} is not supported yet\n")
-        );
-    }
-}
-
-#[test]
 fn usage_errors_exit_2() {
     let request = "GET / HTTP/1.1\nSource: s\n\n";
     let key = ["--id", "a", "--secret", "b"];
@@ -691,4 +670,643 @@ fn a_library_error_while_signing_exits_1() {
         run.stderr,
         "invalid request: a header to sign is not in the request\n"
     );
+}
+
+// --- BCE -------------------------------------------------------------------------------------
+
+const BCE_AK: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+const BCE_SK: &str = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+const BCE_TIME: &str = "2015-04-27T08:23:49Z";
+const BCE_SIGNATURE: &str = "d74a04362e6a848f5b39b15421cb449427f419c95a480fd6b8cf9fc783e2999e";
+const BCE_SIGNATURE_HOST_DATE: &str =
+    "1b8de5a23a56eef657c69f94c621e7acd227d049a4ba577f537d5e5cebf0cf32";
+
+/// The spec's published request (§7), with an 8-byte body to match its `Content-Length`.
+const BCE_REQUEST: &str =
+    "PUT /v1/test/myfolder/readme.txt?partNumber=9&uploadId=a44cc9bab11cbd156984767aad637851 HTTP/1.1
+Host: bj.bcebos.com
+Date: Mon, 27 Apr 2015 16:23:49 +0800
+Content-Type: text/plain
+Content-Length: 8
+Content-Md5: NFzcPqhviddjRNnSOGo4rw==
+x-bce-date: 2015-04-27T08:23:49Z
+
+12345678";
+
+/// The spec's canonical request for [`BCE_REQUEST`].
+const BCE_CANONICAL: &str = "PUT
+/v1/test/myfolder/readme.txt
+partNumber=9&uploadId=a44cc9bab11cbd156984767aad637851
+content-length:8
+content-md5:NFzcPqhviddjRNnSOGo4rw%3D%3D
+content-type:text%2Fplain
+host:bj.bcebos.com
+x-bce-date:2015-04-27T08%3A23%3A49Z";
+
+const BCE_DEFAULT_LIST: &str = "content-length;content-md5;content-type;host;x-bce-date";
+
+/// A raw request as a person would type it: Chinese and a space in the path, a space and a
+/// bare key in the query.
+const BCE_RAW_REQUEST: &str = "GET /v1/中文 路径?q=a b&x HTTP/1.1\nHost: example.com\n\n";
+const BCE_RAW_TARGET: &str = "/v1/%E4%B8%AD%E6%96%87%20%E8%B7%AF%E5%BE%84?q=a%20b&x";
+
+const BCE_MISMATCH: &str = r#"{"ok":false,"status":400,"code":"SignatureMismatch","message":"Signature is invalid: signature is mismatched."}"#;
+const BCE_EXPIRED: &str = r#"{"ok":false,"status":400,"code":"SignatureTimestampExpired","message":"Signature is invalid: timestamp is expired."}"#;
+const BCE_EMPTY: &str =
+    r#"{"ok":false,"status":400,"code":"EmptySignature","message":"Signature is empty"}"#;
+const BCE_APP_INVALID: &str = r#"{"ok":false,"status":400,"code":"SignatureAppInvalid","message":"Signature is invalid: app key is invalid."}"#;
+const BCE_SKEWED: &str = r#"{"ok":false,"status":403,"code":"RequestTimeTooSkewed","message":"The difference between the request time and the server's time is too large."}"#;
+const BCE_FORMAT_INVALID: &str = r#"{"ok":false,"status":400,"code":"SignatureFormatInvalid","message":"Signature is invalid: invalid signature format."}"#;
+
+/// `sign --scheme <scheme> --id BCE_AK --secret BCE_SK --time <time> <extra…>`.
+fn bce_sign(scheme: &str, time: &str, extra: &[&str], stdin: impl AsRef<[u8]>) -> Run {
+    let mut args = vec![
+        "--scheme", scheme, "--id", BCE_AK, "--secret", BCE_SK, "--time", time,
+    ];
+    args.extend_from_slice(extra);
+    sign(&args, stdin)
+}
+
+/// `verify --scheme <scheme> --key BCE_AK:BCE_SK --now <now> <extra…>`.
+fn bce_verify(scheme: &str, now: &str, extra: &[&str], stdin: impl AsRef<[u8]>) -> Run {
+    let key = format!("{BCE_AK}:{BCE_SK}");
+    let mut args = vec!["--scheme", scheme, "--key", &key, "--now", now];
+    args.extend_from_slice(extra);
+    verify(&args, stdin)
+}
+
+fn bce_ok(scheme: &str, key_id: &str) -> String {
+    format!("{{\"ok\":true,\"scheme\":\"{scheme}\",\"key_id\":\"{key_id}\"}}\n")
+}
+
+/// Asserts a failed verification with exactly `line`.
+#[track_caller]
+fn assert_rejected(run: &Run, line: &str) {
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(run.stdout(), format!("{line}\n"));
+}
+
+/// The auth string of a signed request, from whichever carrier it uses.
+fn auth_string(signed: &str) -> String {
+    if let Some(value) = header(signed, "x-bce-signature").or(header(signed, "authorization")) {
+        return value.to_owned();
+    }
+    let target = signed.split(' ').nth(1).unwrap_or_default();
+    let encoded = target
+        .split_once("authorization=")
+        .map_or("", |(_, v)| v.split('&').next().unwrap_or_default());
+    encoded
+        .replace("%2F", "/")
+        .replace("%3A", ":")
+        .replace("%3B", ";")
+}
+
+/// Signs `request` under the BCE `scheme` and checks that the output verifies; returns it.
+#[track_caller]
+fn bce_round_trip(scheme: &str, sign_extra: &[&str], request: &str) -> String {
+    let signed = sign_with(scheme, "round-trip-secret", sign_extra, request).ok();
+    let verified = if scheme == "bce-appcode" {
+        verify(
+            &["--scheme", scheme, "--key", "AKIDexample", "--now", TIME],
+            &signed,
+        )
+    } else {
+        verify_with(scheme, "round-trip-secret", &[], &signed)
+    };
+    assert_eq!(
+        verified.ok(),
+        bce_ok(scheme, "AKIDexample"),
+        "{signed}\n{verified:?}"
+    );
+    signed
+}
+
+#[test]
+fn bce_vector_from_the_spec() {
+    let auth = format!("bce-auth-v1/{BCE_AK}/{BCE_TIME}/1800/{BCE_DEFAULT_LIST}/{BCE_SIGNATURE}");
+    let signed = bce_sign("bce", BCE_TIME, &[], BCE_REQUEST).ok();
+    // The request as given (x-bce-date kept, Date untouched) plus the Authorization header.
+    assert_eq!(
+        signed,
+        format!(
+            "PUT /v1/test/myfolder/readme.txt?partNumber=9&uploadId=a44cc9bab11cbd156984767aad637851 HTTP/1.1\r\n\
+             Host: bj.bcebos.com\r\n\
+             Date: Mon, 27 Apr 2015 16:23:49 +0800\r\n\
+             Content-Type: text/plain\r\n\
+             Content-Length: 8\r\n\
+             Content-Md5: NFzcPqhviddjRNnSOGo4rw==\r\n\
+             x-bce-date: 2015-04-27T08:23:49Z\r\n\
+             Authorization: {auth}\r\n\
+             \r\n\
+             12345678"
+        )
+    );
+    assert_eq!(
+        bce_verify("bce", BCE_TIME, &[], &signed).ok(),
+        bce_ok("bce", BCE_AK)
+    );
+
+    // The same auth string in every carrier.
+    let signed = bce_sign("bce-app", BCE_TIME, &[], BCE_REQUEST).ok();
+    assert_eq!(header(&signed, "x-bce-signature"), Some(auth.as_str()));
+    assert_eq!(header(&signed, "authorization"), None);
+    assert_eq!(
+        bce_verify("bce-app", BCE_TIME, &[], &signed).ok(),
+        bce_ok("bce-app", BCE_AK)
+    );
+    let signed = bce_sign("bce-url", BCE_TIME, &[], BCE_REQUEST).ok();
+    assert_eq!(auth_string(&signed), auth);
+    assert_eq!(
+        bce_verify("bce-url", BCE_TIME, &[], &signed).ok(),
+        bce_ok("bce-url", BCE_AK)
+    );
+
+    // The explicit default list signs the same; host and x-bce-date alone sign the other vector.
+    let signed = bce_sign(
+        "bce",
+        BCE_TIME,
+        &[
+            "--sign-headers",
+            "content-length,content-md5,content-type,host,x-bce-date",
+        ],
+        BCE_REQUEST,
+    )
+    .ok();
+    assert_eq!(header(&signed, "authorization"), Some(auth.as_str()));
+    let signed = bce_sign(
+        "bce",
+        BCE_TIME,
+        &["--sign-headers", "host,x-bce-date"],
+        BCE_REQUEST,
+    )
+    .ok();
+    assert_eq!(
+        header(&signed, "authorization"),
+        Some(
+            format!(
+                "bce-auth-v1/{BCE_AK}/{BCE_TIME}/1800/host;x-bce-date/{BCE_SIGNATURE_HOST_DATE}"
+            )
+            .as_str()
+        )
+    );
+    assert_eq!(
+        bce_verify("bce", BCE_TIME, &[], &signed).ok(),
+        bce_ok("bce", BCE_AK)
+    );
+}
+
+#[test]
+fn bce_vector_with_crlf_input_signs_the_same() {
+    let crlf = BCE_REQUEST.replace('\n', "\r\n");
+    assert_eq!(
+        bce_sign("bce", BCE_TIME, &[], crlf).ok(),
+        bce_sign("bce", BCE_TIME, &[], BCE_REQUEST).ok()
+    );
+}
+
+#[test]
+fn bce_explain_prints_the_canonical_request() {
+    for scheme in ["bce", "bce-app", "bce-url"] {
+        let run = bce_sign(scheme, BCE_TIME, &["--explain"], BCE_REQUEST);
+        run.ok();
+        assert_eq!(run.stderr, format!("{BCE_CANONICAL}\n"), "{scheme}");
+    }
+    // On a verification failure, the server's canonical request for what it received.
+    let signed = bce_sign("bce", BCE_TIME, &[], BCE_REQUEST).ok();
+    let tampered = signed.replace("partNumber=9", "partNumber=10");
+    let run = bce_verify("bce", BCE_TIME, &["--explain"], &tampered);
+    assert_rejected(&run, BCE_MISMATCH);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "{}\n",
+            BCE_CANONICAL.replace("partNumber=9", "partNumber=10")
+        )
+    );
+    // Nothing to explain without an auth string, nor on success.
+    let run = bce_verify("bce", BCE_TIME, &["--explain"], BCE_REQUEST);
+    assert_rejected(&run, BCE_EMPTY);
+    assert_eq!(run.stderr, "");
+    let run = bce_verify("bce", BCE_TIME, &["--explain"], &signed);
+    run.ok();
+    assert_eq!(run.stderr, "");
+}
+
+#[test]
+fn bce_keeps_an_existing_x_bce_date_and_adds_one_otherwise() {
+    // Signed a minute after the x-bce-date the request carries: the header is kept as it is,
+    // the auth string has the signing time.
+    let later = "2015-04-27T08:24:49Z";
+    let signed = bce_sign("bce-app", later, &[], BCE_REQUEST).ok();
+    assert_eq!(header(&signed, "x-bce-date"), Some(BCE_TIME));
+    assert!(
+        auth_string(&signed).starts_with(&format!("bce-auth-v1/{BCE_AK}/{later}/1800/")),
+        "{signed}"
+    );
+    assert_eq!(
+        bce_verify("bce-app", later, &[], &signed).ok(),
+        bce_ok("bce-app", BCE_AK)
+    );
+
+    // Without one, the signer adds x-bce-date at the signing time (header carriers only).
+    let request = "GET /a HTTP/1.1\nHost: example.com\n\n";
+    for scheme in ["bce", "bce-app"] {
+        let signed = bce_round_trip(scheme, &[], request);
+        assert_eq!(header(&signed, "x-bce-date"), Some(TIME), "{signed}");
+        assert!(auth_string(&signed).contains("/1800/host;x-bce-date/"));
+    }
+    let signed = bce_round_trip("bce-url", &[], request);
+    assert_eq!(header(&signed, "x-bce-date"), None, "{signed}");
+    assert!(auth_string(&signed).contains("/1800/host/"));
+}
+
+#[test]
+fn bce_raw_input_round_trips_in_every_scheme() {
+    for scheme in ["bce", "bce-app", "bce-url", "bce-appcode"] {
+        let signed = bce_round_trip(scheme, &[], BCE_RAW_REQUEST);
+        let request_line = signed.split("\r\n").next().unwrap_or_default();
+        match scheme {
+            "bce-url" => assert!(
+                request_line.starts_with(&format!(
+                    "GET {BCE_RAW_TARGET}&authorization=bce-auth-v1%2FAKIDexample%2F2021-03-11T08%3A29%3A58Z%2F1800%2Fhost%2F"
+                )),
+                "{signed}"
+            ),
+            _ => assert_eq!(request_line, format!("GET {BCE_RAW_TARGET} HTTP/1.1")),
+        }
+        let carrier = match scheme {
+            "bce" => "authorization",
+            _ => "x-bce-signature",
+        };
+        match scheme {
+            "bce-url" => assert!(!signed.contains("Authorization:") && !signed.contains("X-Bce")),
+            "bce-appcode" => {
+                assert_eq!(header(&signed, carrier), Some("AppCode/AKIDexample"));
+                assert_eq!(header(&signed, "x-bce-date"), None);
+            }
+            _ => assert!(header(&signed, carrier)
+                .unwrap_or_default()
+                .starts_with("bce-auth-v1/AKIDexample/2021-03-11T08:29:58Z/1800/host;x-bce-date/")),
+        }
+    }
+    // The canonical request decodes the wire target again: the raw text, encoded once.
+    let run = sign_with("bce", "s", &["--explain"], BCE_RAW_REQUEST);
+    run.ok();
+    assert_eq!(
+        run.stderr,
+        "GET\n\
+         /v1/%E4%B8%AD%E6%96%87%20%E8%B7%AF%E5%BE%84\n\
+         q=a%20b&x=\n\
+         host:example.com\n\
+         x-bce-date:2021-03-11T08%3A29%3A58Z\n"
+    );
+    // Already-encoded input is not encoded twice; `+` is a literal plus; a stray `%` is text.
+    let signed = bce_round_trip(
+        "bce",
+        &[],
+        "GET /v1/%E4%B8%AD?q=a%20b&p=a+b&pct=100% HTTP/1.1\nHost: h\n\n",
+    );
+    assert!(
+        signed.starts_with("GET /v1/%E4%B8%AD?q=a%20b&p=a%2Bb&pct=100%25 HTTP/1.1\r\n"),
+        "{signed}"
+    );
+}
+
+#[test]
+fn bce_url_is_resigned_without_the_old_authorization() {
+    let first = bce_round_trip("bce-url", &[], "GET /p?a=1 HTTP/1.1\nHost: h\n\n");
+    let later = sign(
+        &[
+            "--scheme",
+            "bce-url",
+            "--id",
+            "AKIDexample",
+            "--secret",
+            "round-trip-secret",
+            "--time",
+            "2021-03-11T09:00:00Z",
+        ],
+        &first,
+    )
+    .ok();
+    assert_eq!(later.matches("authorization=").count(), 1, "{later}");
+    assert!(later.contains("%2F2021-03-11T09%3A00%3A00Z%2F"), "{later}");
+    let run = verify_with("bce-url", "round-trip-secret", &[], &later);
+    assert_rejected(&run, BCE_SKEWED);
+    let run = verify(
+        &[
+            "--scheme",
+            "bce-url",
+            "--key",
+            "AKIDexample:round-trip-secret",
+            "--now",
+            "2021-03-11T09:00:00Z",
+        ],
+        &later,
+    );
+    assert_eq!(run.ok(), bce_ok("bce-url", "AKIDexample"));
+}
+
+#[test]
+fn bce_form_body_is_encoded_and_content_length_follows() {
+    let request = "POST /f HTTP/1.1\nHost: h\nContent-Type: application/x-www-form-urlencoded\nContent-Length: 18\n\nname=张 三&a=b+c";
+    for scheme in ["bce", "bce-app", "bce-url"] {
+        let signed = bce_round_trip(scheme, &[], request);
+        assert_eq!(body(&signed), "name=%E5%BC%A0%20%E4%B8%89&a=b%20c");
+        assert_eq!(header(&signed, "content-length"), Some("34"));
+        assert!(auth_string(&signed).contains("content-length;content-type;host"));
+    }
+}
+
+#[test]
+fn bce_expires_sets_the_expiration() {
+    let signed = sign_with(
+        "bce-app",
+        "s",
+        &["--expires", "60"],
+        "GET / HTTP/1.1\nHost: h\n\n",
+    )
+    .ok();
+    assert!(auth_string(&signed).contains("/2021-03-11T08:29:58Z/60/"));
+    let at = |now: &str| {
+        verify(
+            &[
+                "--scheme",
+                "bce-app",
+                "--key",
+                "AKIDexample:s",
+                "--now",
+                now,
+            ],
+            &signed,
+        )
+    };
+    assert_eq!(
+        at("2021-03-11T08:30:58Z").ok(),
+        bce_ok("bce-app", "AKIDexample")
+    );
+    assert_rejected(&at("2021-03-11T08:30:59Z"), BCE_EXPIRED);
+}
+
+#[test]
+fn bce_a_tampered_request_is_a_mismatch() {
+    let signed = bce_sign("bce", BCE_TIME, &[], BCE_REQUEST).ok();
+    for tampered in [
+        signed.replace("PUT /v1", "PUT /v2"),
+        signed.replace("partNumber=9", "partNumber=8"),
+        signed.replace("Content-Type: text/plain", "Content-Type: text/html"),
+        signed.replace("Host: bj.bcebos.com", "Host: gz.bcebos.com"),
+        signed.replace("PUT /v1", "POST /v1"),
+    ] {
+        assert_rejected(&bce_verify("bce", BCE_TIME, &[], &tampered), BCE_MISMATCH);
+    }
+    // The body and unsigned headers are not covered.
+    for untouched in [
+        signed.replace("12345678", "87654321"),
+        signed.replace("+0800", "+0000"),
+    ] {
+        bce_verify("bce", BCE_TIME, &[], &untouched).ok();
+    }
+    // A wrong secret is a mismatch too; --statuses does not change BCE statuses.
+    let wrong = format!("{BCE_AK}:not-the-secret");
+    for statuses in ["classic", "current"] {
+        let run = verify(
+            &[
+                "--scheme",
+                "bce",
+                "--key",
+                &wrong,
+                "--now",
+                BCE_TIME,
+                "--statuses",
+                statuses,
+            ],
+            &signed,
+        );
+        assert_rejected(&run, BCE_MISMATCH);
+    }
+}
+
+#[test]
+fn bce_clock_checks() {
+    let signed = bce_sign("bce-app", BCE_TIME, &[], BCE_REQUEST).ok();
+    // The expiration bounds the age, inclusive.
+    bce_verify("bce-app", "2015-04-27T08:53:49Z", &[], &signed).ok();
+    for now in ["2015-04-27T08:53:50Z", "2030-01-01T00:00:00Z"] {
+        assert_rejected(&bce_verify("bce-app", now, &[], &signed), BCE_EXPIRED);
+    }
+    // Signed more than max-skew (default 300 s) in the future.
+    bce_verify("bce-app", "2015-04-27T08:18:49Z", &[], &signed).ok();
+    assert_rejected(
+        &bce_verify("bce-app", "2015-04-27T08:18:48Z", &[], &signed),
+        BCE_SKEWED,
+    );
+    bce_verify(
+        "bce-app",
+        "2015-04-27T08:13:49Z",
+        &["--max-skew", "600"],
+        &signed,
+    )
+    .ok();
+    assert_rejected(
+        &bce_verify(
+            "bce-app",
+            "2015-04-27T08:23:48Z",
+            &["--max-skew", "0"],
+            &signed,
+        ),
+        BCE_SKEWED,
+    );
+}
+
+#[test]
+fn bce_without_a_carrier_is_empty_signature() {
+    let request = "GET / HTTP/1.1\nHost: h\n\n";
+    for scheme in ["bce", "bce-app", "bce-url", "bce-appcode"] {
+        let run = bce_verify(scheme, BCE_TIME, &[], request);
+        assert_rejected(&run, BCE_EMPTY);
+    }
+    // Each scheme looks only in its own carrier.
+    let signed = bce_sign("bce", BCE_TIME, &[], BCE_REQUEST).ok();
+    for scheme in ["bce-app", "bce-url", "bce-appcode"] {
+        assert_rejected(&bce_verify(scheme, BCE_TIME, &[], &signed), BCE_EMPTY);
+    }
+    let signed = bce_sign("bce-url", BCE_TIME, &[], BCE_REQUEST).ok();
+    for scheme in ["bce", "bce-app"] {
+        assert_rejected(&bce_verify(scheme, BCE_TIME, &[], &signed), BCE_EMPTY);
+    }
+    // An AppCode is not an auth string, nor an auth string an AppCode.
+    let app_code = sign(&["--scheme", "bce-appcode", "--id", "code-1"], request).ok();
+    assert_rejected(
+        &bce_verify("bce-app", BCE_TIME, &[], &app_code),
+        BCE_FORMAT_INVALID,
+    );
+    let signed = bce_sign("bce-app", BCE_TIME, &[], BCE_REQUEST).ok();
+    assert_rejected(
+        &bce_verify("bce-appcode", BCE_TIME, &[], &signed),
+        BCE_FORMAT_INVALID,
+    );
+}
+
+#[test]
+fn bce_unknown_keys_and_app_codes_are_app_invalid() {
+    let signed = bce_sign("bce", BCE_TIME, &[], BCE_REQUEST).ok();
+    let run = verify(
+        &["--scheme", "bce", "--key", "other:x", "--now", BCE_TIME],
+        &signed,
+    );
+    assert_rejected(&run, BCE_APP_INVALID);
+
+    let request = "GET /v1 HTTP/1.1\nHost: h\n\n";
+    let app_code = sign(&["--scheme", "bce-appcode", "--id", "9ae2bf21"], request).ok();
+    assert_eq!(
+        app_code,
+        "GET /v1 HTTP/1.1\r\nHost: h\r\nX-Bce-Signature: AppCode/9ae2bf21\r\n\r\n"
+    );
+    let known = |keys: &[&str]| {
+        let mut args = vec!["--scheme", "bce-appcode"];
+        for key in keys {
+            args.extend(["--key", key]);
+        }
+        verify(&args, &app_code)
+    };
+    assert_rejected(&known(&["9ae2bf22"]), BCE_APP_INVALID);
+    // The whole --key value is the code, colon and all.
+    assert_rejected(&known(&["9ae2bf21:x"]), BCE_APP_INVALID);
+    assert_eq!(
+        known(&["other", "9ae2bf21"]).ok(),
+        bce_ok("bce-appcode", "9ae2bf21")
+    );
+}
+
+#[test]
+fn bce_rotation_and_colons_in_secrets() {
+    let signed = sign_with("bce", "se:cr:et", &[], "GET / HTTP/1.1\nHost: h\n\n").ok();
+    assert_eq!(
+        verify_with("bce", "se:cr:et", &[], &signed).ok(),
+        bce_ok("bce", "AKIDexample")
+    );
+    let both = verify(
+        &[
+            "--scheme",
+            "bce",
+            "--key",
+            "AKIDexample:old",
+            "--key",
+            "AKIDexample:se:cr:et",
+            "--now",
+            TIME,
+        ],
+        &signed,
+    );
+    assert_eq!(both.ok(), bce_ok("bce", "AKIDexample"));
+    assert_rejected(&verify_with("bce", "old", &[], &signed), BCE_MISMATCH);
+}
+
+#[test]
+fn bce_signing_errors_exit_1() {
+    let cases: &[(&[&str], &str)] = &[
+        // host must be signed, and listed headers must be present.
+        (
+            &["--sign-headers", "content-type"],
+            "GET / HTTP/1.1\nHost: h\nContent-Type: t\n\n",
+        ),
+        (
+            &["--sign-headers", "host,content-md5"],
+            "GET / HTTP/1.1\nHost: h\n\n",
+        ),
+        (&[], "GET / HTTP/1.1\nAccept: */*\n\n"),
+    ];
+    for (extra, request) in cases {
+        let run = sign_with("bce", "s", extra, request);
+        assert_eq!(run.code, 1, "{run:?}");
+        assert!(run.stdout.is_empty(), "{run:?}");
+        assert_eq!(
+            run.stderr,
+            "invalid request: a header to sign is not in the request\n"
+        );
+    }
+}
+
+#[test]
+fn bce_usage_errors_exit_2() {
+    let request = "GET / HTTP/1.1\nHost: h\n\n";
+    for scheme in ["bce", "bce-app", "bce-url"] {
+        sign(&["--scheme", scheme, "--id", "a"], request).usage_error();
+        sign(&["--scheme", scheme, "--secret", "b"], request).usage_error();
+    }
+    sign(&["--scheme", "bce-appcode"], request).usage_error();
+    sign(&["--scheme", "bce-appcode", "--id", ""], request).usage_error();
+    sign(&["--scheme", "bce-appcode", "--id", "a\nb"], request).usage_error();
+
+    // Every option's value is checked whatever the scheme: Tencent's --algorithm and
+    // --date-header are checked for BCE, as BCE's --expires is for Tencent.
+    let bad_values: &[&[&str]] = &[
+        &["--expires", "soon"],
+        &["--expires", "-1"],
+        &["--time", "2015-04-27 08:23:49"],
+        &["--algorithm", "hmac-md5"],
+        &["--date-header", "expires"],
+    ];
+    for scheme in ["bce", "bce-app", "bce-url", "bce-appcode"] {
+        for extra in bad_values {
+            bce_sign(scheme, BCE_TIME, extra, request).usage_error();
+        }
+    }
+
+    let verify_cases: &[&[&str]] = &[
+        &["--scheme", "bce"],
+        &["--scheme", "bce-app", "--key", "no-colon"],
+        &["--scheme", "bce-url", "--key", ":secret"],
+        &["--scheme", "bce-appcode"],
+        &["--scheme", "bce-appcode", "--key", ""],
+        &["--scheme", "bce", "--key", "a:b", "--now", "today"],
+        &["--scheme", "bce", "--key", "a:b", "--max-skew", "-5"],
+        &["--scheme", "bce-app", "--key", "a:b", "--statuses", "new"],
+        &["--scheme", "bce", "--key", "a:b", "--expires", "60"],
+        &[
+            "--scheme",
+            "bce-url",
+            "--key",
+            "a:b",
+            "--algorithm",
+            "hmac-sha256",
+        ],
+    ];
+    for args in verify_cases {
+        verify(args, request).usage_error();
+    }
+}
+
+#[test]
+fn bce_ignores_tencent_options_once_checked() {
+    let plain = bce_sign("bce", BCE_TIME, &[], BCE_REQUEST).ok();
+    for extra in [
+        &["--algorithm", "hmac-sha256"][..],
+        &["--date-header", "date"],
+        &["--date-header", "x-date"],
+    ] {
+        assert_eq!(bce_sign("bce", BCE_TIME, extra, BCE_REQUEST).ok(), plain);
+    }
+    // An AppCode needs no secret, and one given is unused.
+    let request = "GET / HTTP/1.1\nHost: h\n\n";
+    assert_eq!(
+        sign(
+            &["--scheme", "bce-appcode", "--id", "c", "--secret", "x"],
+            request
+        )
+        .ok(),
+        sign(&["--scheme", "bce-appcode", "--id", "c"], request).ok()
+    );
+    // --statuses is checked and accepted for BCE.
+    let run = bce_verify("bce", BCE_TIME, &["--statuses", "current"], &plain);
+    assert_eq!(run.ok(), bce_ok("bce", BCE_AK));
+}
+
+#[test]
+fn bce_malformed_input_exits_2() {
+    for input in [&b""[..], b"GET /\n\n", b"GET / HTTP/1.1\nno colon here\n\n"] {
+        bce_sign("bce", BCE_TIME, &[], input).usage_error();
+        bce_verify("bce", BCE_TIME, &[], input).usage_error();
+    }
 }

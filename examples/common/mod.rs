@@ -6,6 +6,7 @@
 use std::io::{self, Read as _, Write as _};
 use std::process::ExitCode;
 
+use apigw_sign::bce::Carrier;
 use apigw_sign::tencent::Mode;
 use apigw_sign::Header;
 use time::format_description::well_known::Rfc3339;
@@ -18,8 +19,6 @@ pub(crate) enum Stop {
     Help,
     /// A usage error or malformed input: the reason and the synopsis on stderr, exit 2.
     Usage(String),
-    /// A scheme the contract names but the crate does not implement yet: exit 2.
-    Unsupported(String),
     /// A failure that is not the caller's syntax (a library error, I/O): the message, exit 1.
     Failed(String),
 }
@@ -36,10 +35,6 @@ impl Stop {
             Stop::Usage(reason) => {
                 let synopsis = usage.lines().next().unwrap_or_default();
                 eprintln!("error: {reason}\n{synopsis}\n(--help lists the options)");
-                ExitCode::from(2)
-            }
-            Stop::Unsupported(scheme) => {
-                eprintln!("scheme {scheme} is not supported yet");
                 ExitCode::from(2)
             }
             Stop::Failed(message) => {
@@ -108,21 +103,34 @@ pub(crate) fn unknown(arg: &str) -> Stop {
     }
 }
 
-/// The `--scheme` value and the Tencent mode it names.
-pub(crate) fn parse_scheme(scheme: Option<String>) -> Result<(String, Mode), Stop> {
-    let scheme = scheme.ok_or_else(|| usage("--scheme is required"))?;
-    let mode = match scheme.as_str() {
-        "tencent-app" => Mode::App,
-        "tencent-key-pair" => Mode::KeyPair,
-        "bce" | "bce-app" | "bce-url" | "bce-appcode" => return Err(Stop::Unsupported(scheme)),
+/// What a `--scheme` names: a Tencent mode, or a BCE carrier.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Scheme {
+    /// `tencent-app` or `tencent-key-pair`.
+    Tencent(Mode),
+    /// `bce` (Authorization), `bce-app` (X-Bce-Signature), `bce-url` (the `authorization` query
+    /// parameter) or `bce-appcode` (`X-Bce-Signature: AppCode/<code>`).
+    Bce(Carrier),
+}
+
+/// The `--scheme` value and the scheme it names.
+pub(crate) fn parse_scheme(scheme: Option<String>) -> Result<(String, Scheme), Stop> {
+    let name = scheme.ok_or_else(|| usage("--scheme is required"))?;
+    let scheme = match name.as_str() {
+        "tencent-app" => Scheme::Tencent(Mode::App),
+        "tencent-key-pair" => Scheme::Tencent(Mode::KeyPair),
+        "bce" => Scheme::Bce(Carrier::Authorization),
+        "bce-app" => Scheme::Bce(Carrier::XBceSignature),
+        "bce-url" => Scheme::Bce(Carrier::Query),
+        "bce-appcode" => Scheme::Bce(Carrier::AppCode),
         _ => {
             return Err(usage(format!(
-                "unknown scheme {scheme:?} (tencent-app, tencent-key-pair, bce, bce-app, \
+                "unknown scheme {name:?} (tencent-app, tencent-key-pair, bce, bce-app, \
                  bce-url or bce-appcode)"
             )))
         }
     };
-    Ok((scheme, mode))
+    Ok((name, scheme))
 }
 
 /// An RFC 3339 time given to `option`, or the current time when the option is absent.

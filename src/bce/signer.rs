@@ -302,11 +302,21 @@ impl Signature {
 /// The AppCode header: (`X-Bce-Signature`, `AppCode/<code>`). Send it over HTTPS only: the code
 /// is a bearer secret.
 ///
+/// # Errors
+///
+/// [`RequestError::InvalidKeyId`] for an empty code or one holding a space or control character
+/// (which could break, or inject, a header line).
+///
 /// ```
-/// assert_eq!(apigw_sign::bce::app_code_header("9ae2bf21").1, "AppCode/9ae2bf21");
+/// assert_eq!(apigw_sign::bce::app_code_header("9ae2bf21")?.1, "AppCode/9ae2bf21");
+/// assert!(apigw_sign::bce::app_code_header("a\r\nX-Evil: 1").is_err());
+/// # Ok::<(), apigw_sign::Error>(())
 /// ```
-pub fn app_code_header(code: &str) -> (&'static str, String) {
-    ("X-Bce-Signature", format!("AppCode/{code}"))
+pub fn app_code_header(code: &str) -> Result<(&'static str, String), Error> {
+    if code.is_empty() || code.bytes().any(|b| b <= b' ' || b == 0x7f) {
+        return Err(RequestError::InvalidKeyId.into());
+    }
+    Ok(("X-Bce-Signature", format!("AppCode/{code}")))
 }
 
 #[cfg(test)]

@@ -154,8 +154,8 @@ impl Verifier {
         let mut parsed = [None; 2];
         for (slot, header) in parsed.iter_mut().zip(dates.iter().flatten()) {
             let value = headers.value_of(header).unwrap_or_default();
-            let date = parse_http_date_unix(value, now_unix)
-                .ok_or(Error::InvalidDate { header })?;
+            let date =
+                parse_http_date_unix(value, now_unix).ok_or(Error::InvalidDate { header })?;
             *slot = Some((*header, date));
         }
         for (header, date) in parsed.into_iter().flatten() {
