@@ -126,11 +126,24 @@ fn bce(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("bce");
     group.bench_function("floor", |b| {
-        b.iter(|| bce_floor(black_box(SECRET.as_bytes()), black_box(prefix.as_bytes()), black_box(canonical.as_bytes())))
+        b.iter(|| {
+            bce_floor(
+                black_box(SECRET.as_bytes()),
+                black_box(prefix.as_bytes()),
+                black_box(canonical.as_bytes()),
+            )
+        })
     });
-    group.bench_function("sign", |b| b.iter(|| signer.sign(black_box(&unsigned), black_box(NOW)).unwrap()));
+    group.bench_function("sign", |b| {
+        b.iter(|| signer.sign(black_box(&unsigned), black_box(NOW)).unwrap())
+    });
     group.bench_function("verify", |b| {
-        b.iter(|| verifier.verify(black_box(&signed), black_box(&keys), black_box(NOW)).unwrap().stage())
+        b.iter(|| {
+            verifier
+                .verify(black_box(&signed), black_box(&keys), black_box(NOW))
+                .unwrap()
+                .stage()
+        })
     });
     group.finish();
 }
@@ -139,7 +152,10 @@ fn bce(c: &mut Criterion) {
 fn wire_target() -> String {
     let secret = Secret::from(SECRET);
     let parts = Parts::new("GET", PATH).query(&QUERY);
-    Signer::new(Mode::App, KEY_ID, &secret).sign_parts(&parts, NOW).unwrap().target
+    Signer::new(Mode::App, KEY_ID, &secret)
+        .sign_parts(&parts, NOW)
+        .unwrap()
+        .target
 }
 
 fn tencent_app(c: &mut Criterion) {

@@ -74,11 +74,13 @@ impl Selection<'_> {
     /// Whether a header of this name is signed: listed (or in the default set), or `x-bce-*`
     /// other than the carrier.
     fn signs(&self, name: &str) -> bool {
+        if name.eq_ignore_ascii_case(CARRIER_HEADER) {
+            return false;
+        }
         let bce = name.len() > 6
             && name
                 .get(..6)
-                .is_some_and(|p| p.eq_ignore_ascii_case("x-bce-"))
-            && !name.eq_ignore_ascii_case(CARRIER_HEADER);
+                .is_some_and(|p| p.eq_ignore_ascii_case("x-bce-"));
         bce || self.lists(name)
     }
 }
@@ -140,6 +142,10 @@ impl<'a> SignedHeaders<'a> {
         if !matches!(selection, Selection::Default) {
             if !selection.lists("host") {
                 return Err(format(BceFormat::HostNotSigned));
+            }
+            // The carrier cannot sign itself.
+            if selection.lists(CARRIER_HEADER) {
+                return Err(format(BceFormat::SignedHeaders));
             }
             for name in selection.listed() {
                 if !all().any(|(_, h)| h.name.eq_ignore_ascii_case(name)) {
@@ -456,6 +462,19 @@ mod tests {
             err,
             Error::BceSignatureFormatInvalid {
                 reason: BceFormat::MissingHeader
+            }
+        );
+        let err = canonical(
+            "GET",
+            "/",
+            &headers,
+            Selection::Listed("host;x-bce-signature"),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err,
+            Error::BceSignatureFormatInvalid {
+                reason: BceFormat::SignedHeaders
             }
         );
         let twice = [Header::new("Host", "h"), Header::new("host", "h")];

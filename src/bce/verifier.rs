@@ -328,7 +328,9 @@ impl Verifier {
                 }
             }
             if let Some(raw) = found.filter(|raw| !raw.is_empty()) {
-                return Ok(Carried::Auth(decode(raw, Plus::Literal)?, Carrier::Query));
+                // An auth string that does not decode is not one: a format error, as in a header.
+                let text = decode(raw, Plus::Literal).map_err(|_| format(BceFormat::Shape))?;
+                return Ok(Carried::Auth(text, Carrier::Query));
             }
         }
         Err(Error::BceEmptySignature)
