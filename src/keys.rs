@@ -5,6 +5,7 @@
 //! disabled, and may be pinned to one [`Algorithm`]. [`KeySet`] is the in-memory implementation.
 
 use core::fmt;
+use core::hash::{BuildHasherDefault, Hasher};
 use std::collections::HashMap;
 
 use crate::mac::Algorithm;
@@ -139,7 +140,31 @@ impl KeyEntry {
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct KeySet {
-    keys: HashMap<String, KeyEntry>,
+    keys: HashMap<String, KeyEntry, BuildHasherDefault<Fnv1a>>,
+}
+
+/// FNV-1a, for the key map. A keyed hash (SipHash, the std default) defends a map whose keys an
+/// attacker chooses and inserts; here only the operator inserts and requests only look up, so
+/// crafted collisions cannot pile up and the cheaper hash is safe.
+#[derive(Clone, Copy, Debug)]
+struct Fnv1a(u64);
+
+impl Default for Fnv1a {
+    fn default() -> Self {
+        Fnv1a(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv1a {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 impl KeySet {

@@ -42,6 +42,36 @@ impl<'a> Authorization<'a> {
     /// # Ok::<(), apigw_sign::Error>(())
     /// ```
     pub fn parse(value: &'a str) -> Result<Self, Error> {
+        Self::parse_canonical(value).map_or_else(|| Self::parse_general(value), Ok)
+    }
+
+    /// The layout every signer writes, `hmac id="…", algorithm="…", headers="…",
+    /// signature="…"`, matched literal by literal; `None` sends anything else (or any doubt) to
+    /// the general parser, which decides.
+    fn parse_canonical(value: &'a str) -> Option<Self> {
+        /// The text up to the next quote, and the rest from that quote on.
+        fn quoted(text: &str) -> Option<(&str, &str)> {
+            text.find('"').map(|at| text.split_at(at))
+        }
+        let (id, rest) = quoted(value.strip_prefix("hmac id=\"")?)?;
+        let (algorithm, rest) = quoted(rest.strip_prefix("\", algorithm=\"")?)?;
+        let (headers, rest) = quoted(rest.strip_prefix("\", headers=\"")?)?;
+        let (signature, rest) = quoted(rest.strip_prefix("\", signature=\"")?)?;
+        let clean = rest == "\""
+            && value.len() <= MAX_AUTHORIZATION_LEN
+            && [id, algorithm, headers, signature]
+                .iter()
+                .all(|f| !f.is_empty() && !has_control(f.as_bytes()))
+            && check_header_list(headers).is_ok();
+        clean.then_some(Authorization {
+            id,
+            algorithm,
+            headers,
+            signature,
+        })
+    }
+
+    fn parse_general(value: &'a str) -> Result<Self, Error> {
         let malformed = |reason| Error::MalformedAuthorization { reason };
         let value = trim(value);
         if value.len() > MAX_AUTHORIZATION_LEN {
@@ -202,6 +232,30 @@ mod tests {
         match Authorization::parse(value) {
             Err(Error::MalformedAuthorization { reason }) => reason,
             other => panic!("{value:?} gave {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_fast_path_agrees_with_the_general_parser() {
+        for value in [
+            GOOD,
+            r#"hmac id="a", algorithm="b", headers="c", signature="d""#,
+            r#"hmac id="", algorithm="b", headers="c", signature="d""#,
+            r#"hmac id="a", algorithm="b", headers="c  d", signature="d""#,
+            r#"hmac id="a", algorithm="b", headers="c", signature="d"""#,
+            r#"hmac id="a", algorithm="b", headers="c", signature="d", x="y""#,
+            r#"hmac id="a", algorithm="b", headers="c", signature="d", algorithm="e""#,
+            r#"hmac id="a"", algorithm="b", headers="c", signature="d""#,
+            "hmac id=\"a\u{1}\", algorithm=\"b\", headers=\"c\", signature=\"d\"",
+        ] {
+            assert_eq!(
+                Authorization::parse(value),
+                Authorization::parse_general(value),
+                "{value}"
+            );
+            if let Some(fast) = Authorization::parse_canonical(value) {
+                assert_eq!(Ok(fast), Authorization::parse_general(value), "{value}");
+            }
         }
     }
 
