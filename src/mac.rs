@@ -213,6 +213,14 @@ pub(crate) trait Message {
     fn write_to(&self, sink: &mut impl Sink);
 }
 
+/// Writes `message` as text (lossy for bytes that are not UTF-8): the `Display` of every
+/// canonical string.
+pub(crate) fn display_message(message: &impl Message, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    let mut text = TextSink::default();
+    message.write_to(&mut text);
+    f.write_str(&String::from_utf8_lossy(&text.0))
+}
+
 /// A message that is just bytes.
 pub(crate) struct Bytes<'a>(pub(crate) &'a [u8]);
 

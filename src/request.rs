@@ -219,6 +219,26 @@ pub(crate) fn header_names(list: &str) -> impl Iterator<Item = &str> + Clone {
     split_on(list, b' ').map(|(_, name)| name)
 }
 
+/// Sorts header `names` byte-wise ignoring ASCII case and appends them to `out` in lower case,
+/// separated by `separator`: how both signers write the list of what they signed.
+pub(crate) fn push_sorted_names(names: &mut [&str], separator: char, out: &mut String) {
+    names.sort_unstable_by(|a, b| {
+        a.bytes()
+            .map(|c| c.to_ascii_lowercase())
+            .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+    });
+    for (i, name) in names.iter().enumerate() {
+        if i > 0 {
+            out.push(separator);
+        }
+        let start = out.len();
+        out.push_str(name);
+        if let Some(pushed) = out.get_mut(start..) {
+            pushed.make_ascii_lowercase();
+        }
+    }
+}
+
 /// A header that should appear once appeared more than once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Repeated;

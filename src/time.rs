@@ -188,6 +188,39 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (year, month, day)
 }
 
+/// The calendar fields of a Unix time clamped to years 0000–9999 (weekday 0 = Monday).
+struct Fields {
+    year: u32,
+    month: u32,
+    day: u32,
+    h: u32,
+    m: u32,
+    s: u32,
+    weekday: usize,
+}
+
+fn fields(unix: i64) -> Fields {
+    let unix = unix.clamp(IMF_RANGE.0, IMF_RANGE.1);
+    let days = unix.div_euclid(SECONDS_PER_DAY);
+    let (year, month, day) = civil_from_days(days);
+    // Clamped above: every field is non-negative and the year has at most four digits.
+    let secs = unix.rem_euclid(SECONDS_PER_DAY) as u32;
+    Fields {
+        year: year as u32,
+        month,
+        day,
+        h: secs / 3600,
+        m: secs / 60 % 60,
+        s: secs % 60,
+        weekday: days.wrapping_add(3).rem_euclid(7) as usize,
+    }
+}
+
+/// The ASCII digit of `n`'s last decimal place.
+const fn digit(n: u32) -> u8 {
+    b'0' + (n % 10) as u8
+}
+
 /// Earliest and latest instants an IMF-fixdate can write (0000-01-01 and 9999-12-31 23:59:59).
 const IMF_RANGE: (i64, i64) = (-62_167_219_200, 253_402_300_799);
 
@@ -206,23 +239,20 @@ pub fn format_http_date(t: OffsetDateTime) -> String {
 
 /// The 29 ASCII bytes of the IMF-fixdate of Unix time `unix` (clamped to years 0000–9999).
 pub(crate) fn http_date_bytes(unix: i64) -> [u8; 29] {
-    let unix = unix.clamp(IMF_RANGE.0, IMF_RANGE.1);
-    let days = unix.div_euclid(SECONDS_PER_DAY);
-    let secs = unix.rem_euclid(SECONDS_PER_DAY);
-    let (year, month, day) = civil_from_days(days);
-    let (weekday, _) = DAYS
-        .get(days.wrapping_add(3).rem_euclid(7) as usize)
-        .copied()
-        .unwrap_or(DAYS[0]);
+    let Fields {
+        year,
+        month,
+        day,
+        h,
+        m,
+        s,
+        weekday,
+    } = fields(unix);
+    let (weekday, _) = DAYS.get(weekday).copied().unwrap_or(DAYS[0]);
     let month = MONTHS
         .get((month as usize).wrapping_sub(1))
         .copied()
         .unwrap_or(MONTHS[0]);
-    // Clamped above: every field is non-negative and the year has at most four digits.
-    let digit = |n: u32| b'0' + (n % 10) as u8;
-    let secs = secs as u32;
-    let year = year as u32;
-    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
     [
         weekday[0],
         weekday[1],
@@ -300,13 +330,15 @@ pub fn format_iso8601(t: OffsetDateTime) -> String {
 
 /// The 20 ASCII bytes of the BCE timestamp of Unix time `unix` (clamped to years 0000–9999).
 pub(crate) fn iso8601_bytes(unix: i64) -> [u8; 20] {
-    let unix = unix.clamp(IMF_RANGE.0, IMF_RANGE.1);
-    let (year, month, day) = civil_from_days(unix.div_euclid(SECONDS_PER_DAY));
-    // Clamped above: every field is non-negative and the year has at most four digits.
-    let secs = unix.rem_euclid(SECONDS_PER_DAY) as u32;
-    let digit = |n: u32| b'0' + (n % 10) as u8;
-    let year = year as u32;
-    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+    let Fields {
+        year,
+        month,
+        day,
+        h,
+        m,
+        s,
+        ..
+    } = fields(unix);
     [
         digit(year / 1000),
         digit(year / 100),

@@ -17,15 +17,16 @@
 use core::fmt;
 use core::iter::once;
 
+use crate::bce::auth_string::AuthString;
 use crate::encoding::{
     decoded_eq_ignore_ascii_case, encoded, is_canonical, validate_wire, write_encoded, Decoded,
     Plus,
 };
 use crate::error::{BceFormat, Error, RequestError};
 use crate::limits::{MAX_HEADER_VALUE_LEN, MAX_SIGNED_HEADERS};
-use crate::mac::{Buffered, Message, Sink, TextSink};
+use crate::mac::{display_message, Buffered, Message, Sink};
 use crate::params::{Params, Sources};
-use crate::request::{split_on, trim_ows, Header, Request};
+use crate::request::{push_sorted_names, split_on, trim_ows, Header, Request};
 
 /// Signed when the auth string lists no headers: `host`, `content-length`, `content-type`,
 /// `content-md5`, plus every `x-bce-*` header.
@@ -46,7 +47,16 @@ pub(crate) enum Selection<'a> {
     Names(&'a [&'a str]),
 }
 
-impl Selection<'_> {
+impl<'a> Selection<'a> {
+    /// What an auth string's `signedHeaders` field selects: the default set when it is empty.
+    pub(crate) fn of(auth: &AuthString<'a>) -> Self {
+        if auth.signed_headers.is_empty() {
+            Selection::Default
+        } else {
+            Selection::Listed(auth.signed_headers)
+        }
+    }
+
     fn lists(&self, name: &str) -> bool {
         match self {
             Selection::Default => DEFAULT_SIGNED_HEADERS
@@ -215,21 +225,7 @@ impl<'a> SignedHeaders<'a> {
             *slot = header.name;
         }
         let names = names.get_mut(..self.len).unwrap_or_default();
-        names.sort_unstable_by(|a, b| {
-            a.bytes()
-                .map(|c| c.to_ascii_lowercase())
-                .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
-        });
-        for (i, name) in names.iter().enumerate() {
-            if i > 0 {
-                out.push(';');
-            }
-            let start = out.len();
-            out.push_str(name);
-            if let Some(pushed) = out.get_mut(start..) {
-                pushed.make_ascii_lowercase();
-            }
-        }
+        push_sorted_names(names, ';', out);
     }
 
     fn write(&self, sink: &mut impl Sink) {
@@ -352,9 +348,7 @@ impl Message for CanonicalRequest<'_> {
 
 impl fmt::Display for CanonicalRequest<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut text = TextSink::default();
-        self.write_to(&mut text);
-        f.write_str(&String::from_utf8_lossy(&text.0))
+        display_message(self, f)
     }
 }
 

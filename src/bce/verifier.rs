@@ -180,12 +180,7 @@ impl Verifier {
             Carried::Auth(text, carrier) => (text, carrier),
         };
         let auth = AuthString::parse(&text)?;
-        let selection = if auth.signed_headers.is_empty() {
-            Selection::Default
-        } else {
-            Selection::Listed(auth.signed_headers)
-        };
-        let signed = SignedHeaders::select(request.headers(), &[], selection)?;
+        let signed = SignedHeaders::select(request.headers(), &[], Selection::of(&auth))?;
 
         let invalid = |reason| Error::BceSignatureTimestampInvalid { reason };
         let timestamp = parse_iso8601_unix(auth.timestamp.as_bytes())
@@ -282,12 +277,7 @@ impl Verifier {
             });
         };
         let auth = AuthString::parse(&text)?;
-        let selection = if auth.signed_headers.is_empty() {
-            Selection::Default
-        } else {
-            Selection::Listed(auth.signed_headers)
-        };
-        let signed = SignedHeaders::select(request.headers(), &[], selection)?;
+        let signed = SignedHeaders::select(request.headers(), &[], Selection::of(&auth))?;
         Ok(CanonicalRequest::new(request, signed)?.to_string())
     }
 

@@ -15,7 +15,7 @@ use crate::error::{Error, RequestError};
 use crate::keys::Secret;
 use crate::limits::MAX_SIGNED_HEADERS;
 use crate::mac::{compute, Algorithm, MAX_TAG_LEN};
-use crate::request::{check_header_name, Header, Request};
+use crate::request::{check_header_name, push_sorted_names, Header, Request};
 use crate::tencent::string_to_sign::{
     is_form_content_type, EnvironmentPrefix, Mode, SignedHeaders, StringToSign, CONTENT_MD5_LEN,
 };
@@ -318,21 +318,7 @@ impl<'k> Signer<'k> {
         add(self.date_header.lower())?;
         extra.iter().try_for_each(|name| add(name))?;
         let names = names.get_mut(..len).unwrap_or_default();
-        names.sort_unstable_by(|a, b| {
-            a.bytes()
-                .map(|c| c.to_ascii_lowercase())
-                .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
-        });
-        for (i, name) in names.iter().enumerate() {
-            if i > 0 {
-                out.push(' ');
-            }
-            let start = out.len();
-            out.push_str(name);
-            if let Some(pushed) = out.get_mut(start..) {
-                pushed.make_ascii_lowercase();
-            }
-        }
+        push_sorted_names(names, ' ', out);
         Ok(())
     }
 }

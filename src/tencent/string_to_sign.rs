@@ -15,7 +15,7 @@ use md5::{Digest as _, Md5};
 use crate::encoding::{decoded_eq, validate_wire, write_decoded, Plus};
 use crate::error::{Error, RequestError};
 use crate::limits::{MAX_FORM_BODY_LEN, MAX_SIGNED_HEADERS};
-use crate::mac::{Buffered, Message, Sink, TextSink};
+use crate::mac::{display_message, Buffered, Message, Sink};
 use crate::params::{Params, Sources};
 use crate::request::{header_names, signable_value, trim_ows, Header, Request};
 
@@ -430,9 +430,7 @@ impl Message for StringToSign<'_> {
 
 impl fmt::Display for StringToSign<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut text = TextSink::default();
-        self.write_to(&mut text);
-        f.write_str(&String::from_utf8_lossy(&text.0))
+        display_message(self, f)
     }
 }
 
