@@ -77,6 +77,8 @@ pub enum KeyRejection {
     AlgorithmPinned,
     /// The key is active but has no secret.
     NoSecret,
+    /// The key is in no usage plan bound to the request's environment.
+    NotBound,
 }
 
 /// Why a BCE auth string or its signed headers are `SignatureFormatInvalid`. Not part of the

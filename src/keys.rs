@@ -50,6 +50,14 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// Deserializes from a string (with the `serde` feature), for configuration files.
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for Secret {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Secret::from)
+    }
+}
+
 /// What a key store knows about one key id.
 #[derive(Clone, Copy, Debug)]
 pub enum KeyStatus<'a> {
@@ -57,6 +65,9 @@ pub enum KeyStatus<'a> {
     Unknown,
     /// The key exists but is disabled.
     Disabled,
+    /// The key exists and is enabled, but may not be used here (a gateway: it is in no usage
+    /// plan bound to the request's environment).
+    NotBound,
     /// The key is usable.
     Active(ActiveKey<'a>),
 }

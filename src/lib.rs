@@ -67,7 +67,10 @@
 
 pub mod bce;
 pub mod encoding;
+pub mod gateway;
 mod error;
+#[cfg(feature = "http")]
+pub mod http;
 mod keys;
 pub mod limits;
 mod mac;

@@ -175,6 +175,10 @@ impl Verifier {
                         key_id: None,
                         reason: KeyRejection::Disabled,
                     }),
+                    KeyStatus::NotBound => Err(Error::BceSignatureAppInvalid {
+                        key_id: None,
+                        reason: KeyRejection::NotBound,
+                    }),
                 };
             }
             Carried::Auth(text, carrier) => (text, carrier),
@@ -226,6 +230,7 @@ impl Verifier {
         let key = match keys.lookup(auth.access_key_id) {
             KeyStatus::Unknown => return Err(rejected(KeyRejection::Unknown)),
             KeyStatus::Disabled => return Err(rejected(KeyRejection::Disabled)),
+            KeyStatus::NotBound => return Err(rejected(KeyRejection::NotBound)),
             KeyStatus::Active(key) if key.algorithm.is_some_and(|a| a != Algorithm::HmacSha256) => {
                 return Err(rejected(KeyRejection::AlgorithmPinned))
             }

@@ -172,6 +172,7 @@ impl Verifier {
         let key = match keys.lookup(authorization.id) {
             KeyStatus::Unknown => Err(KeyRejection::Unknown),
             KeyStatus::Disabled => Err(KeyRejection::Disabled),
+            KeyStatus::NotBound => Err(KeyRejection::NotBound),
             KeyStatus::Active(key) if key.algorithm.is_some_and(|pin| pin != algorithm) => {
                 Err(KeyRejection::AlgorithmPinned)
             }

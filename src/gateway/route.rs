@@ -1,0 +1,342 @@
+//! Routing a request through the model, in the spec's order: `Host` present → usable → method
+//! supported → service for the host → environment → API for the path → method allowed →
+//! protocol allowed → CORS → (an API that authenticates) a usage plan on the environment → the
+//! signature, with only the keys of that environment's plans.
+
+use time::OffsetDateTime;
+
+use crate::bce;
+use crate::error::Error;
+use crate::gateway::model::{environments, Api, Auth, Gateway, Service, Vendor, SUPPORTED_METHODS};
+use crate::keys::{KeyLookup, KeySet, KeyStatus};
+use crate::request::{trim_ows, Protocol, Request};
+use crate::tencent;
+
+/// What routing established for a request that may pass.
+#[derive(Clone, Debug)]
+pub struct Routed<'g> {
+    /// The service.
+    pub service: &'g Service,
+    /// The environment (`release`, `prepub`, `test`; for BCE `release`, `pre-online`, `test`).
+    pub environment: &'g str,
+    /// The API.
+    pub api: &'g Api,
+    /// The path inside the service (without the environment part).
+    pub uri: String,
+    /// The verified key id, for an API that authenticates.
+    pub key_id: Option<String>,
+}
+
+/// The keys of the usage plans bound to one environment of one service.
+struct BoundKeys<'g> {
+    keys: &'g KeySet,
+    gateway: &'g Gateway,
+    plan_ids: &'g [String],
+}
+
+impl KeyLookup for BoundKeys<'_> {
+    fn lookup(&self, key_id: &str) -> KeyStatus<'_> {
+        match self.keys.lookup(key_id) {
+            KeyStatus::Active(key) => {
+                let bound = self
+                    .plan_ids
+                    .iter()
+                    .filter_map(|id| self.gateway.plans.get(id))
+                    .any(|plan| plan.keys.iter().any(|k| k == key_id));
+                if bound {
+                    KeyStatus::Active(key)
+                } else {
+                    KeyStatus::NotBound
+                }
+            }
+            other => other,
+        }
+    }
+}
+
+impl Gateway {
+    /// Routes `request`, which arrived over `protocol`, at time `now`: the matched service,
+    /// environment and API and, when the API authenticates, the verified key.
+    ///
+    /// # Errors
+    ///
+    /// The first failed check, in the order of the module documentation, with Tencent's routing
+    /// messages (for BCE services too) and each vendor's signature errors.
+    pub fn route(
+        &self,
+        request: &Request<'_>,
+        protocol: Protocol,
+        now: OffsetDateTime,
+    ) -> Result<Routed<'_>, Error> {
+        let host = match request.unique_header("host") {
+            Ok(None) => return Err(Error::HostNotFound),
+            Err(_) => return Err(Error::HostUnusable),
+            Ok(Some(value)) => match core::str::from_utf8(trim_ows(value)) {
+                Ok(text) if !text.is_empty() => text,
+                _ => return Err(Error::HostUnusable),
+            },
+        };
+        let method = request.method();
+        if !SUPPORTED_METHODS.contains(&method) {
+            return Err(Error::MethodNotSupported);
+        }
+        let name = host_name(host);
+        let (service, custom) = self
+            .services
+            .iter()
+            .find_map(|s| {
+                if s.default_domain.eq_ignore_ascii_case(name) {
+                    Some((s, None))
+                } else {
+                    s.custom_domains
+                        .iter()
+                        .find(|d| d.host.eq_ignore_ascii_case(name))
+                        .map(|d| (s, Some(d)))
+                }
+            })
+            .ok_or_else(|| Error::NoApiForHost {
+                host: host.to_owned(),
+            })?;
+
+        let path = request.path();
+        let (environment, uri) = environment(service, custom, request, path)?;
+
+        let mut candidates = service
+            .apis
+            .iter()
+            .filter(|api| template_matches(&api.path, uri))
+            .peekable();
+        if candidates.peek().is_none() {
+            return Err(Error::NoApiForUri {
+                uri: uri.to_owned(),
+            });
+        }
+        let api = candidates
+            .find(|api| api.methods.iter().any(|m| m == method))
+            .ok_or_else(|| Error::NoApiForMethod {
+                method: method.to_owned(),
+            })?;
+        if !api.protocols.contains(&protocol) {
+            return Err(Error::ProtocolNotAllowed { protocol });
+        }
+        if is_cross_origin(request, protocol, host) && !api.cors {
+            return Err(Error::CrossOrigin {
+                uri: uri.to_owned(),
+            });
+        }
+
+        let routed = |key_id| Routed {
+            service,
+            environment,
+            api,
+            uri: uri.to_owned(),
+            key_id,
+        };
+        if api.auth == Auth::None {
+            return Ok(routed(None));
+        }
+        let plan_ids = service
+            .usage_plans
+            .get(environment)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        if plan_ids.is_empty() {
+            return Err(Error::NoUsagePlan);
+        }
+        let keys = BoundKeys {
+            keys: &self.keys,
+            gateway: self,
+            plan_ids,
+        };
+        let key_id = match api.auth {
+            Auth::None => None,
+            Auth::KeyPair | Auth::App => {
+                let mode = if api.auth == Auth::App {
+                    tencent::Mode::App
+                } else {
+                    tencent::Mode::KeyPair
+                };
+                // The signed path is the path inside the service.
+                let query = request.query();
+                let target = if query.is_empty() {
+                    uri.to_owned()
+                } else {
+                    format!("{uri}?{query}")
+                };
+                let inner = Request::new(
+                    method,
+                    &target,
+                    request.headers(),
+                    request.body().unwrap_or_default(),
+                );
+                let inner = if request.body().is_some() {
+                    inner
+                } else {
+                    inner.without_body()
+                };
+                // The environment part is already removed: never strip a second segment,
+                // whatever policy the caller set.
+                let mut policy = self.tencent.clone();
+                policy.environment_prefix = tencent::EnvironmentPrefix::Keep;
+                let verified = tencent::Verifier::new(policy).verify(mode, &inner, &keys, now)?;
+                Some(verified.key_id().to_owned())
+            }
+            Auth::BceApp | Auth::BceAppcode => {
+                let mut policy = self.bce.clone();
+                policy.carriers = bce::Carriers::only(if api.auth == Auth::BceApp {
+                    bce::Carrier::XBceSignature
+                } else {
+                    bce::Carrier::AppCode
+                });
+                let verified = bce::Verifier::new(policy).verify(request, &keys, now)?;
+                Some(verified.key_id().to_owned())
+            }
+        };
+        Ok(routed(key_id))
+    }
+}
+
+/// The host without a `:port` suffix (an IPv6 literal keeps its brackets).
+fn host_name(host: &str) -> &str {
+    match host.rsplit_once(':') {
+        Some((name, port))
+            if !port.is_empty()
+                && port.bytes().all(|b| b.is_ascii_digit())
+                && !name.ends_with(':') =>
+        {
+            name
+        }
+        _ => host,
+    }
+}
+
+/// The environment and the path inside the service.
+fn environment<'g, 'p>(
+    service: &'g Service,
+    custom: Option<&'g crate::gateway::model::CustomDomain>,
+    request: &Request<'_>,
+    path: &'p str,
+) -> Result<(&'g str, &'p str), Error> {
+    let published = |env: &str| {
+        service
+            .published
+            .iter()
+            .find(|p| p.as_str() == env)
+            .map(String::as_str)
+    };
+    if service.vendor == Vendor::Bce {
+        let stage = match request.unique_header("x-bce-stage") {
+            Ok(None) => bce::Stage::Release,
+            Ok(Some(value)) => {
+                bce::Stage::from_value(trim_ows(value)).ok_or_else(|| Error::BceInvalidStage {
+                    stage: String::from_utf8_lossy(value).into_owned(),
+                })?
+            }
+            Err(_) => {
+                return Err(Error::BceInvalidStage {
+                    stage: "(repeated)".to_owned(),
+                })
+            }
+        };
+        let env = published(stage.as_str()).ok_or_else(|| Error::NoEnvMapping {
+            mapping: stage.as_str().to_owned(),
+        })?;
+        return Ok((env, path));
+    }
+    let (segment, rest) = first_segment(path);
+    match custom {
+        None => {
+            let env = environments(Vendor::Tencent)
+                .contains(&segment)
+                .then(|| published(segment))
+                .flatten()
+                .ok_or_else(|| Error::NoDefaultEnvMapping {
+                    mapping: segment.to_owned(),
+                })?;
+            Ok((env, rest))
+        }
+        Some(domain) => {
+            let (env, uri) = match (domain.env_mapping.get(segment), domain.env_mapping.get("")) {
+                (Some(env), _) if !segment.is_empty() => (env, rest),
+                (_, Some(env)) => (env, path),
+                _ => {
+                    return Err(Error::NoEnvMapping {
+                        mapping: segment.to_owned(),
+                    })
+                }
+            };
+            let env = published(env).ok_or_else(|| Error::NoEnvMapping {
+                mapping: segment.to_owned(),
+            })?;
+            Ok((env, uri))
+        }
+    }
+}
+
+/// The first segment of `path` and the rest (`/` when nothing is left).
+fn first_segment(path: &str) -> (&str, &str) {
+    let rest = path.strip_prefix('/').unwrap_or(path);
+    match rest.find('/') {
+        Some(at) => rest.split_at(at),
+        None => (rest, "/"),
+    }
+}
+
+/// Whether `path` matches `template`, segment by segment; `{name}` matches one non-empty segment.
+fn template_matches(template: &str, path: &str) -> bool {
+    let mut expected = template.split('/');
+    let mut actual = path.split('/');
+    loop {
+        match (expected.next(), actual.next()) {
+            (None, None) => return true,
+            (Some(t), Some(p)) if t.starts_with('{') && t.ends_with('}') && !p.is_empty() => {}
+            (Some(t), Some(p)) if t == p => {}
+            _ => return false,
+        }
+    }
+}
+
+/// A request is cross-origin when it carries an `Origin` that differs from its own
+/// `scheme://host`.
+fn is_cross_origin(request: &Request<'_>, protocol: Protocol, host: &str) -> bool {
+    let Some(origin) = request.header_values("origin").next() else {
+        return false;
+    };
+    let scheme = match protocol {
+        Protocol::Http => "http://",
+        Protocol::Https => "https://",
+    };
+    let origin = trim_ows(origin);
+    let own = origin.len() == scheme.len() + host.len()
+        && origin
+            .get(..scheme.len())
+            .is_some_and(|s| s.eq_ignore_ascii_case(scheme.as_bytes()))
+        && origin
+            .get(scheme.len()..)
+            .is_some_and(|h| h.eq_ignore_ascii_case(host.as_bytes()));
+    !own
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates() {
+        assert!(template_matches("/items/{id}", "/items/7"));
+        assert!(!template_matches("/items/{id}", "/items/"));
+        assert!(!template_matches("/items/{id}", "/items/7/x"));
+        assert!(template_matches("/", "/"));
+        assert!(!template_matches("/users", "/users/"));
+    }
+
+    #[test]
+    fn hosts_and_segments() {
+        assert_eq!(host_name("api.example.com:8080"), "api.example.com");
+        assert_eq!(host_name("api.example.com"), "api.example.com");
+        assert_eq!(host_name("[::1]:80"), "[::1]");
+        assert_eq!(first_segment("/release/users/7"), ("release", "/users/7"));
+        assert_eq!(first_segment("/release"), ("release", "/"));
+        assert_eq!(first_segment("/"), ("", "/"));
+    }
+}

@@ -1,0 +1,433 @@
+//! Signing and verifying [`http::Request`] values (http 1.x), and errors as [`http::Response`]s.
+//!
+//! Enabled by the `http` feature. The core stays free of any HTTP crate; this module only
+//! translates:
+//!
+//! - [`HttpRequestView`] looks at an `http::Request<B>` (any `B: AsRef<[u8]>`, such as `Vec<u8>`,
+//!   `String` or `Bytes`) as the crate's borrowed [`Request`]. It collects the headers into one
+//!   small `Vec` of borrowed names and values; the method, the target and the body are borrowed,
+//!   so the body is never copied.
+//! - [`sign_tencent`] and [`sign_bce`] sign a request in place; [`verify_tencent`] and
+//!   [`verify_bce`] verify one and return what was established as owned data.
+//! - [`error_response`] turns an [`Error`] into the vendor's JSON response.
+//!
+//! # Decisions
+//!
+//! - The target is the URI's path and query, exactly as `http` holds it (origin-form); a URI
+//!   without one (`http://host`) is `/`.
+//! - A request without a `Host` header whose URI has an authority (an HTTP/2 request, where the
+//!   host travels as `:authority`, or a client request built from an absolute URI) is seen with
+//!   `Host` set to that authority. The signers then insert that `Host` header, so the request
+//!   carries the host it was signed with: an HTTP client deriving its own `Host` from the URI may
+//!   write it differently (without a default port, say).
+//! - The signers apply nothing unless everything can be applied: a value `http` refuses is
+//!   [`RequestError::InvalidHeaderValue`] and leaves the request as it was. (`http` refuses only
+//!   control characters, which the signers already refuse in a key id; bytes from 0x80 up, such
+//!   as a UTF-8 key id, travel as they are.)
+//!
+//! ```
+//! use apigw_sign::http::{error_response, sign_tencent, verify_tencent};
+//! use apigw_sign::tencent::{Mode, Policy, Signer, Verifier};
+//! use apigw_sign::{KeySet, Secret, StatusProfile};
+//!
+//! let secret = Secret::from("demo-secret");
+//! let now = time::macros::datetime!(2021-03-11 08:29:58 UTC);
+//! let mut request = http::Request::post("https://service-demo.gz.apigw.tencentcs.com/release/v1/users")
+//!     .header("Content-Type", "application/json")
+//!     .body(br#"{"name":"demo"}"#.to_vec())?;
+//!
+//! // Client: signing sets X-Date, Content-MD5 and Authorization.
+//! sign_tencent(&Signer::new(Mode::App, "AKIDdemo", &secret), &mut request, now)?;
+//! assert!(request.headers().contains_key("content-md5"));
+//!
+//! // Server: verify, and answer a failure with the vendor's response.
+//! let mut keys = KeySet::new();
+//! keys.insert("AKIDdemo", "demo-secret");
+//! let verifier = Verifier::new(Policy::default());
+//! assert_eq!(verify_tencent(&verifier, Mode::App, &request, &keys, now)?.key_id, "AKIDdemo");
+//!
+//! request.body_mut().push(b' ');
+//! let error = verify_tencent(&verifier, Mode::App, &request, &keys, now).unwrap_err();
+//! let response = error_response(&error, StatusProfile::Classic, "");
+//! assert_eq!(response.status(), 403);
+//! assert_eq!(response.body(), r#"{"message":"HMAC signature does not match"}"#);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use core::fmt;
+
+use http::header::{HeaderName, HeaderValue, CONTENT_TYPE, HOST};
+use http::uri::{PathAndQuery, Uri};
+use http::{HeaderMap, Method, Response, StatusCode};
+use time::OffsetDateTime;
+
+use crate::bce::{self, Carrier, Stage};
+use crate::error::{Error, RequestError, StatusProfile};
+use crate::keys::KeyLookup;
+use crate::mac::Algorithm;
+use crate::request::{Header, Request};
+use crate::tencent::{self, Mode};
+
+/// An [`http::Request`] seen as the crate's borrowed [`Request`].
+///
+/// Owns one `Vec` of [`Header`]s borrowing the request's names and values (which may be any
+/// bytes `http` allows, UTF-8 or not); everything else is borrowed.
+///
+/// ```
+/// use apigw_sign::http::HttpRequestView;
+///
+/// let request = http::Request::get("/v1/users?id=7").header("Host", "example.com").body(Vec::new())?;
+/// let view = HttpRequestView::new(&request);
+/// let borrowed = view.request();
+/// assert_eq!((borrowed.method(), borrowed.target()), ("GET", "/v1/users?id=7"));
+/// assert_eq!(borrowed.headers().len(), 1);
+/// # Ok::<(), http::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct HttpRequestView<'a> {
+    method: &'a str,
+    target: &'a str,
+    headers: Vec<Header<'a>>,
+    body: &'a [u8],
+}
+
+impl<'a> HttpRequestView<'a> {
+    /// A view of `request` with its body.
+    pub fn new<B: AsRef<[u8]>>(request: &'a http::Request<B>) -> Self {
+        Self::from_parts_of(
+            request.method(),
+            request.uri(),
+            request.headers(),
+            request.body().as_ref(),
+        )
+    }
+
+    /// A view of a request split into its parts and its (collected) body, as servers often hold
+    /// it.
+    pub fn from_parts(parts: &'a http::request::Parts, body: &'a [u8]) -> Self {
+        Self::from_parts_of(&parts.method, &parts.uri, &parts.headers, body)
+    }
+
+    fn from_parts_of(
+        method: &'a Method,
+        uri: &'a Uri,
+        headers: &'a HeaderMap,
+        body: &'a [u8],
+    ) -> Self {
+        let target = uri.path_and_query().map_or("/", PathAndQuery::as_str);
+        let mut collected = Vec::with_capacity(headers.len() + 1);
+        collected.extend(
+            headers
+                .iter()
+                .map(|(name, value)| Header::from_bytes(name.as_str(), value.as_bytes())),
+        );
+        if let Some(host) = implied_host(uri, headers) {
+            collected.push(Header::new(HOST.as_str(), host));
+        }
+        HttpRequestView {
+            method: method.as_str(),
+            target,
+            headers: collected,
+            body,
+        }
+    }
+
+    /// The borrowed request the signers and verifiers read. Call
+    /// [`without_body`](Request::without_body) on it when the body was not collected.
+    pub fn request(&self) -> Request<'_> {
+        Request::new(self.method, self.target, &self.headers, self.body)
+    }
+}
+
+impl fmt::Debug for HttpRequestView<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpRequestView")
+            .field("method", &self.method)
+            .field("target", &self.target)
+            .field("headers", &self.headers)
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
+/// The URI's authority, when the headers have no `Host` to carry it.
+fn implied_host<'a>(uri: &'a Uri, headers: &HeaderMap) -> Option<&'a str> {
+    if headers.contains_key(HOST) {
+        return None;
+    }
+    uri.authority().map(|authority| authority.as_str())
+}
+
+/// Signs `request` for Tencent API Gateway at `now`, in place: sets the date header
+/// (`X-Date` or `Date`), `Content-MD5` when the signature has one, and `Authorization`,
+/// replacing any of the same name (and `Host`, when it was taken from the URI).
+///
+/// # Errors
+///
+/// As [`tencent::Signer::sign`]; [`RequestError::InvalidHeaderValue`] when `http` refuses a
+/// value to set. The request is unchanged on error.
+pub fn sign_tencent<B: AsRef<[u8]>>(
+    signer: &tencent::Signer<'_>,
+    request: &mut http::Request<B>,
+    now: OffsetDateTime,
+) -> Result<(), Error> {
+    let signature = signer.sign(&HttpRequestView::new(request).request(), now)?;
+    apply(request, signature.headers(), None)
+}
+
+/// What [`verify_tencent`] established, owned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct VerifiedTencent {
+    /// The verified key id.
+    pub key_id: String,
+    /// The algorithm the request was signed with.
+    pub algorithm: Algorithm,
+}
+
+/// Verifies `request`, signed in `mode`, at `now`, with keys from `keys`.
+///
+/// For the borrowed [`tencent::Verified`] (with the signed header names), call the verifier
+/// on [`HttpRequestView::request`] instead.
+///
+/// # Errors
+///
+/// As [`tencent::Verifier::verify`].
+pub fn verify_tencent<B: AsRef<[u8]>>(
+    verifier: &tencent::Verifier,
+    mode: Mode,
+    request: &http::Request<B>,
+    keys: &impl KeyLookup,
+    now: OffsetDateTime,
+) -> Result<VerifiedTencent, Error> {
+    let view = HttpRequestView::new(request);
+    let verified = verifier.verify(mode, &view.request(), keys, now)?;
+    Ok(VerifiedTencent {
+        key_id: verified.key_id().to_owned(),
+        algorithm: verified.algorithm(),
+    })
+}
+
+/// Signs `request` with `bce-auth-v1` at `now`, in place: for [`Carrier::Query`] the URI gets
+/// the `authorization` parameter (a presigned URL); otherwise sets `x-bce-date` when the signer
+/// added it, `X-Bce-Stage` when asked, and the carrier header, replacing any of the same name
+/// (and `Host`, when it was taken from the URI).
+///
+/// # Errors
+///
+/// As [`bce::Signer::sign`]; [`RequestError::InvalidHeaderValue`] when `http` refuses a value
+/// to set, [`RequestError::InvalidTarget`] when it refuses the presigned target (or the URI has
+/// an authority but no scheme). The request is unchanged on error.
+pub fn sign_bce<B: AsRef<[u8]>>(
+    signer: &bce::Signer<'_>,
+    request: &mut http::Request<B>,
+    now: OffsetDateTime,
+) -> Result<(), Error> {
+    let signature = signer.sign(&HttpRequestView::new(request).request(), now)?;
+    apply(request, signature.headers(), signature.target())
+}
+
+/// What [`verify_bce`] established, owned.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct VerifiedBce {
+    /// The verified access key id, or for [`Carrier::AppCode`] the AppCode (a secret: keep it out
+    /// of logs; `Debug` hides it).
+    pub key_id: String,
+    /// The stage the request is for (`X-Bce-Stage`, `release` when absent).
+    pub stage: Stage,
+    /// Where the auth string (or AppCode) was found.
+    pub carrier: Carrier,
+}
+
+impl fmt::Debug for VerifiedBce {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let key_id: &dyn fmt::Debug = if self.carrier == Carrier::AppCode {
+            &"<AppCode>"
+        } else {
+            &self.key_id
+        };
+        f.debug_struct("VerifiedBce")
+            .field("key_id", key_id)
+            .field("stage", &self.stage)
+            .field("carrier", &self.carrier)
+            .finish()
+    }
+}
+
+/// Verifies `request` at `now` with keys (and AppCodes) from `keys`.
+///
+/// # Errors
+///
+/// As [`bce::Verifier::verify`].
+pub fn verify_bce<B: AsRef<[u8]>>(
+    verifier: &bce::Verifier,
+    request: &http::Request<B>,
+    keys: &impl KeyLookup,
+    now: OffsetDateTime,
+) -> Result<VerifiedBce, Error> {
+    let view = HttpRequestView::new(request);
+    let verified = verifier.verify(&view.request(), keys, now)?;
+    Ok(VerifiedBce {
+        key_id: verified.key_id().to_owned(),
+        stage: verified.stage(),
+        carrier: verified.carrier(),
+    })
+}
+
+/// The vendor's response to `error`: its status under `profile` (BCE errors ignore it),
+/// `Content-Type: application/json` and [`Error::json_body_with_request_id`] as the body.
+/// `request_id` appears in BCE bodies only; Tencent's carry none.
+///
+/// ```
+/// use apigw_sign::{Error, StatusProfile};
+///
+/// let response = apigw_sign::http::error_response(&Error::BceEmptySignature, StatusProfile::Classic, "r-1");
+/// assert_eq!(response.status(), 400);
+/// assert_eq!(response.headers()["content-type"], "application/json");
+/// assert_eq!(response.body(), r#"{"code":"EmptySignature","message":"Signature is empty","requestId":"r-1"}"#);
+/// ```
+pub fn error_response(error: &Error, profile: StatusProfile, request_id: &str) -> Response<String> {
+    let mut response = Response::new(error.json_body_with_request_id(request_id));
+    // Every status `Error::status` returns is a valid code; the fallback is never taken.
+    *response.status_mut() =
+        StatusCode::from_u16(error.status(profile)).unwrap_or(StatusCode::BAD_REQUEST);
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+/// Sets `headers` (replacing any of the same name), the `Host` the signature was computed with
+/// when it came from the URI, and for a presigned URL the new `target`; everything is
+/// converted first, so nothing is applied when anything fails.
+fn apply<'s, B>(
+    request: &mut http::Request<B>,
+    headers: impl Iterator<Item = (&'static str, &'s str)>,
+    target: Option<&str>,
+) -> Result<(), Error> {
+    let mut converted = Vec::with_capacity(4);
+    if let Some(host) = implied_host(request.uri(), request.headers()) {
+        converted.push((HOST, header_value(host)?));
+    }
+    for (name, value) in headers {
+        converted.push((header_name(name)?, header_value(value)?));
+    }
+    let uri = target
+        .map(|target| with_target(request.uri(), target))
+        .transpose()?;
+    if let Some(uri) = uri {
+        *request.uri_mut() = uri;
+    }
+    for (name, value) in converted {
+        request.headers_mut().insert(name, value);
+    }
+    Ok(())
+}
+
+fn header_name(name: &str) -> Result<HeaderName, RequestError> {
+    HeaderName::from_bytes(name.as_bytes()).map_err(|_| RequestError::InvalidHeaderName)
+}
+
+fn header_value(value: &str) -> Result<HeaderValue, RequestError> {
+    HeaderValue::from_str(value).map_err(|_| RequestError::InvalidHeaderValue)
+}
+
+/// `uri` with its path and query replaced by `target`, scheme and authority kept.
+fn with_target(uri: &Uri, target: &str) -> Result<Uri, RequestError> {
+    let mut parts = uri.clone().into_parts();
+    parts.path_and_query =
+        Some(PathAndQuery::try_from(target).map_err(|_| RequestError::InvalidTarget)?);
+    Uri::from_parts(parts).map_err(|_| RequestError::InvalidTarget)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn view_borrows_target_headers_and_body() {
+        let request = http::Request::post("/a/b?x=1")
+            .header("Host", "example.com")
+            .header("X-Raw", &b"\xff\xfe"[..])
+            .body(b"payload".to_vec())
+            .unwrap();
+        let view = HttpRequestView::new(&request);
+        let r = view.request();
+        assert_eq!((r.method(), r.target()), ("POST", "/a/b?x=1"));
+        assert_eq!(
+            r.headers(),
+            [
+                Header::new("host", "example.com"),
+                Header::from_bytes("x-raw", b"\xff\xfe")
+            ]
+        );
+        assert_eq!(r.body(), Some(&b"payload"[..]));
+        assert!(core::ptr::eq(r.body().unwrap(), request.body().as_slice()));
+    }
+
+    #[test]
+    fn uri_without_path_is_slash_and_authority_is_host() {
+        let request = http::Request::get("http://example.com:8080")
+            .body(Vec::new())
+            .unwrap();
+        let view = HttpRequestView::new(&request);
+        let r = view.request();
+        assert_eq!(r.target(), "/");
+        assert_eq!(r.headers(), [Header::new("host", "example.com:8080")]);
+    }
+
+    #[test]
+    fn host_header_wins_over_authority() {
+        let request = http::Request::get("http://example.com/p")
+            .header("Host", "other.example")
+            .body(Vec::new())
+            .unwrap();
+        let view = HttpRequestView::new(&request);
+        assert_eq!(
+            view.request().headers(),
+            [Header::new("host", "other.example")]
+        );
+    }
+
+    #[test]
+    fn nothing_is_applied_when_anything_is_refused() {
+        let mut request = http::Request::get("http://example.com/a")
+            .body(Vec::<u8>::new())
+            .unwrap();
+        let cases: [(&[(&'static str, &str)], _, _); 3] = [
+            (
+                &[("X-Date", "ok"), ("Authorization", "bad\r\nvalue")],
+                None,
+                RequestError::InvalidHeaderValue,
+            ),
+            (&[("Bad Name", "ok")], None, RequestError::InvalidHeaderName),
+            (
+                &[("X-Date", "ok")],
+                Some("/a b"),
+                RequestError::InvalidTarget,
+            ),
+        ];
+        for (headers, target, expected) in cases {
+            let result = apply(&mut request, headers.iter().copied(), target);
+            assert_eq!(result, Err(Error::InvalidRequest(expected)));
+            assert!(request.headers().is_empty());
+            assert_eq!(request.uri(), "http://example.com/a");
+        }
+        apply(&mut request, [("X-Date", "ok")].into_iter(), Some("/a?b")).unwrap();
+        assert_eq!(request.uri(), "http://example.com/a?b");
+        assert_eq!(request.headers()["host"], "example.com");
+        assert_eq!(request.headers()["x-date"], "ok");
+    }
+
+    #[test]
+    fn presigned_target_keeps_scheme_and_authority() {
+        let uri: Uri = "https://example.com/a?b=1".parse().unwrap();
+        let rewritten = with_target(&uri, "/a?b=1&authorization=x%2Fy").unwrap();
+        assert_eq!(
+            rewritten.to_string(),
+            "https://example.com/a?b=1&authorization=x%2Fy"
+        );
+        assert_eq!(with_target(&uri, "/a b"), Err(RequestError::InvalidTarget));
+    }
+}
