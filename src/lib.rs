@@ -67,8 +67,8 @@
 
 pub mod bce;
 pub mod encoding;
-pub mod gateway;
 mod error;
+pub mod gateway;
 #[cfg(feature = "http")]
 pub mod http;
 mod keys;

@@ -52,7 +52,11 @@ impl fmt::Debug for Header<'_> {
 
 /// The protocol a request arrived over (an API may allow only one).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Deserialize), serde(rename_all = "lowercase"))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Deserialize),
+    serde(rename_all = "lowercase")
+)]
 pub enum Protocol {
     /// Plain HTTP.
     Http,
