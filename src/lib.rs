@@ -3,6 +3,14 @@
 //! - **Tencent Cloud API Gateway** HMAC authentication ([`tencent`]): `Authorization: hmac
 //!   id="…", algorithm="…", headers="…", signature="…"`, in key-pair mode (headers only) and app
 //!   mode (headers, method, `Accept`, `Content-Type`, `Content-MD5`, path and parameters).
+//! - **Baidu AI Cloud** `bce-auth-v1` ([`bce`]): the auth string in `Authorization`, in
+//!   `X-Bce-Signature` (API Gateway APP authentication) or in an `authorization` query parameter
+//!   (a presigned URL), plus AppCode and `X-Bce-Stage`.
+//! - A **gateway model** ([`gateway`]): services, environments, usage plans and routing, with the
+//!   vendors' routing errors, in front of the verifiers.
+//!
+//! Optional adapters live behind cargo features: `serde` (the gateway model from TOML) and `http`
+//! (signing and verifying `http::Request` values, errors as `http::Response`s).
 //!
 //! The crate is the reference implementation of the vendors' documents: every documented error
 //! comes with its exact message and status, the checks run in a fixed order, and where the
@@ -11,7 +19,7 @@
 //! # No I/O
 //!
 //! The core does no network, file, environment or clock access. The time, the keys and the
-//! policy are arguments: `now` is an [`OffsetDateTime`](time::OffsetDateTime) you pass in, keys
+//! policy are arguments: `now` is an `OffsetDateTime` (from the `time` crate) you pass in, keys
 //! come through the [`KeyLookup`] trait, and the request is a borrowed [`Request`] view (method,
 //! target, headers, body) that depends on no HTTP crate.
 //!
@@ -40,6 +48,29 @@
 //!     .verify(Mode::App, &Request::new("GET", target, &headers, b""), &keys, now)?;
 //! assert_eq!(verified.key_id(), "AKIDdemo");
 //! assert_eq!(verified.signed_headers().collect::<Vec<_>>(), ["source", "x-date"]);
+//! # Ok::<(), apigw_sign::Error>(())
+//! ```
+//!
+//! The same for Baidu AI Cloud, with the signature in `X-Bce-Signature`:
+//!
+//! ```
+//! use apigw_sign::{Header, KeySet, Request, Secret};
+//! use apigw_sign::bce::{Carrier, Policy, Signer, Verifier};
+//!
+//! let now = time::macros::datetime!(2018-12-06 03:05:00 UTC);
+//! let secret = Secret::from("demo-secret");
+//! let mut headers = vec![Header::new("Host", "default1.gateway-mock.com"),
+//!                        Header::new("Content-Type", "application/json")];
+//! let signature = Signer::new("AKdemo", &secret)
+//!     .carrier(Carrier::XBceSignature)
+//!     .sign(&Request::new("POST", "/app/1", &headers, b"{}"), now)?;
+//! headers.extend(signature.headers().map(|(name, value)| Header::new(name, value)));
+//!
+//! let mut keys = KeySet::new();
+//! keys.insert("AKdemo", "demo-secret");
+//! let verified = Verifier::new(Policy::default())
+//!     .verify(&Request::new("POST", "/app/1", &headers, b"{}"), &keys, now)?;
+//! assert_eq!(verified.key_id(), "AKdemo");
 //! # Ok::<(), apigw_sign::Error>(())
 //! ```
 //!
