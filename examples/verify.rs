@@ -8,6 +8,16 @@
 //! {"ok":false,"status":400,"code":"SignatureTimestampExpired","message":"Signature is invalid: timestamp is expired."}
 //! ```
 //!
+//! With `--gateway FILE` (the `serde` feature) the request is routed through a gateway model
+//! read from a TOML file ([`apigw_sign::gateway::Config`]): the file holds the keys, so
+//! `--scheme` and `--key` are not given, and a success names the route too:
+//!
+//! ```text
+//! cargo run -q --features serde --example verify -- --gateway gateway.toml --proto https \
+//!     --now 2021-03-11T08:30:00Z < signed.http
+//! {"ok":true,"scheme":"tencent-app","key_id":"AKIDexample","service":"service-1","environment":"release","api":"/users/{id}"}
+//! ```
+//!
 //! Exit status 0 when the request verifies, 1 when it does not (the line then carries the
 //! error's status, code and message), 2 on a usage error. The contract is `spec/cli.md`.
 
@@ -17,12 +27,13 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use apigw_sign::bce::{self, Carrier, Carriers};
-use apigw_sign::{tencent, KeySet, Request, StatusProfile};
+use apigw_sign::{tencent, Error, KeySet, Protocol, Request, StatusProfile};
 
 use common::{parse_request, parse_scheme, usage, Args, Scheme, Stop};
 
 const USAGE: &str = "\
 usage: verify --scheme SCHEME --key ID:SECRET [--key ID:SECRET ...] [options] < request.http
+       verify --gateway FILE [--proto http|https] [options] < request.http
 
 Reads a raw HTTP/1.1 request on stdin, verifies its signature and prints one JSON line:
 exit 0 when it verifies, 1 when it does not, 2 on a usage error.
@@ -40,6 +51,16 @@ options:
                        (checked for every scheme; BCE statuses do not depend on it)
   --explain            on failure, print the server's string to sign (Tencent) or
                        canonical request (BCE) on stderr
+  --gateway FILE       route the request through the gateway the TOML file describes
+                       (keys, usage plans, services; needs the serde feature) instead of
+                       one scheme: the file holds the keys, and the API its scheme, so
+                       --scheme, --key and --explain are usage errors with it; a success
+                       adds service, environment and api (the path template), with
+                       scheme the API's authentication (tencent-app, tencent-key-pair,
+                       bce-app, bce-appcode or none, whose key_id is null);
+                       --max-skew applies to both vendors, --statuses as above
+  --proto P            with --gateway: the protocol the request arrived over,
+                       http (default) or https
   --help               print this text
 ";
 
@@ -50,6 +71,7 @@ fn main() -> ExitCode {
 fn run() -> Result<ExitCode, Stop> {
     let mut args = Args::from_env()?;
     let (mut scheme, mut now, mut max_skew, mut statuses) = (None, None, None, None);
+    let (mut gateway, mut proto) = (None, None);
     let mut keys = Vec::new();
     let mut explain = false;
     while let Some(option) = args.next_option() {
@@ -67,9 +89,34 @@ fn run() -> Result<ExitCode, Stop> {
             "--now" => &mut now,
             "--max-skew" => &mut max_skew,
             "--statuses" => &mut statuses,
+            "--gateway" => &mut gateway,
+            "--proto" => &mut proto,
             _ => return Err(common::unknown(&option)),
         };
         args.value_once(&option, slot)?;
+    }
+
+    if let Some(file) = gateway {
+        if scheme.is_some() || !keys.is_empty() {
+            return Err(usage(
+                "--scheme and --key do not apply with --gateway (the file holds the keys)",
+            ));
+        }
+        if explain {
+            return Err(usage("--explain does not apply with --gateway"));
+        }
+        let protocol = match proto.as_deref() {
+            None | Some("http") => Protocol::Http,
+            Some("https") => Protocol::Https,
+            Some(other) => return Err(usage(format!("--proto {other:?} is not http or https"))),
+        };
+        let now = common::parse_time("--now", now.as_deref())?;
+        let max_skew = parse_max_skew(max_skew.as_deref())?;
+        let profile = parse_profile(statuses.as_deref())?;
+        return through_gateway(&file, protocol, now, max_skew, profile);
+    }
+    if proto.is_some() {
+        return Err(usage("--proto applies only with --gateway"));
     }
 
     let (name, scheme) = parse_scheme(scheme)?;
@@ -100,22 +147,8 @@ fn run() -> Result<ExitCode, Stop> {
         }
     }
     let now = common::parse_time("--now", now.as_deref())?;
-    let max_skew = match &max_skew {
-        None => None,
-        Some(value) => Some(Duration::from_secs(common::parse_seconds(
-            "--max-skew",
-            value,
-        )?)),
-    };
-    let profile = match statuses.as_deref() {
-        None | Some("classic") => StatusProfile::Classic,
-        Some("current") => StatusProfile::Current,
-        Some(other) => {
-            return Err(usage(format!(
-                "--statuses {other:?} is not classic or current"
-            )))
-        }
-    };
+    let max_skew = parse_max_skew(max_skew.as_deref())?;
+    let profile = parse_profile(statuses.as_deref())?;
 
     let input = common::read_stdin()?;
     let raw = parse_request(&input)?;
@@ -167,18 +200,119 @@ fn run() -> Result<ExitCode, Stop> {
             ),
             ExitCode::SUCCESS,
         ),
-        Err(err) => (
-            format!(
-                r#"{{"ok":false,"status":{},"code":{},"message":{}}}"#,
-                err.status(profile),
-                json(err.code()),
-                json(&err.to_string())
-            ),
-            ExitCode::FAILURE,
-        ),
+        Err(err) => (failure(&err, profile), ExitCode::FAILURE),
     };
     common::write_stdout(format!("{line}\n").as_bytes())?;
     Ok(code)
+}
+
+/// `--max-skew N` as a duration, when given.
+fn parse_max_skew(value: Option<&str>) -> Result<Option<Duration>, Stop> {
+    value
+        .map(|value| common::parse_seconds("--max-skew", value).map(Duration::from_secs))
+        .transpose()
+}
+
+/// The `--statuses` profile (default classic).
+fn parse_profile(value: Option<&str>) -> Result<StatusProfile, Stop> {
+    match value {
+        None | Some("classic") => Ok(StatusProfile::Classic),
+        Some("current") => Ok(StatusProfile::Current),
+        Some(other) => Err(usage(format!(
+            "--statuses {other:?} is not classic or current"
+        ))),
+    }
+}
+
+/// The JSON line of a request that does not verify.
+fn failure(err: &Error, profile: StatusProfile) -> String {
+    format!(
+        r#"{{"ok":false,"status":{},"code":{},"message":{}}}"#,
+        err.status(profile),
+        json(err.code()),
+        json(&err.to_string())
+    )
+}
+
+/// `--gateway FILE`: reads the configuration, then routes the request on stdin through it.
+#[cfg(feature = "serde")]
+fn through_gateway(
+    file: &str,
+    protocol: Protocol,
+    now: time::OffsetDateTime,
+    max_skew: Option<Duration>,
+    profile: StatusProfile,
+) -> Result<ExitCode, Stop> {
+    use apigw_sign::gateway::{Auth, Config, Gateway};
+
+    let text = std::fs::read_to_string(file)
+        .map_err(|err| usage(format!("cannot read --gateway {file:?}: {err}")))?;
+    // The parser's own rendering quotes the offending line, which may hold a secret: report
+    // the line number and the message only.
+    let config = toml::from_str::<Config>(&text).map_err(|err| {
+        let line = err.span().map_or(0, |span| {
+            1 + text
+                .as_bytes()
+                .iter()
+                .take(span.start)
+                .filter(|&&b| b == b'\n')
+                .count()
+        });
+        usage(format!(
+            "--gateway {file:?}, line {line}: {}",
+            err.message().trim_end()
+        ))
+    })?;
+    let mut gateway =
+        Gateway::new(config).map_err(|err| usage(format!("--gateway {file:?}: {err}")))?;
+    if let Some(max_skew) = max_skew {
+        gateway.tencent.max_skew = max_skew;
+        gateway.bce.max_skew = max_skew;
+    }
+    gateway.tencent.statuses = profile;
+
+    let input = common::read_stdin()?;
+    let raw = parse_request(&input)?;
+    let request = Request::new(raw.method, raw.target, &raw.headers, raw.body);
+    let (line, code) = match gateway.route(&request, protocol, now) {
+        Ok(routed) => {
+            let scheme = match routed.api.auth {
+                Auth::None => "none",
+                Auth::KeyPair => "tencent-key-pair",
+                Auth::App => "tencent-app",
+                Auth::BceApp => "bce-app",
+                Auth::BceAppcode => "bce-appcode",
+            };
+            let key_id = routed.key_id.as_deref().map_or("null".to_owned(), json);
+            (
+                format!(
+                    r#"{{"ok":true,"scheme":{},"key_id":{key_id},"service":{},"environment":{},"api":{}}}"#,
+                    json(scheme),
+                    json(&routed.service.id),
+                    json(routed.environment),
+                    json(&routed.api.path)
+                ),
+                ExitCode::SUCCESS,
+            )
+        }
+        Err(err) => (failure(&err, profile), ExitCode::FAILURE),
+    };
+    common::write_stdout(format!("{line}\n").as_bytes())?;
+    Ok(code)
+}
+
+/// `--gateway FILE` without the `serde` feature: a usage error.
+#[cfg(not(feature = "serde"))]
+fn through_gateway(
+    _file: &str,
+    _protocol: Protocol,
+    _now: time::OffsetDateTime,
+    _max_skew: Option<Duration>,
+    _profile: StatusProfile,
+) -> Result<ExitCode, Stop> {
+    Err(usage(
+        "--gateway needs the serde feature: build the example with --features serde",
+    ))
 }
 
 /// `s` as a JSON string literal.

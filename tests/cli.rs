@@ -1310,3 +1310,335 @@ fn bce_malformed_input_exits_2() {
         bce_verify("bce", BCE_TIME, &[], input).usage_error();
     }
 }
+
+// --- verify --gateway ------------------------------------------------------------------------
+
+/// A gateway configuration for `verify --gateway` (the issue's TOML, plus a BCE service).
+#[cfg(feature = "serde")]
+const GATEWAY_TOML: &str = r#"
+[[keys]]
+id = "AKIDexample"
+secret = "gateway-secret"
+
+[[keys]]
+id = "AKIDoff"
+secret = "off-secret"
+enabled = false
+
+[[keys]]
+id = "bce-ak"
+secret = "bce-sk"
+
+[[usage_plans]]
+id = "plan-1"
+keys = ["AKIDexample", "AKIDoff"]
+
+[[usage_plans]]
+id = "plan-bce"
+keys = ["bce-ak"]
+
+[[services]]
+id = "service-1"
+vendor = "tencent"
+default_domain = "service-1-1250000000.gz.apigw.tencentcs.com"
+published = ["release", "test"]
+custom_domains = [{ host = "api.example.com", env_mapping = { "" = "release", "t" = "test" } }]
+
+[services.usage_plans]
+release = ["plan-1"]
+
+[[services.apis]]
+path = "/users/{id}"
+methods = ["GET", "POST"]
+protocols = ["https"]
+cors = false
+auth = "app"
+
+[[services.apis]]
+path = "/pair"
+methods = ["GET"]
+auth = "key-pair"
+
+[[services.apis]]
+path = "/open"
+methods = ["GET"]
+protocols = ["http"]
+
+[[services]]
+id = "bce-service"
+vendor = "bce"
+default_domain = "bce.example.com"
+published = ["release", "test"]
+
+[services.usage_plans]
+test = ["plan-bce"]
+
+[[services.apis]]
+path = "/v1/app"
+methods = ["GET"]
+auth = "bce-app"
+"#;
+
+/// A file in the temporary directory, removed when dropped.
+#[cfg(feature = "serde")]
+struct TempFile(PathBuf);
+
+#[cfg(feature = "serde")]
+impl TempFile {
+    fn new(name: &str, contents: &str) -> Self {
+        let path =
+            std::env::temp_dir().join(format!("apigw-sign-cli-{}-{name}.toml", std::process::id()));
+        std::fs::write(&path, contents).expect("write the temporary file");
+        TempFile(path)
+    }
+
+    fn path(&self) -> &str {
+        self.0.to_str().expect("a UTF-8 temporary path")
+    }
+}
+
+#[cfg(feature = "serde")]
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// `verify --gateway <file> --now TIME <extra…>`.
+#[cfg(feature = "serde")]
+fn verify_gateway(file: &TempFile, extra: &[&str], stdin: impl AsRef<[u8]>) -> Run {
+    let mut args = vec!["--gateway", file.path(), "--now", TIME];
+    args.extend_from_slice(extra);
+    verify(&args, stdin)
+}
+
+#[cfg(feature = "serde")]
+#[test]
+fn gateway_routes_a_signed_request_over_https() {
+    let file = TempFile::new("https", GATEWAY_TOML);
+    // `sign` strips the `/release` segment, as the gateway does.
+    let request = "GET /release/users/42?lang=zh HTTP/1.1
+Host: service-1-1250000000.gz.apigw.tencentcs.com
+Accept: application/json
+
+";
+    let signed = sign_with("tencent-app", "gateway-secret", &[], request).ok();
+    let run = verify_gateway(&file, &["--proto", "https"], &signed);
+    assert_eq!(
+        run.ok(),
+        concat!(
+            r#"{"ok":true,"scheme":"tencent-app","key_id":"AKIDexample","#,
+            r#""service":"service-1","environment":"release","api":"/users/{id}"}"#,
+            "\n"
+        )
+    );
+    // The same request over HTTP (the default) is refused by the API.
+    assert_rejected(
+        &verify_gateway(&file, &[], &signed),
+        r#"{"ok":false,"status":404,"code":"ProtocolNotAllowed","message":"Not allow use HTTP protocol"}"#,
+    );
+
+    // Key-pair on the custom domain's "" mapping (the whole path is the API's).
+    let request = "GET /pair HTTP/1.1\nHost: api.example.com\nSource: cli\n\n";
+    let signed = sign_with("tencent-key-pair", "gateway-secret", &[], request).ok();
+    assert_eq!(
+        verify_gateway(&file, &["--proto", "https"], &signed).ok(),
+        concat!(
+            r#"{"ok":true,"scheme":"tencent-key-pair","key_id":"AKIDexample","#,
+            r#""service":"service-1","environment":"release","api":"/pair"}"#,
+            "\n"
+        )
+    );
+
+    // No authentication: key_id is null.
+    let request =
+        "GET /release/open HTTP/1.1\nHost: service-1-1250000000.gz.apigw.tencentcs.com\n\n";
+    assert_eq!(
+        verify_gateway(&file, &["--proto", "http"], request).ok(),
+        concat!(
+            r#"{"ok":true,"scheme":"none","key_id":null,"#,
+            r#""service":"service-1","environment":"release","api":"/open"}"#,
+            "\n"
+        )
+    );
+
+    // BCE: the environment comes from X-Bce-Stage (signed, as every x-bce-* header).
+    let request = "GET /v1/app HTTP/1.1\nHost: bce.example.com\nX-Bce-Stage: test\n\n";
+    let signed = sign(
+        &[
+            "--scheme", "bce-app", "--id", "bce-ak", "--secret", "bce-sk", "--time", TIME,
+        ],
+        request,
+    )
+    .ok();
+    assert_eq!(
+        verify_gateway(&file, &["--proto", "https"], &signed).ok(),
+        concat!(
+            r#"{"ok":true,"scheme":"bce-app","key_id":"bce-ak","#,
+            r#""service":"bce-service","environment":"test","api":"/v1/app"}"#,
+            "\n"
+        )
+    );
+}
+
+#[cfg(feature = "serde")]
+#[test]
+fn gateway_errors_are_the_documented_lines() {
+    let file = TempFile::new("errors", GATEWAY_TOML);
+    let https = ["--proto", "https"];
+    let cases: [(&str, &[&str], &str); 7] = [
+        (
+            "GET /release/open HTTP/1.1\nHost: service-1-1250000000.gz.apigw.tencentcs.com\n\n",
+            &https,
+            r#"{"ok":false,"status":404,"code":"ProtocolNotAllowed","message":"Not allow use HTTPS protocol"}"#,
+        ),
+        (
+            "GET /release/open HTTP/1.1\nHost: nowhere.example:8080\n\n",
+            &https,
+            r#"{"ok":false,"status":404,"code":"NoApiForHost","message":"There is no api match host[nowhere.example:8080]"}"#,
+        ),
+        (
+            "GET /staging/open HTTP/1.1\nHost: service-1-1250000000.gz.apigw.tencentcs.com\n\n",
+            &[],
+            r#"{"ok":false,"status":404,"code":"NoDefaultEnvMapping","message":"There is no api match default env_mapping[staging]"}"#,
+        ),
+        (
+            "GET /t/missing HTTP/1.1\nHost: api.example.com\n\n",
+            &[],
+            r#"{"ok":false,"status":404,"code":"NoApiForUri","message":"There is no api match uri[/missing]"}"#,
+        ),
+        (
+            "TRACE /release/open HTTP/1.1\nHost: service-1-1250000000.gz.apigw.tencentcs.com\n\n",
+            &[],
+            r#"{"ok":false,"status":404,"code":"MethodNotSupported","message":"Could not support method"}"#,
+        ),
+        (
+            "GET /release/open HTTP/1.1\nHost: service-1-1250000000.gz.apigw.tencentcs.com\nOrigin: https://evil.example\n\n",
+            &[],
+            r#"{"ok":false,"status":429,"code":"CrossOrigin","message":"req is cross origin, api /open need open cors flag on qcloud apigateway."}"#,
+        ),
+        // `test` is published but bound to no usage plan.
+        (
+            "GET /test/pair HTTP/1.1\nHost: service-1-1250000000.gz.apigw.tencentcs.com\n\n",
+            &[],
+            r#"{"ok":false,"status":403,"code":"NoUsagePlan","message":"Found no validate usage plan"}"#,
+        ),
+    ];
+    for (request, extra, line) in cases {
+        assert_rejected(&verify_gateway(&file, extra, request), line);
+    }
+
+    // A disabled key: 403 classic, 401 current.
+    let request =
+        "GET /release/pair HTTP/1.1\nHost: service-1-1250000000.gz.apigw.tencentcs.com\n\n";
+    let signed = sign(
+        &[
+            "--scheme",
+            "tencent-key-pair",
+            "--id",
+            "AKIDoff",
+            "--secret",
+            "off-secret",
+            "--time",
+            TIME,
+        ],
+        request,
+    )
+    .ok();
+    assert_rejected(
+        &verify_gateway(&file, &[], &signed),
+        r#"{"ok":false,"status":403,"code":"KeyRejected","message":"HMAC signature cannot be verified"}"#,
+    );
+    assert_rejected(
+        &verify_gateway(&file, &["--statuses", "current"], &signed),
+        r#"{"ok":false,"status":401,"code":"KeyRejected","message":"HMAC signature cannot be verified"}"#,
+    );
+    // BCE: a key not bound to `release` (the default stage).
+    let request = "GET /v1/app HTTP/1.1\nHost: bce.example.com\n\n";
+    let signed = sign(
+        &[
+            "--scheme", "bce-app", "--id", "bce-ak", "--secret", "bce-sk", "--time", TIME,
+        ],
+        request,
+    )
+    .ok();
+    assert_rejected(
+        &verify_gateway(&file, &[], &signed),
+        r#"{"ok":false,"status":403,"code":"NoUsagePlan","message":"Found no validate usage plan"}"#,
+    );
+}
+
+#[cfg(feature = "serde")]
+#[test]
+fn gateway_usage_errors_exit_2() {
+    let file = TempFile::new("usage", GATEWAY_TOML);
+    let request =
+        "GET /release/open HTTP/1.1\nHost: service-1-1250000000.gz.apigw.tencentcs.com\n\n";
+    let with_file: &[&[&str]] = &[
+        &["--scheme", "tencent-app"],
+        &["--key", "a:b"],
+        &["--scheme", "tencent-app", "--key", "a:b"],
+        &["--explain"],
+        &["--proto", "ftp"],
+        &["--proto", "HTTPS"],
+        &["--proto", "http", "--proto", "https"],
+        &["--statuses", "new"],
+        &["--max-skew", "soon"],
+    ];
+    for extra in with_file {
+        verify_gateway(&file, extra, request).usage_error();
+    }
+    // --gateway needs a value, may be given once, and --proto needs --gateway.
+    verify(&["--gateway"], request).usage_error();
+    verify(
+        &["--gateway", file.path(), "--gateway", file.path()],
+        request,
+    )
+    .usage_error();
+    verify(
+        &[
+            "--scheme",
+            "tencent-app",
+            "--key",
+            "a:b",
+            "--proto",
+            "https",
+        ],
+        request,
+    )
+    .usage_error();
+    // A file that cannot be read, does not parse, or is not a valid gateway.
+    let missing = std::env::temp_dir().join(format!(
+        "apigw-sign-cli-{}-missing.toml",
+        std::process::id()
+    ));
+    verify(&["--gateway", missing.to_str().expect("UTF-8")], request).usage_error();
+    let bad_toml = TempFile::new(
+        "bad-toml",
+        "[[keys]]\nid = \"k\"\nsecret = \"hunter2\"\ncolour = 1\n",
+    );
+    let run = verify_gateway(&bad_toml, &[], request);
+    run.usage_error();
+    assert!(run.stderr.contains("line 4"), "{run:?}");
+    assert!(!run.stderr.contains("hunter2"), "{run:?}");
+    let invalid = TempFile::new(
+        "invalid",
+        "[[usage_plans]]\nid = \"p\"\nkeys = [\"ghost\"]\n",
+    );
+    let run = verify_gateway(&invalid, &[], request);
+    run.usage_error();
+    assert!(
+        run.stderr
+            .contains("usage plan `p` refers to unknown key `ghost`"),
+        "{run:?}"
+    );
+}
+
+#[cfg(not(feature = "serde"))]
+#[test]
+fn gateway_needs_the_serde_feature() {
+    let request = "GET / HTTP/1.1\nHost: h\n\n";
+    let run = verify(&["--gateway", "gateway.toml"], request);
+    run.usage_error();
+    assert!(run.stderr.contains("--features serde"), "{run:?}");
+}
