@@ -9,6 +9,7 @@
 //!   so the body is never copied.
 //! - [`sign_tencent`] and [`sign_bce`] sign a request in place; [`verify_tencent`] and
 //!   [`verify_bce`] verify one and return what was established as owned data.
+//! - [`route`] runs a request through the [gateway model](crate::gateway).
 //! - [`error_response`] turns an [`Error`] into the vendor's JSON response.
 //!
 //! # Decisions
@@ -63,9 +64,10 @@ use time::OffsetDateTime;
 
 use crate::bce::{self, Carrier, Stage};
 use crate::error::{Error, RequestError, StatusProfile};
+use crate::gateway::{Gateway, Routed};
 use crate::keys::KeyLookup;
 use crate::mac::Algorithm;
-use crate::request::{Header, Request};
+use crate::request::{Header, Protocol, Request};
 use crate::tencent::{self, Mode};
 
 /// An [`http::Request`] seen as the crate's borrowed [`Request`].
@@ -273,6 +275,32 @@ pub fn verify_bce<B: AsRef<[u8]>>(
         stage: verified.stage(),
         carrier: verified.carrier(),
     })
+}
+
+/// Routes `request`, which arrived over `protocol`, through `gateway` at `now`: what
+/// [`Gateway::route`] established, or its error.
+///
+/// ```
+/// use apigw_sign::gateway::{Config, Gateway};
+/// use apigw_sign::{Error, Protocol};
+///
+/// let gateway = Gateway::new(Config::default())?;
+/// let request = http::Request::get("/release/users").header("Host", "example.com").body(Vec::new())?;
+/// let error = apigw_sign::http::route(&gateway, &request, Protocol::Http, time::OffsetDateTime::now_utc()).unwrap_err();
+/// assert_eq!(error, Error::NoApiForHost { host: "example.com".into() });
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+///
+/// As [`Gateway::route`].
+pub fn route<'g, B: AsRef<[u8]>>(
+    gateway: &'g Gateway,
+    request: &http::Request<B>,
+    protocol: Protocol,
+    now: OffsetDateTime,
+) -> Result<Routed<'g>, Error> {
+    gateway.route(&HttpRequestView::new(request).request(), protocol, now)
 }
 
 /// The vendor's response to `error`: its status under `profile` (BCE errors ignore it),

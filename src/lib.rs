@@ -9,8 +9,9 @@
 //! - A **gateway model** ([`gateway`]): services, environments, usage plans and routing, with the
 //!   vendors' routing errors, in front of the verifiers.
 //!
-//! Optional adapters live behind cargo features: `serde` (the gateway model from TOML) and `http`
-//! (signing and verifying `http::Request` values, errors as `http::Response`s).
+//! Optional adapters live behind cargo features: `serde` (the gateway model from TOML), `http`
+//! (signing and verifying `http::Request` values, errors as `http::Response`s) and `tower` (a
+//! layer that authenticates, or routes through the gateway model, before the inner service).
 //!
 //! The crate is the reference implementation of the vendors' documents: every documented error
 //! comes with its exact message and status, the checks run in a fixed order, and where the
@@ -21,7 +22,8 @@
 //! The core does no network, file, environment or clock access. The time, the keys and the
 //! policy are arguments: `now` is an `OffsetDateTime` (from the `time` crate) you pass in, keys
 //! come through the [`KeyLookup`] trait, and the request is a borrowed [`Request`] view (method,
-//! target, headers, body) that depends on no HTTP crate.
+//! target, headers, body) that depends on no HTTP crate. Only the `tower` adapter reads the clock
+//! (it serves live requests); it does no other I/O either: the server around it owns the sockets.
 //!
 //! # Sign, then verify
 //!
@@ -103,6 +105,8 @@ pub mod gateway;
 #[cfg(feature = "http")]
 pub mod http;
 mod keys;
+#[cfg(feature = "tower")]
+pub mod layer;
 pub mod limits;
 mod mac;
 mod params;

@@ -1,0 +1,628 @@
+//! A [`tower`](https://docs.rs/tower) layer that authenticates every request before the inner
+//! service sees it.
+//!
+//! Enabled by the `tower` feature. [`VerifyLayer`] wraps a service (an axum `Router`, a hyper
+//! service, anything `tower`); for each request its [`VerifyService`]:
+//!
+//! 1. reads the body, up to [`body_limit`](VerifyLayer::body_limit) bytes (1 MiB by default).
+//!    A longer body (or a `Content-Length` announcing one) is answered with 413 and
+//!    `{"message":"request body is larger than N bytes"}`, and a body that fails to arrive with
+//!    400 and `{"message":"the request body could not be read"}`; the inner service is not
+//!    called;
+//! 2. authenticates it with what the layer was built with: the Tencent verifier
+//!    ([`VerifyLayer::tencent`]), the BCE verifier ([`VerifyLayer::bce`]) or the gateway model
+//!    ([`VerifyLayer::gateway`], which also routes), at [`OffsetDateTime::now_utc`] (this
+//!    adapter reads the clock; the core never does);
+//! 3. on success, inserts an [`Identity`] into the request's extensions and calls the inner
+//!    service with the body collected into a [`Full<Bytes>`] (trailers are dropped);
+//! 4. on failure, answers with the vendor's status and JSON body, as [`error_response`] builds
+//!    it: the status under the Tencent policy's [`StatusProfile`] (the gateway's `tencent`
+//!    policy for the gateway), and for BCE errors a `requestId` (see
+//!    [`VerifyLayer::request_id`]).
+//!
+//! The response body is [`ResponseBody<B>`]: [`Either::Left`] for the layer's own answers,
+//! [`Either::Right`] for the inner service's. It implements `http_body::Body` with
+//! `Data = Bytes` whenever `B` does, so the layer works under axum (`Router::layer`) and hyper.
+//!
+//! Under axum, with a handler that reads the [`Identity`]:
+//!
+//! ```
+//! use apigw_sign::http::sign_tencent;
+//! use apigw_sign::layer::{Identity, VerifyLayer};
+//! use apigw_sign::tencent::{Mode, Policy, Signer, Verifier};
+//! use apigw_sign::{KeySet, Secret};
+//! use axum::{body::Body, Extension, Router};
+//! use http_body_util::BodyExt as _;
+//! use tower_service::Service as _;
+//!
+//! async fn hello(Extension(identity): Extension<Identity>) -> String {
+//!     format!("hello, {}", identity.key_id.unwrap_or_default())
+//! }
+//!
+//! let mut keys = KeySet::new();
+//! keys.insert("AKIDdemo", "demo-secret");
+//! let verifier = Verifier::new(Policy::default());
+//! let layer = VerifyLayer::tencent(verifier, Mode::KeyPair, keys).body_limit(64 * 1024);
+//! let mut app = Router::new().fallback(hello).layer(layer);
+//!
+//! // A client signs with the crate (here, at the real time: the layer reads the clock).
+//! let mut request = http::Request::get("/v1/users").header("Host", "example.com").body(Vec::new())?;
+//! let secret = Secret::from("demo-secret");
+//! sign_tencent(&Signer::new(Mode::KeyPair, "AKIDdemo", &secret), &mut request, time::OffsetDateTime::now_utc())?;
+//! let unsigned = http::Request::get("/v1/users").header("Host", "example.com").body(Body::empty())?;
+//!
+//! tokio::runtime::Builder::new_current_thread().build()?.block_on(async {
+//!     let response = app.call(request.map(Body::from)).await?;
+//!     assert_eq!(response.status(), 200);
+//!     assert_eq!(response.into_body().collect().await?.to_bytes(), "hello, AKIDdemo");
+//!
+//!     let response = app.call(unsigned).await?;
+//!     assert_eq!(response.status(), 401);
+//!     assert_eq!(
+//!         response.into_body().collect().await?.to_bytes(),
+//!         r#"{"message":"HMAC signature cannot be verified, a validate authorization header is required"}"#
+//!     );
+//!     Ok::<(), Box<dyn std::error::Error>>(())
+//! })?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use core::fmt;
+use std::error::Error as StdError;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http::header::{HeaderValue, CONTENT_TYPE};
+use http::{HeaderMap, Request, Response, StatusCode};
+use http_body::Body;
+use http_body_util::{BodyExt as _, Either, Full, LengthLimitError, Limited};
+use time::OffsetDateTime;
+use tower_layer::Layer;
+use tower_service::Service;
+
+use crate::bce::{self, Carrier, Stage};
+use crate::error::{push_json_string, Error, StatusProfile};
+use crate::gateway::{Auth, Gateway, Vendor};
+use crate::http::{error_response, route, verify_bce, verify_tencent};
+use crate::keys::KeyLookup;
+use crate::request::Protocol;
+use crate::tencent::{self, Mode};
+
+/// The default [`body_limit`](VerifyLayer::body_limit): 1 MiB.
+pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+
+/// The longest `x-bce-request-id` / `x-request-id` value echoed as a BCE `requestId`.
+pub const MAX_REQUEST_ID_LEN: usize = 128;
+
+/// The response body of a [`VerifyService`]: the layer's own JSON answers on the left, the inner
+/// service's body on the right.
+pub type ResponseBody<B> = Either<Full<Bytes>, B>;
+
+/// The future a [`VerifyService`] returns.
+pub type ResponseFuture<B, E> =
+    Pin<Box<dyn Future<Output = Result<Response<ResponseBody<B>>, E>> + Send + 'static>>;
+
+/// A key store shared between requests.
+type SharedKeys = Arc<dyn KeyLookup + Send + Sync>;
+
+/// What authenticated a request, handed to the inner service in the request's extensions.
+///
+/// Read it with `request.extensions().get::<Identity>()` (in axum, the `Extension<Identity>`
+/// extractor).
+#[derive(Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Identity {
+    /// The verified key id; `None` for a gateway API without authentication. For an AppCode
+    /// ([`carrier`](Identity::carrier) `Some(Carrier::AppCode)`) the AppCode itself, a secret:
+    /// keep it out of logs (`Debug` hides it).
+    pub key_id: Option<String>,
+    /// Gateway: the id of the matched service. `None` otherwise.
+    pub service: Option<String>,
+    /// Gateway: the environment (`release`, `prepub`, `test`; for a BCE service `release`,
+    /// `pre-online`, `test`). BCE verifier: the stage's name. `None` for the Tencent verifier.
+    pub environment: Option<String>,
+    /// Gateway: the matched API's path template (`/items/{id}`). `None` otherwise.
+    pub api: Option<String>,
+    /// Gateway: the path inside the service, without the environment part. `None` otherwise.
+    pub path: Option<String>,
+    /// BCE (the verifier, or a gateway service of vendor `bce`): the `X-Bce-Stage` stage.
+    pub stage: Option<Stage>,
+    /// BCE: where the signature or AppCode was found. `None` for Tencent.
+    pub carrier: Option<Carrier>,
+}
+
+impl fmt::Debug for Identity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let key_id: &dyn fmt::Debug = if self.carrier == Some(Carrier::AppCode) {
+            &"<AppCode>"
+        } else {
+            &self.key_id
+        };
+        f.debug_struct("Identity")
+            .field("key_id", key_id)
+            .field("service", &self.service)
+            .field("environment", &self.environment)
+            .field("api", &self.api)
+            .field("path", &self.path)
+            .field("stage", &self.stage)
+            .field("carrier", &self.carrier)
+            .finish()
+    }
+}
+
+/// How requests are authenticated.
+#[derive(Clone)]
+enum Authenticator {
+    Tencent {
+        verifier: tencent::Verifier,
+        mode: Mode,
+        keys: SharedKeys,
+    },
+    Bce {
+        verifier: bce::Verifier,
+        keys: SharedKeys,
+    },
+    Gateway {
+        gateway: Gateway,
+        protocol: Protocol,
+    },
+}
+
+impl Authenticator {
+    /// The status profile of Tencent errors (BCE errors ignore it).
+    fn profile(&self) -> StatusProfile {
+        match self {
+            Authenticator::Tencent { verifier, .. } => verifier.policy().statuses,
+            Authenticator::Bce { .. } => StatusProfile::default(),
+            Authenticator::Gateway { gateway, .. } => gateway.tencent.statuses,
+        }
+    }
+
+    fn authenticate(
+        &self,
+        request: &Request<Bytes>,
+        now: OffsetDateTime,
+    ) -> Result<Identity, Error> {
+        let mut identity = Identity::default();
+        match self {
+            Authenticator::Tencent {
+                verifier,
+                mode,
+                keys,
+            } => {
+                let verified = verify_tencent(verifier, *mode, request, &&**keys, now)?;
+                identity.key_id = Some(verified.key_id);
+            }
+            Authenticator::Bce { verifier, keys } => {
+                let verified = verify_bce(verifier, request, &&**keys, now)?;
+                identity.key_id = Some(verified.key_id);
+                identity.environment = Some(verified.stage.as_str().to_owned());
+                identity.stage = Some(verified.stage);
+                identity.carrier = Some(verified.carrier);
+            }
+            Authenticator::Gateway { gateway, protocol } => {
+                let routed = route(gateway, request, *protocol, now)?;
+                identity.stage = match routed.service.vendor {
+                    Vendor::Bce => Stage::from_value(routed.environment.as_bytes()),
+                    Vendor::Tencent => None,
+                };
+                identity.carrier = match routed.api.auth {
+                    Auth::BceApp => Some(Carrier::XBceSignature),
+                    Auth::BceAppcode => Some(Carrier::AppCode),
+                    Auth::None | Auth::KeyPair | Auth::App => None,
+                };
+                identity.key_id = routed.key_id;
+                identity.service = Some(routed.service.id.clone());
+                identity.environment = Some(routed.environment.to_owned());
+                identity.api = Some(routed.api.path.clone());
+                identity.path = Some(routed.uri);
+            }
+        }
+        Ok(identity)
+    }
+}
+
+impl fmt::Debug for Authenticator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Authenticator::Tencent { verifier, mode, .. } => f
+                .debug_struct("Tencent")
+                .field("verifier", verifier)
+                .field("mode", mode)
+                .finish_non_exhaustive(),
+            Authenticator::Bce { verifier, .. } => f
+                .debug_struct("Bce")
+                .field("verifier", verifier)
+                .finish_non_exhaustive(),
+            Authenticator::Gateway { protocol, .. } => f
+                .debug_struct("Gateway")
+                .field("protocol", protocol)
+                .finish_non_exhaustive(),
+        }
+    }
+}
+
+/// The settings every request reads, shared by the layer and its services.
+#[derive(Clone, Debug)]
+struct Settings {
+    authenticator: Authenticator,
+    body_limit: usize,
+    request_id: String,
+}
+
+/// A [`Layer`] that authenticates each request before the inner service; see the
+/// [module documentation](self).
+///
+/// Cloning it is cheap (one reference count); so is cloning the services it makes.
+#[derive(Clone, Debug)]
+pub struct VerifyLayer {
+    settings: Arc<Settings>,
+}
+
+impl VerifyLayer {
+    fn new(authenticator: Authenticator) -> Self {
+        VerifyLayer {
+            settings: Arc::new(Settings {
+                authenticator,
+                body_limit: DEFAULT_BODY_LIMIT,
+                request_id: String::new(),
+            }),
+        }
+    }
+
+    /// Verifies Tencent HMAC signatures in `mode` with keys from `keys`. Errors answer with the
+    /// statuses of the verifier's `Policy::statuses`.
+    pub fn tencent(
+        verifier: tencent::Verifier,
+        mode: Mode,
+        keys: impl KeyLookup + Send + Sync + 'static,
+    ) -> Self {
+        Self::new(Authenticator::Tencent {
+            verifier,
+            mode,
+            keys: Arc::new(keys),
+        })
+    }
+
+    /// Verifies `bce-auth-v1` signatures (and AppCodes, if the policy accepts them) with keys
+    /// from `keys`.
+    pub fn bce(verifier: bce::Verifier, keys: impl KeyLookup + Send + Sync + 'static) -> Self {
+        Self::new(Authenticator::Bce {
+            verifier,
+            keys: Arc::new(keys),
+        })
+    }
+
+    /// Routes and authenticates through the gateway model, for requests that arrive over
+    /// `protocol` (what the server in front of the layer serves: [`Protocol::Http`] for plain
+    /// HTTP).
+    pub fn gateway(gateway: Gateway, protocol: Protocol) -> Self {
+        Self::new(Authenticator::Gateway { gateway, protocol })
+    }
+
+    /// The largest request body read, in bytes; a longer one is answered with 413. Defaults to
+    /// [`DEFAULT_BODY_LIMIT`] (1 MiB).
+    #[must_use]
+    pub fn body_limit(self, limit: usize) -> Self {
+        self.with_settings(|settings| settings.body_limit = limit)
+    }
+
+    /// The `requestId` of BCE error bodies when the request carries none. A request's own
+    /// `x-bce-request-id` (or else `x-request-id`) header is echoed instead when it is UTF-8 and
+    /// at most [`MAX_REQUEST_ID_LEN`] bytes long. The crate makes no ids: a server that wants
+    /// unique ones sets the header in a layer in front of this one. Defaults to `""`.
+    #[must_use]
+    pub fn request_id(self, request_id: impl Into<String>) -> Self {
+        let request_id = request_id.into();
+        self.with_settings(|settings| settings.request_id = request_id)
+    }
+
+    /// The layer with `change` applied to its settings, copied first if they are shared.
+    fn with_settings(self, change: impl FnOnce(&mut Settings)) -> Self {
+        let mut settings = Arc::unwrap_or_clone(self.settings);
+        change(&mut settings);
+        VerifyLayer {
+            settings: Arc::new(settings),
+        }
+    }
+}
+
+impl<S> Layer<S> for VerifyLayer {
+    type Service = VerifyService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        VerifyService {
+            inner,
+            settings: Arc::clone(&self.settings),
+        }
+    }
+}
+
+/// The [`Service`] a [`VerifyLayer`] makes: authenticates each request, then calls `S` with an
+/// `http::Request<Full<Bytes>>` carrying an [`Identity`].
+#[derive(Clone, Debug)]
+pub struct VerifyService<S> {
+    inner: S,
+    settings: Arc<Settings>,
+}
+
+impl<S, B, ResBody> Service<Request<B>> for VerifyService<S>
+where
+    S: Service<Request<Full<Bytes>>, Response = Response<ResBody>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    B: Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn StdError + Send + Sync>>,
+{
+    type Response = Response<ResponseBody<ResBody>>;
+    type Error = S::Error;
+    type Future = ResponseFuture<ResBody, S::Error>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        // The clone is not ready; the ready one is taken (tower's documented pattern).
+        let clone = self.inner.clone();
+        let mut inner = core::mem::replace(&mut self.inner, clone);
+        let settings = Arc::clone(&self.settings);
+        Box::pin(async move {
+            let (parts, body) = request.into_parts();
+            let limit = settings.body_limit;
+            if body.size_hint().lower() > u64::try_from(limit).unwrap_or(u64::MAX) {
+                return Ok(too_large(limit));
+            }
+            let body = match Limited::new(body, limit).collect().await {
+                Ok(collected) => collected.to_bytes(),
+                Err(error) if error.downcast_ref::<LengthLimitError>().is_some() => {
+                    return Ok(too_large(limit));
+                }
+                Err(_) => {
+                    return Ok(message_response(
+                        StatusCode::BAD_REQUEST,
+                        "the request body could not be read",
+                    ))
+                }
+            };
+            let mut request = Request::from_parts(parts, body);
+            let authenticator = &settings.authenticator;
+            match authenticator.authenticate(&request, OffsetDateTime::now_utc()) {
+                Ok(identity) => {
+                    request.extensions_mut().insert(identity);
+                    let response = inner.call(request.map(Full::new)).await?;
+                    Ok(response.map(Either::Right))
+                }
+                Err(error) => {
+                    let request_id = request_id(request.headers(), &settings.request_id);
+                    let response = error_response(&error, authenticator.profile(), request_id);
+                    Ok(response.map(|body| Either::Left(Full::from(body))))
+                }
+            }
+        })
+    }
+}
+
+/// The request's own id for a BCE error body, or `fallback`.
+fn request_id<'a>(headers: &'a HeaderMap, fallback: &'a str) -> &'a str {
+    ["x-bce-request-id", "x-request-id"]
+        .into_iter()
+        .filter_map(|name| headers.get(name))
+        .filter_map(|value| value.to_str().ok())
+        .find(|value| !value.is_empty() && value.len() <= MAX_REQUEST_ID_LEN)
+        .unwrap_or(fallback)
+}
+
+/// 413 with a message naming the limit.
+fn too_large<B>(limit: usize) -> Response<ResponseBody<B>> {
+    message_response(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        &format!("request body is larger than {limit} bytes"),
+    )
+}
+
+/// `status` with the body `{"message":"…"}`: Tencent's shape, for the layer's own answers.
+fn message_response<B>(status: StatusCode, message: &str) -> Response<ResponseBody<B>> {
+    let mut body = String::from("{\"message\":");
+    push_json_string(&mut body, message);
+    body.push('}');
+    let mut response = Response::new(Either::Left(Full::from(body)));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::sign_bce;
+    use crate::keys::{KeySet, Secret};
+    use std::convert::Infallible;
+
+    /// Answers with the `Identity` it was handed, in `Debug` form.
+    #[derive(Clone)]
+    struct ShowIdentity;
+
+    impl Service<Request<Full<Bytes>>> for ShowIdentity {
+        type Response = Response<Full<Bytes>>;
+        type Error = Infallible;
+        type Future = std::future::Ready<Result<Self::Response, Infallible>>;
+
+        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn call(&mut self, request: Request<Full<Bytes>>) -> Self::Future {
+            let identity = request.extensions().get::<Identity>();
+            std::future::ready(Ok(Response::new(Full::from(format!("{identity:?}")))))
+        }
+    }
+
+    /// A body that fails, as one does when the client goes away.
+    struct Broken;
+
+    impl Body for Broken {
+        type Data = Bytes;
+        type Error = std::io::Error;
+
+        fn poll_frame(
+            self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+        ) -> Poll<Option<Result<http_body::Frame<Bytes>, std::io::Error>>> {
+            Poll::Ready(Some(Err(std::io::ErrorKind::ConnectionReset.into())))
+        }
+    }
+
+    /// Runs `service` on `request` to completion: every body and service here is ready at once.
+    fn call<B>(layer: &VerifyLayer, request: Request<B>) -> (StatusCode, String)
+    where
+        B: Body + Send + 'static,
+        B::Data: Send,
+        B::Error: Into<Box<dyn StdError + Send + Sync>>,
+    {
+        let mut service = layer.layer(ShowIdentity);
+        let mut future = service.call(request);
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        let Poll::Ready(Ok(response)) = future.as_mut().poll(&mut cx) else {
+            panic!("the service did not answer at once");
+        };
+        let status = response.status();
+        let mut body = response.into_body().collect();
+        let Poll::Ready(Ok(collected)) = Pin::new(&mut body).poll(&mut cx) else {
+            panic!("the body did not arrive at once");
+        };
+        let bytes = collected.to_bytes();
+        (status, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    fn bce_layer() -> VerifyLayer {
+        let mut keys = KeySet::new();
+        keys.insert("bce-ak", "bce-sk");
+        keys.insert("code-1", "");
+        let mut policy = bce::Policy::default();
+        policy.carriers = policy.carriers.with(Carrier::AppCode);
+        VerifyLayer::bce(bce::Verifier::new(policy), keys).request_id("fixed-id")
+    }
+
+    #[test]
+    fn bce_identity_carries_the_stage_and_hides_an_app_code() {
+        let layer = bce_layer();
+        let secret = Secret::from("bce-sk");
+        let mut request = Request::post("/app/1")
+            .header("Host", "bce.example.com")
+            .header("X-Bce-Stage", "test")
+            .body(b"{}".to_vec())
+            .unwrap();
+        let signer = bce::Signer::new("bce-ak", &secret).carrier(Carrier::XBceSignature);
+        sign_bce(&signer, &mut request, OffsetDateTime::now_utc()).unwrap();
+        let (status, body) = call(&layer, request.map(Full::<Bytes>::from));
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            body,
+            r#"Some(Identity { key_id: Some("bce-ak"), service: None, environment: Some("test"), api: None, path: None, stage: Some(Test), carrier: Some(XBceSignature) })"#
+        );
+
+        let request = Request::get("/app/1")
+            .header("Host", "bce.example.com")
+            .header("X-Bce-Signature", "AppCode/code-1")
+            .body(Full::new(Bytes::new()))
+            .unwrap();
+        let (status, body) = call(&layer, request);
+        assert_eq!(status, StatusCode::OK);
+        assert!(body.contains(r#"key_id: "<AppCode>""#), "{body}");
+        assert!(!body.contains("code-1"), "{body}");
+    }
+
+    #[test]
+    fn bce_errors_carry_the_configured_request_id_and_bodies_are_bounded() {
+        let layer = bce_layer().body_limit(4);
+        let request = Request::get("/app/1")
+            .header("Host", "bce.example.com")
+            .body(Full::new(Bytes::new()))
+            .unwrap();
+        assert_eq!(
+            call(&layer, request),
+            (
+                StatusCode::BAD_REQUEST,
+                r#"{"code":"EmptySignature","message":"Signature is empty","requestId":"fixed-id"}"#
+                    .to_owned()
+            )
+        );
+        let request = Request::post("/app/1")
+            .body(Full::<Bytes>::from("12345"))
+            .unwrap();
+        assert_eq!(
+            call(&layer, request),
+            (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                r#"{"message":"request body is larger than 4 bytes"}"#.to_owned()
+            )
+        );
+        let request = Request::post("/app/1").body(Broken).unwrap();
+        assert_eq!(
+            call(&layer, request),
+            (
+                StatusCode::BAD_REQUEST,
+                r#"{"message":"the request body could not be read"}"#.to_owned()
+            )
+        );
+    }
+
+    #[test]
+    fn tencent_errors_follow_the_policy_status_profile() {
+        let policy = tencent::Policy {
+            statuses: StatusProfile::Current,
+            ..tencent::Policy::default()
+        };
+        let mut keys = KeySet::new();
+        keys.insert("AKIDdemo", "demo-secret");
+        let layer = VerifyLayer::tencent(tencent::Verifier::new(policy), Mode::KeyPair, keys);
+        let request = Request::get("/v1/users")
+            .header("Host", "example.com")
+            .header(
+                "Authorization",
+                r#"hmac id="AKIDdemo", algorithm="hmac-sha1", headers="x-date", signature="AAAA""#,
+            )
+            .header("X-Date", crate::format_http_date(OffsetDateTime::now_utc()))
+            .body(Full::new(Bytes::new()))
+            .unwrap();
+        assert_eq!(
+            call(&layer, request),
+            (
+                StatusCode::UNAUTHORIZED,
+                r#"{"message":"HMAC signature does not match"}"#.to_owned()
+            )
+        );
+    }
+
+    #[test]
+    fn request_id_prefers_the_bce_header_then_the_generic_one() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(request_id(&headers, "fixed"), "fixed");
+        headers.insert("x-request-id", HeaderValue::from_static("generic"));
+        assert_eq!(request_id(&headers, "fixed"), "generic");
+        headers.insert("x-bce-request-id", HeaderValue::from_static("bce"));
+        assert_eq!(request_id(&headers, "fixed"), "bce");
+        let long = "r".repeat(MAX_REQUEST_ID_LEN + 1);
+        headers.insert("x-bce-request-id", HeaderValue::from_str(&long).unwrap());
+        assert_eq!(request_id(&headers, "fixed"), "generic");
+    }
+
+    #[test]
+    fn settings_are_copied_when_shared() {
+        let layer = VerifyLayer::gateway(
+            Gateway::new(crate::gateway::Config::default()).unwrap(),
+            Protocol::Http,
+        );
+        let shared = layer.clone();
+        let changed = layer.body_limit(10).request_id("r");
+        assert_eq!(shared.settings.body_limit, DEFAULT_BODY_LIMIT);
+        assert_eq!(changed.settings.body_limit, 10);
+        assert_eq!(changed.settings.request_id, "r");
+    }
+}
