@@ -6,18 +6,26 @@
 
 use core::fmt;
 use core::hash::{BuildHasherDefault, Hasher};
+
 use std::collections::HashMap;
+use zeroize::Zeroize;
 
 use crate::mac::Algorithm;
 
-/// A secret key. Its bytes never appear in `Debug` output, and it has no `Display`.
-#[derive(Clone, PartialEq, Eq)]
+/// A secret key. Its bytes never appear in `Debug` output, it has no `Display`, equality is
+/// checked in constant time (for equal lengths), and its memory is zeroed when it is dropped.
+#[derive(Clone)]
 pub struct Secret(Box<[u8]>);
 
 impl Secret {
-    /// A secret from its bytes.
+    /// A secret from its bytes. The bytes are copied into an exactly sized buffer and the
+    /// given `Vec`/`String` buffer is zeroed, so no stray copy of the secret is left behind by a
+    /// reallocation.
     pub fn new(bytes: impl Into<Vec<u8>>) -> Self {
-        Secret(bytes.into().into_boxed_slice())
+        let mut bytes = bytes.into();
+        let secret = Secret(Box::from(bytes.as_slice()));
+        bytes.zeroize();
+        secret
     }
 
     /// The secret's bytes, for keying a MAC. Keep them out of logs.
@@ -43,6 +51,27 @@ impl From<Vec<u8>> for Secret {
         Secret::new(bytes)
     }
 }
+
+impl Drop for Secret {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+impl PartialEq for Secret {
+    /// Constant time in the contents (the lengths may differ in time).
+    fn eq(&self, other: &Self) -> bool {
+        self.0.len() == other.0.len()
+            && self
+                .0
+                .iter()
+                .zip(other.0.iter())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0
+    }
+}
+
+impl Eq for Secret {}
 
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -222,6 +251,15 @@ impl KeyLookup for KeySet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secrets_compare_and_clone() {
+        let a = Secret::from("same");
+        assert_eq!(a, a.clone());
+        assert_ne!(a, Secret::from("samf"));
+        assert_ne!(a, Secret::from("same+"));
+        assert_eq!(Secret::from(String::from("s3cr3t")).expose(), b"s3cr3t");
+    }
 
     #[test]
     fn secret_debug_is_redacted() {

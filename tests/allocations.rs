@@ -1,0 +1,158 @@
+//! Allocation counts on the hot paths, with a counting global allocator.
+//!
+//! Verifying the typical request allocates nothing, in every scheme; signing allocates only the
+//! strings it returns. The counter is per thread, so tests running in parallel do not disturb
+//! each other.
+// A global allocator is an `unsafe impl`; it forwards every call to `System` unchanged.
+#![allow(unsafe_code)]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+use apigw_sign::tencent::{Mode, Parts, Policy, Signer};
+use apigw_sign::{bce, tencent, Header, KeySet, Request, Secret};
+use time::macros::datetime;
+use time::OffsetDateTime;
+
+struct Counting;
+
+thread_local! {
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+// SAFETY: every call is forwarded to the system allocator unchanged; the counter is a
+// thread-local `Cell` with a const initializer, which never allocates.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.with(|n| n.set(n.get() + 1));
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.with(|n| n.set(n.get() + 1));
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// How many allocations `f` makes on this thread (its result is dropped outside the count).
+fn allocations<T>(f: impl FnOnce() -> T) -> (usize, T) {
+    let before = ALLOCATIONS.with(Cell::get);
+    let value = f();
+    let after = ALLOCATIONS.with(Cell::get);
+    (after - before, value)
+}
+
+const KEY_ID: &str = "AKIDallocations";
+const SECRET: &str = "Dc44ACV2Da3Gm9JVaaaaaaaaumYRI4CZfVG8Qiuv";
+const NOW: OffsetDateTime = datetime!(2021-03-11 08:29:58 UTC);
+const QUERY: [(&str, &str); 4] = [
+    ("fields", "name,email"),
+    ("lang", "zh-CN"),
+    ("q", "中文 空格"),
+    ("version", "2"),
+];
+
+/// The typical request: `GET /v1/users/profile`, four query parameters, `Host`, `Accept`,
+/// `Source` (the date header is added by the signer).
+fn typical() -> (String, Vec<Header<'static>>) {
+    let secret = Secret::from(SECRET);
+    let target = Signer::new(Mode::App, KEY_ID, &secret)
+        .sign_parts(&Parts::new("GET", "/v1/users/profile").query(&QUERY), NOW)
+        .unwrap()
+        .target;
+    let headers = vec![
+        Header::new("Host", "service-demo-1250000000.gz.apigw.tencentcs.com"),
+        Header::new("Accept", "application/json"),
+        Header::new("Source", "allocations"),
+    ];
+    (target, headers)
+}
+
+fn keys() -> KeySet {
+    let mut keys = KeySet::new();
+    keys.insert(KEY_ID, SECRET);
+    keys
+}
+
+#[test]
+fn tencent_verify_allocates_nothing_and_sign_allocates_its_one_string() {
+    let (target, headers) = typical();
+    let secret = Secret::from(SECRET);
+    let keys = keys();
+    for mode in [Mode::App, Mode::KeyPair] {
+        let signer = Signer::new(mode, KEY_ID, &secret);
+        let unsigned = Request::new("GET", &target, &headers, b"");
+        let (count, signature) = allocations(|| signer.sign(&unsigned, NOW).unwrap());
+        assert_eq!(
+            count, 1,
+            "{mode:?}: sign allocates the Authorization string only"
+        );
+
+        let owned: Vec<(String, String)> = signature
+            .headers()
+            .map(|(n, v)| (n.to_owned(), v.to_owned()))
+            .collect();
+        let mut signed_headers = headers.clone();
+        signed_headers.extend(owned.iter().map(|(n, v)| Header::new(n, v)));
+        let signed = Request::new("GET", &target, &signed_headers, b"");
+        let verifier = tencent::Verifier::new(Policy::default());
+        let (count, verified) = allocations(|| {
+            verifier
+                .verify(mode, &signed, &keys, NOW)
+                .map(|v| v.key_id().len())
+        });
+        assert_eq!(verified, Ok(KEY_ID.len()));
+        assert_eq!(count, 0, "{mode:?}: verify allocates nothing");
+    }
+}
+
+#[test]
+fn tencent_sign_parts_allocates_the_target_and_the_authorization() {
+    let secret = Secret::from(SECRET);
+    let signer = Signer::new(Mode::App, KEY_ID, &secret);
+    let parts = Parts::new("GET", "/v1/users/profile").query(&QUERY);
+    let (count, signed) = allocations(|| signer.sign_parts(&parts, NOW).unwrap());
+    assert!(signed.body.is_none());
+    assert_eq!(count, 2, "the wire target and the Authorization string");
+}
+
+#[test]
+fn bce_verify_allocates_nothing_and_sign_allocates_its_one_string() {
+    let (target, mut headers) = typical();
+    let timestamp = apigw_sign::format_iso8601(NOW);
+    headers.push(Header::new("x-bce-date", &timestamp));
+    let secret = Secret::from(SECRET);
+    let keys = keys();
+    for carrier in [bce::Carrier::XBceSignature, bce::Carrier::Authorization] {
+        let signer = bce::Signer::new(KEY_ID, &secret).carrier(carrier);
+        let unsigned = Request::new("GET", &target, &headers, b"");
+        let (count, signature) = allocations(|| signer.sign(&unsigned, NOW).unwrap());
+        assert_eq!(count, 1, "{carrier:?}: sign allocates the auth string only");
+
+        let owned: Vec<(String, String)> = signature
+            .headers()
+            .map(|(n, v)| (n.to_owned(), v.to_owned()))
+            .collect();
+        let mut signed_headers = headers.clone();
+        signed_headers.extend(owned.iter().map(|(n, v)| Header::new(n, v)));
+        let signed = Request::new("GET", &target, &signed_headers, b"");
+        let verifier = bce::Verifier::new(bce::Policy::default());
+        let (count, verified) =
+            allocations(|| verifier.verify(&signed, &keys, NOW).map(|v| v.stage()));
+        assert_eq!(verified, Ok(bce::Stage::Release));
+        assert_eq!(count, 0, "{carrier:?}: verify allocates nothing");
+    }
+}
+
+#[test]
+fn the_counter_counts() {
+    let (count, v) = allocations(|| vec![1u8; 10]);
+    assert_eq!((count, v.len()), (1, 10));
+}
