@@ -31,6 +31,13 @@ pub const MAX_HEADER_VALUE_LEN: usize = 8192;
 /// Longer targets are rejected as [`RequestError::TargetTooLong`](crate::RequestError::TargetTooLong).
 pub const MAX_TARGET_LEN: usize = 16 * 1024;
 
+/// Largest body the Tencent app-mode verifier or signer hashes for `Content-MD5`, in bytes
+/// (64 MiB). Larger bodies are rejected as
+/// [`RequestError::BodyTooLarge`](crate::RequestError::BodyTooLarge); to accept larger uploads,
+/// verify the request [`without_body`](crate::Request::without_body) (the `Content-MD5` header
+/// is then trusted) and check the body's digest as you stream it.
+pub const MAX_DIGEST_BODY_LEN: usize = 64 * 1024 * 1024;
+
 /// Largest form body (`application/x-www-form-urlencoded`) whose parameters are signed, in bytes.
 ///
 /// Larger form bodies are rejected as [`RequestError::BodyTooLarge`](crate::RequestError::BodyTooLarge).

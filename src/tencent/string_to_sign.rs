@@ -14,7 +14,7 @@ use md5::{Digest as _, Md5};
 
 use crate::encoding::{decoded_eq, validate_wire, write_decoded, Plus};
 use crate::error::{Error, RequestError};
-use crate::limits::{MAX_FORM_BODY_LEN, MAX_SIGNED_HEADERS};
+use crate::limits::{MAX_DIGEST_BODY_LEN, MAX_FORM_BODY_LEN, MAX_SIGNED_HEADERS};
 use crate::mac::{display_message, Buffered, Message, Sink};
 use crate::params::{Params, Sources};
 use crate::request::{header_names, signable_value, trim_ows, Header, Request};
@@ -282,6 +282,9 @@ impl<'a> AppLines<'a> {
                 ContentMd5::Empty
             }
             Some([]) => ContentMd5::Empty,
+            Some(body) if body.len() > MAX_DIGEST_BODY_LEN => {
+                return Err(RequestError::BodyTooLarge.into())
+            }
             Some(body) => ContentMd5::Computed(content_md5_bytes(body)),
             None if form => return Err(RequestError::BodyUnavailable.into()),
             None => ContentMd5::FromHeader(sent_md5.unwrap_or_default()),
