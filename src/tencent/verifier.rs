@@ -6,6 +6,7 @@
 //! is inside the window → (app mode: the request canonicalizes) → key known, enabled, allowed this
 //! algorithm → signature matches, and so does a `Content-MD5` header.
 
+use core::fmt;
 use core::time::Duration;
 
 use base64::Engine as _;
@@ -14,6 +15,7 @@ use time::OffsetDateTime;
 use crate::error::{Error, KeyRejection, StatusProfile};
 use crate::keys::{KeyLookup, KeyStatus, Secret};
 use crate::mac::{verify, Algorithm, AlgorithmSet};
+use crate::replay::{window_end, ReplayGuard};
 use crate::request::{header_names, Request};
 use crate::tencent::authorization::Authorization;
 use crate::tencent::string_to_sign::{EnvironmentPrefix, Mode, SignedHeaders, StringToSign};
@@ -65,11 +67,18 @@ impl Default for Policy {
 }
 
 /// What a successful verification established. Borrows from the request.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+///
+/// `Debug` leaves the signature out: until its window ends it is a credential.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Verified<'r> {
     key_id: &'r str,
     algorithm: Algorithm,
     signed_headers: &'r str,
+    /// The MAC bytes, decoded: the first `mac_len` bytes of `mac`.
+    mac: [u8; 64],
+    mac_len: usize,
+    /// The last second (Unix time) at which the signature still verifies.
+    not_after: i64,
 }
 
 impl<'r> Verified<'r> {
@@ -86,6 +95,30 @@ impl<'r> Verified<'r> {
     /// The signed header names, in signing order, as the client listed them.
     pub fn signed_headers(&self) -> impl Iterator<Item = &'r str> + 'r {
         header_names(self.signed_headers)
+    }
+
+    /// The signature's MAC bytes (decoded from base64): what a
+    /// [`ReplayGuard`](crate::replay::ReplayGuard) records.
+    pub fn signature(&self) -> &[u8] {
+        self.mac.get(..self.mac_len).unwrap_or_default()
+    }
+
+    /// The last instant at which this signature still verifies under the verifier's policy:
+    /// the signed date plus `max_skew` (the earlier one when `Date` and `X-Date` are both
+    /// signed).
+    pub fn not_after(&self) -> OffsetDateTime {
+        window_end(self.not_after)
+    }
+}
+
+impl fmt::Debug for Verified<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Verified")
+            .field("key_id", &self.key_id)
+            .field("algorithm", &self.algorithm)
+            .field("signed_headers", &self.signed_headers)
+            .field("not_after", &self.not_after())
+            .finish_non_exhaustive()
     }
 }
 
@@ -152,18 +185,20 @@ impl Verifier {
         let max_skew = self.policy.max_skew.as_secs();
         let now_unix = now.unix_timestamp();
         let mut parsed = [None; 2];
-        for (slot, header) in parsed.iter_mut().zip(dates.iter().flatten()) {
-            let value = headers.value_of(header).unwrap_or_default();
+        for (slot, (position, header)) in parsed.iter_mut().zip(dates.iter().flatten()) {
+            let value = headers.value_at(*position);
             let date =
                 parse_http_date_unix(value, now_unix).ok_or(Error::InvalidDate { header })?;
             *slot = Some((*header, date));
         }
+        let mut not_after = i64::MAX;
         for (header, date) in parsed.into_iter().flatten() {
             if !within_window(date, now_unix, max_skew) {
                 let date =
                     OffsetDateTime::from_unix_timestamp(date).unwrap_or(OffsetDateTime::UNIX_EPOCH);
                 return Err(Error::DateOutOfWindow { header, date, now });
             }
+            not_after = not_after.min(date.checked_add_unsigned(max_skew).unwrap_or(i64::MAX));
         }
 
         let string_to_sign =
@@ -184,8 +219,8 @@ impl Verifier {
             reason,
         })?;
 
-        let mut tag = [0u8; 72];
-        let tag = decode_signature(authorization.signature, &mut tag);
+        let mut buf = [0u8; 72];
+        let tag = decode_signature(authorization.signature, &mut buf);
         let content_md5_agrees = string_to_sign.content_md5_header_agrees();
         let matched = tag.is_some_and(|tag| {
             verify(
@@ -204,11 +239,68 @@ impl Verifier {
                 server_string_to_sign,
             });
         }
+        // A matched tag is as long as the algorithm's MAC: at most 64 bytes.
+        let mut mac = [0u8; 64];
+        let mut mac_len = 0;
+        for (to, from) in mac.iter_mut().zip(tag.unwrap_or_default()) {
+            *to = *from;
+            mac_len += 1;
+        }
         Ok(Verified {
             key_id: authorization.id,
             algorithm,
             signed_headers: authorization.headers,
+            mac,
+            mac_len,
+            not_after,
         })
+    }
+
+    /// Verifies `request` as [`verify`](Self::verify) does, then records its signature in
+    /// `guard` until the signature's window ends ([`Verified::not_after`]), refusing a
+    /// signature already recorded. Only a request that passed every other check reaches the
+    /// guard.
+    ///
+    /// # Errors
+    ///
+    /// The errors of [`verify`](Self::verify); then [`Error::SignatureReplayed`] for a second
+    /// use of the signature, [`Error::ReplayCacheFull`] when the guard has no room, or
+    /// [`Error::ReplayGuardUnavailable`] when it cannot decide.
+    ///
+    /// ```
+    /// use apigw_sign::{Header, KeySet, Request, Secret};
+    /// use apigw_sign::replay::MemoryReplayGuard;
+    /// use apigw_sign::tencent::{Mode, Policy, Signer, Verifier};
+    ///
+    /// let now = time::macros::datetime!(2021-03-11 08:29:58 UTC);
+    /// let secret = Secret::from("demo-secret");
+    /// let signature = Signer::new(Mode::KeyPair, "AKIDdemo", &secret)
+    ///     .sign(&Request::new("GET", "/", &[], b""), now)?;
+    /// let headers: Vec<Header> = signature.headers().map(|(n, v)| Header::new(n, v)).collect();
+    /// let request = Request::new("GET", "/", &headers, b"");
+    /// let mut keys = KeySet::new();
+    /// keys.insert("AKIDdemo", "demo-secret");
+    ///
+    /// let guard = MemoryReplayGuard::default();
+    /// let verifier = Verifier::new(Policy::default());
+    /// assert!(verifier.verify_once(Mode::KeyPair, &request, &keys, &guard, now).is_ok());
+    /// let again = verifier.verify_once(Mode::KeyPair, &request, &keys, &guard, now).unwrap_err();
+    /// assert_eq!(again.code(), "SignatureReplayed");
+    /// # Ok::<(), apigw_sign::Error>(())
+    /// ```
+    pub fn verify_once<'r>(
+        &self,
+        mode: Mode,
+        request: &Request<'r>,
+        keys: &impl KeyLookup,
+        guard: &(impl ReplayGuard + ?Sized),
+        now: OffsetDateTime,
+    ) -> Result<Verified<'r>, Error> {
+        let verified = self.verify(mode, request, keys, now)?;
+        guard
+            .check_and_record(verified.signature(), verified.not_after(), now)
+            .map_err(|replay| Error::from_replay(replay, verified.key_id()))?;
+        Ok(verified)
     }
 
     /// The string the server signs for `request` in `mode`, as text: what `--explain` prints.
@@ -249,13 +341,13 @@ fn authorization<'r>(request: &Request<'r>) -> Result<Authorization<'r>, Error> 
 fn signed_dates(
     mode: Mode,
     authorization: &Authorization<'_>,
-) -> Result<[Option<&'static str>; 2], Error> {
+) -> Result<[Option<(usize, &'static str)>; 2], Error> {
     let mut dates = [None; 2];
-    for name in authorization.header_names() {
+    for (position, name) in authorization.header_names().enumerate() {
         if name.eq_ignore_ascii_case("x-date") {
-            dates[0] = Some("x-date");
+            dates[0] = Some((position, "x-date"));
         } else if name.eq_ignore_ascii_case("date") {
-            dates[1] = Some("date");
+            dates[1] = Some((position, "date"));
         }
     }
     let ok = match mode {
