@@ -9,7 +9,7 @@ use std::hint::black_box;
 
 use apigw_sign::tencent::{Mode, Parts, Policy, Signer, Verifier};
 use apigw_sign::{bce, Header, KeySet, Request, Secret};
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use hmac::{Hmac, KeyInit, Mac};
 use sha1::Sha1;
 use sha2::Sha256;
@@ -166,5 +166,110 @@ fn tencent_key_pair(c: &mut Criterion) {
     tencent(c, "tencent-key-pair", Mode::KeyPair);
 }
 
-criterion_group!(benches, tencent_app, tencent_key_pair, bce);
+/// `tencent-app` with a body: a 1 KiB JSON `POST` and a 1 MiB body, in bytes per second. The
+/// floor adds the MD5 of the body to the HMAC, as signing must.
+fn tencent_app_bodies(c: &mut Criterion) {
+    let secret = Secret::from(SECRET);
+    let signer = Signer::new(Mode::App, KEY_ID, &secret);
+    let mut keys = KeySet::new();
+    keys.insert(KEY_ID, SECRET);
+    let verifier = Verifier::new(Policy::default());
+    let mut group = c.benchmark_group("tencent-app");
+    for (name, size) in [("json-1KiB", 1024usize), ("body-1MiB", 1024 * 1024)] {
+        let body: Vec<u8> =
+            br#"{"items":[1,2,3],"name":"abc"}"#.iter().copied().cycle().take(size).collect();
+        let headers = vec![
+            Header::new("Host", "service-demo-1250000000.gz.apigw.tencentcs.com"),
+            Header::new("Accept", "application/json"),
+            Header::new("Content-Type", "application/json"),
+            Header::new("Source", "benchmark"),
+        ];
+        let unsigned = Request::new("POST", "/v1/users", &headers, &body);
+        let string_to_sign = signer.explain(&unsigned, NOW).unwrap();
+        let signature = signer.sign(&unsigned, NOW).unwrap();
+        let mut signed_headers = headers.clone();
+        signed_headers.extend(signature.headers().map(|(n, v)| Header::new(n, v)));
+        let signed = Request::new("POST", "/v1/users", &signed_headers, &body);
+        verifier.verify(Mode::App, &signed, &keys, NOW).unwrap();
+
+        group.throughput(Throughput::Bytes(size as u64));
+        group.bench_function(format!("floor/{name}"), |b| {
+            b.iter(|| {
+                let md5 = apigw_sign::tencent::content_md5(black_box(&body));
+                (
+                    md5,
+                    floor(
+                        black_box(SECRET.as_bytes()),
+                        black_box(string_to_sign.as_bytes()),
+                    ),
+                )
+            })
+        });
+        group.bench_function(format!("sign/{name}"), |b| {
+            b.iter(|| signer.sign(black_box(&unsigned), black_box(NOW)).unwrap())
+        });
+        group.bench_function(format!("verify/{name}"), |b| {
+            b.iter(|| {
+                verifier
+                    .verify(
+                        Mode::App,
+                        black_box(&signed),
+                        black_box(&keys),
+                        black_box(NOW),
+                    )
+                    .unwrap()
+                    .key_id()
+                    .len()
+            })
+        });
+    }
+    group.finish();
+}
+
+/// How signing and verifying scale with the number of query parameters (1, 10, 100).
+fn scaling(c: &mut Criterion) {
+    let secret = Secret::from(SECRET);
+    let signer = Signer::new(Mode::App, KEY_ID, &secret);
+    let mut keys = KeySet::new();
+    keys.insert(KEY_ID, SECRET);
+    let verifier = Verifier::new(Policy::default());
+    let mut group = c.benchmark_group("tencent-app-params");
+    for n in [1usize, 10, 100] {
+        let query: String = (0..n)
+            .map(|i| format!("key{:03}=value%20{i}", (i * 37) % 101))
+            .collect::<Vec<_>>()
+            .join("&");
+        let target = format!("/v1/users/profile?{query}");
+        let headers = base_headers();
+        let unsigned = Request::new("GET", &target, &headers, b"");
+        let signature = signer.sign(&unsigned, NOW).unwrap();
+        let mut signed_headers = headers.clone();
+        signed_headers.extend(signature.headers().map(|(n, v)| Header::new(n, v)));
+        let signed = Request::new("GET", &target, &signed_headers, b"");
+        verifier.verify(Mode::App, &signed, &keys, NOW).unwrap();
+        group.throughput(Throughput::Elements(n as u64));
+        group.bench_with_input(BenchmarkId::new("sign", n), &unsigned, |b, r| {
+            b.iter(|| signer.sign(black_box(r), NOW).unwrap())
+        });
+        group.bench_with_input(BenchmarkId::new("verify", n), &signed, |b, r| {
+            b.iter(|| {
+                verifier
+                    .verify(Mode::App, black_box(r), &keys, NOW)
+                    .unwrap()
+                    .key_id()
+                    .len()
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    tencent_app,
+    tencent_key_pair,
+    bce,
+    tencent_app_bodies,
+    scaling
+);
 criterion_main!(benches);
