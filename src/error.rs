@@ -9,13 +9,14 @@
 //!
 //! Every variant is one documented condition. [`Error::status`], [`Error::code`] and the message
 //! (`Display`) are total matches below; `tests/error_table.rs` pins each variant against the
-//! spec's table. Values behind a failure (a header name, an algorithm, dates) are carried in
+//! spec's table (the replay errors, the crate's own, in `tests/replay.rs`). Values behind a failure (a header name, an algorithm, dates) are carried in
 //! fields; secrets and expected MACs never are.
 
 use core::fmt;
 
 use time::OffsetDateTime;
 
+use crate::replay::Replay;
 use crate::request::Protocol;
 
 /// Which status codes Tencent authentication errors answer with.
@@ -375,6 +376,26 @@ pub enum Error {
     /// The request cannot be canonicalized (not one of the vendor's rows).
     #[error("invalid request: {0}")]
     InvalidRequest(#[from] RequestError),
+    /// The replay guard refused the signature: it was already used and could still verify (or
+    /// its window had passed by the guard's clock). From `verify_once` of either scheme. Not a
+    /// vendor row: the message and code are the crate's own; the status is that of the other
+    /// Tencent authentication errors (403 Classic, 401 Current), and the body is Tencent's
+    /// `{"message"}` shape for BCE too.
+    #[error("the signature was already used")]
+    SignatureReplayed {
+        /// The verified key id (never an AppCode: AppCodes are not guarded).
+        key_id: String,
+    },
+    /// The replay guard is full: every recorded signature could still verify, and it refuses a
+    /// new one rather than forget one. Not a vendor row: the crate's own message and code, 503
+    /// (the server is out of room, not the request at fault), Tencent's `{"message"}` body.
+    #[error("the replay cache is full, try again later")]
+    ReplayCacheFull,
+    /// The replay guard could not decide (its store unreachable, its state unusable) and
+    /// refused the request. Not a vendor row: the crate's own message and code, 503,
+    /// Tencent's `{"message"}` body.
+    #[error("the replay guard is unavailable, try again later")]
+    ReplayGuardUnavailable,
 }
 
 fn mismatch_message(server_string_to_sign: Option<&str>) -> String {
@@ -385,6 +406,17 @@ fn mismatch_message(server_string_to_sign: Option<&str>) -> String {
 }
 
 impl Error {
+    /// The error for a [`Replay`] refusal of `key_id`'s signature.
+    pub(crate) fn from_replay(replay: Replay, key_id: &str) -> Self {
+        match replay {
+            Replay::Replayed => Error::SignatureReplayed {
+                key_id: key_id.to_owned(),
+            },
+            Replay::Full => Error::ReplayCacheFull,
+            Replay::Unavailable => Error::ReplayGuardUnavailable,
+        }
+    }
+
     /// The HTTP status this error answers with under `profile`.
     pub const fn status(&self, profile: StatusProfile) -> u16 {
         let auth = match profile {
@@ -423,6 +455,8 @@ impl Error {
             | Error::BceInvalidStage { .. } => 400,
             Error::BceRequestTimeTooSkewed { .. } => 403,
             Error::InvalidRequest(_) => 400,
+            Error::SignatureReplayed { .. } => auth,
+            Error::ReplayCacheFull | Error::ReplayGuardUnavailable => 503,
         }
     }
 
@@ -460,6 +494,9 @@ impl Error {
             Error::BceSignatureMismatch { .. } => "SignatureMismatch",
             Error::BceInvalidStage { .. } => "InvalidStage",
             Error::InvalidRequest(_) => "InvalidRequest",
+            Error::SignatureReplayed { .. } => "SignatureReplayed",
+            Error::ReplayCacheFull => "ReplayCacheFull",
+            Error::ReplayGuardUnavailable => "ReplayGuardUnavailable",
         }
     }
 

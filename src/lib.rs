@@ -8,6 +8,9 @@
 //!   (a presigned URL), plus AppCode and `X-Bce-Stage`.
 //! - A **gateway model** ([`gateway`]): services, environments, usage plans and routing, with the
 //!   vendors' routing errors, in front of the verifiers.
+//! - **Replay protection** ([`replay`]): a [`ReplayGuard`](replay::ReplayGuard) the verifiers'
+//!   `verify_once` consult, so a signature is accepted once inside its window, and a bounded
+//!   in-memory guard that refuses rather than forgets when full.
 //!
 //! Optional adapters live behind cargo features: `serde` (the gateway model from TOML), `http`
 //! (signing and verifying `http::Request` values, errors as `http::Response`s) and `tower` (a
@@ -110,6 +113,7 @@ pub mod layer;
 pub mod limits;
 mod mac;
 mod params;
+pub mod replay;
 mod request;
 pub mod tencent;
 mod time;

@@ -21,6 +21,7 @@ use crate::encoding::{decode, decoded_eq_ignore_ascii_case, validate_wire, Plus}
 use crate::error::{BceFormat, BceTimestamp, Error, KeyRejection};
 use crate::keys::{KeyLookup, KeyStatus};
 use crate::mac::{verify, Algorithm};
+use crate::replay::{window_end, ReplayGuard};
 use crate::request::{split_on, trim_ows, Request};
 use crate::time::parse_iso8601_unix;
 
@@ -65,11 +66,16 @@ impl Default for Policy {
 }
 
 /// What a successful verification established.
+///
+/// `Debug` leaves the signature out: until its window ends it is a credential.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Verified<'r> {
     key_id: Cow<'r, str>,
     stage: Stage,
     carrier: Carrier,
+    /// The signature's MAC bytes and the last second (Unix time) at which it verifies; `None`
+    /// for an AppCode.
+    signed: Option<([u8; 32], i64)>,
 }
 
 impl Verified<'_> {
@@ -88,6 +94,19 @@ impl Verified<'_> {
     pub const fn carrier(&self) -> Carrier {
         self.carrier
     }
+
+    /// The signature's 32 MAC bytes (decoded from its 64 hex digits): what a
+    /// [`ReplayGuard`](crate::replay::ReplayGuard) records. `None` for an AppCode, which
+    /// carries no signature.
+    pub fn signature(&self) -> Option<&[u8]> {
+        self.signed.as_ref().map(|(mac, _)| mac.as_slice())
+    }
+
+    /// The last instant at which this signature still verifies: the timestamp plus the
+    /// expiration. `None` for an AppCode, which has no window.
+    pub fn not_after(&self) -> Option<OffsetDateTime> {
+        self.signed.map(|(_, not_after)| window_end(not_after))
+    }
 }
 
 impl fmt::Debug for Verified<'_> {
@@ -101,7 +120,8 @@ impl fmt::Debug for Verified<'_> {
             .field("key_id", key_id)
             .field("stage", &self.stage)
             .field("carrier", &self.carrier)
-            .finish()
+            .field("not_after", &self.not_after())
+            .finish_non_exhaustive()
     }
 }
 
@@ -166,6 +186,7 @@ impl Verifier {
                         key_id: Cow::Borrowed(code),
                         stage,
                         carrier: Carrier::AppCode,
+                        signed: None,
                     }),
                     KeyStatus::Unknown => Err(Error::BceSignatureAppInvalid {
                         key_id: None,
@@ -266,7 +287,36 @@ impl Verifier {
             key_id,
             stage,
             carrier,
+            signed: Some((tag, expires)),
         })
+    }
+
+    /// Verifies `request` as [`verify`](Self::verify) does, then records its signature in
+    /// `guard` until the signature's window ends ([`Verified::not_after`]), refusing a
+    /// signature already recorded. Only a request that passed every other check reaches the
+    /// guard. An AppCode carries no signature and has no window, so it is not guarded: it is a
+    /// bearer secret, replayable by design.
+    ///
+    /// # Errors
+    ///
+    /// The errors of [`verify`](Self::verify); then [`Error::SignatureReplayed`] for a second
+    /// use of the signature, [`Error::ReplayCacheFull`] when the guard has no room, or
+    /// [`Error::ReplayGuardUnavailable`] when it cannot decide. These three are not Baidu's
+    /// codes: their bodies are `{"message":"…"}`, without `code` or `requestId`.
+    pub fn verify_once<'r>(
+        &self,
+        request: &Request<'r>,
+        keys: &impl KeyLookup,
+        guard: &(impl ReplayGuard + ?Sized),
+        now: OffsetDateTime,
+    ) -> Result<Verified<'r>, Error> {
+        let verified = self.verify(request, keys, now)?;
+        if let (Some(signature), Some(not_after)) = (verified.signature(), verified.not_after()) {
+            guard
+                .check_and_record(signature, not_after, now)
+                .map_err(|replay| Error::from_replay(replay, verified.key_id()))?;
+        }
+        Ok(verified)
     }
 
     /// The canonical request the server builds for `request`, as text: what `--explain` prints.
