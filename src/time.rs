@@ -26,7 +26,9 @@ const DAYS: [(&[u8; 3], &str); 7] = [
 /// Parses an HTTP date in any of the three forms RFC 9110 names.
 ///
 /// `now` is needed only for RFC 850's two-digit year, which RFC 9110 reads as the most recent
-/// year with those digits that is not more than 50 years after `now`.
+/// year with those digits that is not more than 50 years after `now`. Every form gives a year
+/// from 0000 to 9999, the range [`format_http_date`] writes: an RFC 850 date the rule puts
+/// outside it is rejected.
 ///
 /// ```
 /// use apigw_sign::parse_http_date;
@@ -92,6 +94,11 @@ fn rfc850(value: &[u8], now_unix: i64) -> Option<i64> {
                 .checked_add(yy)?;
             if year > now_year.checked_add(50)? {
                 year = year.checked_sub(100)?;
+            }
+            // Near the ends of `now`'s range the rule can leave years 0000–9999, which the other
+            // two forms cannot write and `format_http_date` cannot give back.
+            if !(0..=9999).contains(&year) {
+                return None;
             }
             build(weekday, year, &[*m1, *m2, *m3], &[*d1, *d2], clock)
         }
