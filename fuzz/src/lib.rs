@@ -16,6 +16,20 @@
 //!
 //! Lines end at LF, and a CR before it is dropped: header values can still hold CR, NUL and any
 //! other byte, which the crate must refuse without panicking.
+//!
+//! # Running
+//!
+//! From the repository root, with cargo-fuzz on a nightly toolchain (`-a`: overflow checks and
+//! debug assertions on, as in the tests):
+//!
+//! ```text
+//! cargo +nightly fuzz run -a <target> fuzz/corpus/<target> fuzz/seeds/<target>
+//! ```
+//!
+//! `fuzz/seeds/` is committed and written by `fuzz/make_seeds.py` from `tests/vectors/`;
+//! `fuzz/corpus/` and `fuzz/artifacts/` are not. A crashing input, once fixed, is replayed by
+//! `tests/fuzz_regressions.rs` in the main crate. `cargo test --lib` here checks that the
+//! request seeds still verify and route.
 
 use std::sync::LazyLock;
 
