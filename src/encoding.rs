@@ -172,27 +172,12 @@ pub fn decode(raw: &str, plus: Plus) -> Result<Cow<'_, str>, RequestError> {
         .map_err(|_| RequestError::InvalidUtf8)
 }
 
-fn needs_decoding(raw: &str, plus: Plus) -> bool {
-    raw.bytes()
-        .any(|b| b == b'%' || (b == b'+' && plus == Plus::Space))
-}
-
-const fn hex_value(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
-}
-
 /// Splits one decoded byte off the front of `bytes`, which starts with a `%` or `+`.
 fn decode_one(bytes: &[u8], plus: Plus) -> Option<(u8, &[u8])> {
     match bytes {
-        [b'%', h, l, rest @ ..] => match (hex_value(*h), hex_value(*l)) {
-            (Some(h), Some(l)) => Some(((h << 4) | l, rest)),
-            _ => Some((b'%', bytes.get(1..).unwrap_or_default())),
-        },
+        [b'%', h, l, rest @ ..] if hex(*h) <= 0x0F && hex(*l) <= 0x0F => {
+            Some(((hex(*h) << 4) | hex(*l), rest))
+        }
         [b'+', rest @ ..] if plus == Plus::Space => Some((b' ', rest)),
         [b, rest @ ..] => Some((*b, rest)),
         [] => None,
@@ -207,44 +192,169 @@ fn decode_one(bytes: &[u8], plus: Plus) -> Option<(u8, &[u8])> {
 /// is whole characters, and the decoded string is UTF-8 exactly when the escapes' bytes form
 /// whole characters that no raw byte interrupts.
 pub(crate) fn validate(raw: &str, plus: Plus) -> Result<bool, RequestError> {
-    scan(raw, plus, false)
+    scan(raw.as_bytes(), plus, false, false).map(|s| s.plain())
 }
 
 /// [`validate`] for a piece of a request target, which must also hold no space, control
 /// character or `#` (raw bytes a request line cannot carry).
 pub(crate) fn validate_wire(raw: &str) -> Result<bool, RequestError> {
-    scan(raw, Plus::Literal, true)
+    scan(raw.as_bytes(), Plus::Literal, true, false).map(|s| s.plain())
 }
 
-fn scan(raw: &str, plus: Plus, wire: bool) -> Result<bool, RequestError> {
-    let mut rest = raw.as_bytes();
-    let mut utf8 = Utf8State::default();
-    let mut plain = true;
-    while let [b, tail @ ..] = rest {
-        match *b {
-            b'%' => match tail {
-                [h, l, after @ ..] => match (hex_value(*h), hex_value(*l)) {
-                    (Some(h), Some(l)) => {
-                        utf8.feed((h << 4) | l)?;
-                        plain = false;
-                        rest = after;
-                        continue;
-                    }
-                    _ => return Err(RequestError::BrokenPercentEscape),
-                },
-                _ => return Err(RequestError::BrokenPercentEscape),
-            },
-            b if wire && (b <= b' ' || b == 0x7f || b == b'#') => {
-                return Err(RequestError::InvalidTarget)
-            }
-            b'+' if plus == Plus::Space => plain = false,
-            _ => {}
-        }
-        utf8.interrupt()?;
-        rest = tail;
+/// What [`scan`] found in one piece of text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Scanned {
+    /// Bytes scanned: up to the first `&` (when asked to stop there) or the end.
+    pub(crate) len: usize,
+    /// The position of the first `=`, or `len` when there is none.
+    pub(crate) eq: usize,
+    /// Nothing before `eq` needs decoding.
+    pub(crate) key_plain: bool,
+    /// Nothing after `eq` needs decoding.
+    pub(crate) value_plain: bool,
+}
+
+impl Scanned {
+    /// The whole piece decodes to itself.
+    pub(crate) const fn plain(&self) -> bool {
+        self.key_plain && self.value_plain
     }
-    utf8.interrupt()?;
-    Ok(plain)
+}
+
+/// Byte classes for [`scan`]: what a byte means in a query, form or path.
+const ORDINARY: u8 = 0;
+const PERCENT: u8 = 1;
+const PLUS: u8 = 2;
+const AMPERSAND: u8 = 3;
+const EQUALS: u8 = 4;
+/// Space, control characters, DEL and `#`: not allowed raw in a request target.
+const NOT_WIRE: u8 = 5;
+
+// Built at compile time: an index out of range would fail the build, not panic at run time.
+#[allow(clippy::indexing_slicing)]
+const CLASS: [u8; 256] = {
+    let mut table = [ORDINARY; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = match b as u8 {
+            b'%' => PERCENT,
+            b'+' => PLUS,
+            b'&' => AMPERSAND,
+            b'=' => EQUALS,
+            0..=b' ' | 0x7f | b'#' => NOT_WIRE,
+            _ => ORDINARY,
+        };
+        b += 1;
+    }
+    table
+};
+
+/// Hex digit values, `0xFF` for a byte that is not a hex digit.
+// Built at compile time, as `CLASS`.
+#[allow(clippy::indexing_slicing)]
+const HEX: [u8; 256] = {
+    let mut table = [0xFF; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = match b as u8 {
+            c @ b'0'..=b'9' => c - b'0',
+            c @ b'a'..=b'f' => c - b'a' + 10,
+            c @ b'A'..=b'F' => c - b'A' + 10,
+            _ => 0xFF,
+        };
+        b += 1;
+    }
+    table
+};
+
+#[inline(always)]
+fn class(b: u8) -> u8 {
+    CLASS.get(usize::from(b)).copied().unwrap_or(ORDINARY)
+}
+
+#[inline(always)]
+fn hex(b: u8) -> u8 {
+    HEX.get(usize::from(b)).copied().unwrap_or(0xFF)
+}
+
+/// The validation of [`validate`] / [`validate_wire`] in one table-driven pass, which also finds
+/// the first `=` and, when `stop_at_ampersand`, ends at the first `&` (one query or form item).
+///
+/// Errors are those of the first offending byte from the left: a broken escape, a raw byte a
+/// request target cannot carry (when `wire`), or an escaped character left incomplete by a raw
+/// byte or the end.
+#[inline]
+pub(crate) fn scan(
+    bytes: &[u8],
+    plus: Plus,
+    wire: bool,
+    stop_at_ampersand: bool,
+) -> Result<Scanned, RequestError> {
+    let mut i = 0;
+    let mut eq = None;
+    let mut key_plain = true;
+    let mut value_plain = true;
+    while let Some(&b) = bytes.get(i) {
+        match class(b) {
+            ORDINARY => i += 1,
+            PERCENT => {
+                i = escape_run(bytes, i, wire)?;
+                if eq.is_none() {
+                    key_plain = false;
+                } else {
+                    value_plain = false;
+                }
+            }
+            PLUS => {
+                if plus == Plus::Space {
+                    if eq.is_none() {
+                        key_plain = false;
+                    } else {
+                        value_plain = false;
+                    }
+                }
+                i += 1;
+            }
+            AMPERSAND if stop_at_ampersand => break,
+            EQUALS if eq.is_none() => {
+                eq = Some(i);
+                i += 1;
+            }
+            NOT_WIRE if wire => return Err(RequestError::InvalidTarget),
+            _ => i += 1,
+        }
+    }
+    Ok(Scanned {
+        len: i,
+        eq: eq.unwrap_or(i),
+        key_plain,
+        value_plain,
+    })
+}
+
+/// Checks the run of escapes starting at `bytes[start]` (a `%`) and returns where it ends. The
+/// escaped bytes must be whole UTF-8 characters: one left incomplete is an error, reported when
+/// the raw byte after the run is checked (so a byte a target cannot carry wins).
+#[inline]
+fn escape_run(bytes: &[u8], start: usize, wire: bool) -> Result<usize, RequestError> {
+    let mut utf8 = Utf8State::default();
+    let mut i = start;
+    while let Some(b'%') = bytes.get(i) {
+        let h = bytes.get(i + 1).map_or(0xFF, |&b| hex(b));
+        let l = bytes.get(i + 2).map_or(0xFF, |&b| hex(b));
+        if h > 0x0F || l > 0x0F {
+            return Err(RequestError::BrokenPercentEscape);
+        }
+        utf8.feed((h << 4) | l)?;
+        i += 3;
+    }
+    if utf8.need > 0 {
+        if wire && bytes.get(i).is_some_and(|&b| class(b) == NOT_WIRE) {
+            return Err(RequestError::InvalidTarget);
+        }
+        return Err(RequestError::InvalidUtf8);
+    }
+    Ok(i)
 }
 
 /// UTF-8 validation of escaped bytes, one byte at a time (the well-formed sequences of
@@ -280,15 +390,6 @@ impl Utf8State {
         };
         Ok(())
     }
-
-    /// A raw byte or the end: no escaped character may be left incomplete.
-    #[inline]
-    fn interrupt(&self) -> Result<(), RequestError> {
-        if self.need > 0 {
-            return Err(RequestError::InvalidUtf8);
-        }
-        Ok(())
-    }
 }
 
 /// The decoded bytes of a validated percent-encoded string.
@@ -317,33 +418,54 @@ impl Iterator for Decoded<'_> {
     }
 }
 
-/// Streams the decoded bytes of a validated `raw` into `sink`, copying unescaped runs whole.
+/// Streams the decoded bytes of a validated `raw` into `sink`: unescaped runs are copied whole,
+/// and each run of escapes is decoded into a stack buffer and written in one piece.
 pub(crate) fn write_decoded(raw: &str, plus: Plus, sink: &mut impl Sink) {
+    let space = plus == Plus::Space;
     let mut rest = raw.as_bytes();
+    let mut buf = [0u8; 64];
     loop {
         let special = rest
             .iter()
-            .position(|&b| b == b'%' || (b == b'+' && plus == Plus::Space))
+            .position(|&b| b == b'%' || (space && b == b'+'))
             .unwrap_or(rest.len());
         let (run, tail) = rest.split_at_checked(special).unwrap_or((rest, &[]));
         if !run.is_empty() {
             sink.put(run);
         }
-        match decode_one(tail, plus) {
-            Some((b, after)) => {
-                sink.put(&[b]);
-                rest = after;
-            }
-            None => return,
+        if tail.is_empty() {
+            return;
         }
+        let mut len = 0;
+        let mut t = tail;
+        while let Some(slot) = buf.get_mut(len) {
+            match t {
+                [b'%', h, l, after @ ..] if (hex(*h) | hex(*l)) <= 0x0F => {
+                    *slot = (hex(*h) << 4) | hex(*l);
+                    t = after;
+                }
+                [b'+', after @ ..] if space => {
+                    *slot = b' ';
+                    t = after;
+                }
+                _ => break,
+            }
+            len += 1;
+        }
+        if len == 0 {
+            // A `%` that starts no escape (only in text that was not validated): as it is.
+            let (percent, after) = t.split_at_checked(1).unwrap_or((t, &[]));
+            sink.put(percent);
+            t = after;
+        } else {
+            sink.put(buf.get(..len).unwrap_or_default());
+        }
+        rest = t;
     }
 }
 
 /// Compares the decoded forms of two validated strings byte-wise, without decoding into memory.
 pub(crate) fn cmp_decoded(a: &str, a_plus: Plus, b: &str, b_plus: Plus) -> Ordering {
-    if !needs_decoding(a, a_plus) && !needs_decoding(b, b_plus) {
-        return a.as_bytes().cmp(b.as_bytes());
-    }
     Decoded::new(a, a_plus).cmp(Decoded::new(b, b_plus))
 }
 
@@ -363,6 +485,93 @@ pub(crate) fn decoded_eq(raw: &str, plus: Plus, expected: &str) -> bool {
 mod tests {
     use super::*;
     use crate::mac::TextSink;
+
+    /// The straightforward reading of the rules `scan` implements in one table-driven pass:
+    /// split at the first `&`, find the first `=`, decode with std and check UTF-8 with std.
+    fn reference(raw: &str, plus: Plus, wire: bool, stop: bool) -> Result<Scanned, RequestError> {
+        let len = if stop {
+            raw.find('&').unwrap_or(raw.len())
+        } else {
+            raw.len()
+        };
+        let item = &raw.as_bytes()[..len];
+        let mut decoded = Vec::new();
+        let mut i = 0;
+        let mut run_start = None;
+        while i < item.len() {
+            let b = item[i];
+            if b == b'%' {
+                let hex = |c: Option<&u8>| c.and_then(|c| (*c as char).to_digit(16));
+                match (hex(item.get(i + 1)), hex(item.get(i + 2))) {
+                    (Some(h), Some(l)) => {
+                        let start = *run_start.get_or_insert(decoded.len());
+                        decoded.push((h * 16 + l) as u8);
+                        // A byte that no valid UTF-8 can continue with fails at once.
+                        if let Err(e) = std::str::from_utf8(&decoded[start..]) {
+                            if e.error_len().is_some() {
+                                return Err(RequestError::InvalidUtf8);
+                            }
+                        }
+                        i += 3;
+                        continue;
+                    }
+                    _ => return Err(RequestError::BrokenPercentEscape),
+                }
+            }
+            if wire && (b <= b' ' || b == 0x7f || b == b'#') {
+                return Err(RequestError::InvalidTarget);
+            }
+            if let Some(start) = run_start.take() {
+                if std::str::from_utf8(&decoded[start..]).is_err() {
+                    return Err(RequestError::InvalidUtf8);
+                }
+            }
+            decoded.push(b);
+            i += 1;
+        }
+        if let Some(start) = run_start {
+            if std::str::from_utf8(&decoded[start..]).is_err() {
+                return Err(RequestError::InvalidUtf8);
+            }
+        }
+        let eq = item.iter().position(|&b| b == b'=').unwrap_or(len);
+        let needs = |part: &[u8]| {
+            part.iter()
+                .any(|&b| b == b'%' || (b == b'+' && plus == Plus::Space))
+        };
+        Ok(Scanned {
+            len,
+            eq,
+            key_plain: !needs(&item[..eq]),
+            value_plain: !needs(&item[eq..]),
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(20_000))]
+        #[test]
+        fn scan_agrees_with_the_reference(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(&[
+                    "a", "Z", "~", "%", "%2", "%20", "%E4", "%B8", "%AD", "%e4%b8%ad", "%C3",
+                    "%A9", "%F0%9F", "%98%80", "%ED%A0%80", "%FF", "%zz", "+", "&", "=", " ",
+                    "#", "\u{7f}", "\u{1}", "中", "/",
+                ][..]),
+                0..12,
+            ),
+            space in proptest::bool::ANY,
+            wire in proptest::bool::ANY,
+            stop in proptest::bool::ANY,
+        ) {
+            let raw = pieces.concat();
+            let plus = if space { Plus::Space } else { Plus::Literal };
+            proptest::prop_assert_eq!(
+                scan(raw.as_bytes(), plus, wire, stop),
+                reference(&raw, plus, wire, stop),
+                "{:?}", raw
+            );
+        }
+    }
 
     fn streamed(raw: &str, plus: Plus) -> Vec<u8> {
         let mut sink = TextSink::default();

@@ -8,14 +8,36 @@ use core::fmt;
 use core::hash::{BuildHasherDefault, Hasher};
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use hmac::Hmac;
+use sha1::Sha1;
+use sha2::{Sha256, Sha384, Sha512};
 use zeroize::Zeroize;
 
 use crate::mac::Algorithm;
 
 /// A secret key. Its bytes never appear in `Debug` output, it has no `Display`, equality is
 /// checked in constant time (for equal lengths), and its memory is zeroed when it is dropped.
-#[derive(Clone)]
-pub struct Secret(Box<[u8]>);
+///
+/// A secret also keeps, per HMAC algorithm, the MAC state after the key has been absorbed
+/// (HMAC's inner and outer key blocks), computed the first time the secret signs or verifies
+/// with that algorithm: every later MAC starts from a copy of it and skips two of the hash's
+/// block compressions. Those states are as secret as the key; they are never shown and are
+/// zeroed with it.
+pub struct Secret {
+    bytes: Box<[u8]>,
+    keyed: Keyed,
+}
+
+/// The per-algorithm keyed MAC states of a [`Secret`], each computed once, on first use.
+#[derive(Default)]
+pub(crate) struct Keyed {
+    pub(crate) sha1: OnceLock<Option<Box<Hmac<Sha1>>>>,
+    pub(crate) sha256: OnceLock<Option<Box<Hmac<Sha256>>>>,
+    pub(crate) sha384: OnceLock<Option<Box<Hmac<Sha384>>>>,
+    pub(crate) sha512: OnceLock<Option<Box<Hmac<Sha512>>>>,
+}
 
 impl Secret {
     /// A secret from its bytes. The bytes are copied into an exactly sized buffer and the
@@ -23,14 +45,29 @@ impl Secret {
     /// reallocation.
     pub fn new(bytes: impl Into<Vec<u8>>) -> Self {
         let mut bytes = bytes.into();
-        let secret = Secret(Box::from(bytes.as_slice()));
+        let secret = Secret {
+            bytes: Box::from(bytes.as_slice()),
+            keyed: Keyed::default(),
+        };
         bytes.zeroize();
         secret
     }
 
     /// The secret's bytes, for keying a MAC. Keep them out of logs.
     pub fn expose(&self) -> &[u8] {
-        &self.0
+        &self.bytes
+    }
+
+    /// The keyed MAC states, for [`crate::mac`].
+    pub(crate) const fn keyed(&self) -> &Keyed {
+        &self.keyed
+    }
+}
+
+impl Clone for Secret {
+    /// A copy of the key; the copy computes its own keyed states when it needs them.
+    fn clone(&self) -> Self {
+        Secret::new(self.expose())
     }
 }
 
@@ -53,19 +90,20 @@ impl From<Vec<u8>> for Secret {
 }
 
 impl Drop for Secret {
+    /// Zeroes the key; the keyed states zero themselves (the hash crates' `zeroize` feature).
     fn drop(&mut self) {
-        self.0.zeroize();
+        self.bytes.zeroize();
     }
 }
 
 impl PartialEq for Secret {
     /// Constant time in the contents (the lengths may differ in time).
     fn eq(&self, other: &Self) -> bool {
-        self.0.len() == other.0.len()
+        self.bytes.len() == other.bytes.len()
             && self
-                .0
+                .bytes
                 .iter()
-                .zip(other.0.iter())
+                .zip(other.bytes.iter())
                 .fold(0u8, |acc, (a, b)| acc | (a ^ b))
                 == 0
     }

@@ -101,6 +101,7 @@
     )
 )]
 
+mod base64;
 pub mod bce;
 pub mod encoding;
 mod error;

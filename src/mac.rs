@@ -8,6 +8,8 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha1::Sha1;
 use sha2::{Sha256, Sha384, Sha512};
 
+use crate::keys::Secret;
+
 /// An HMAC algorithm, named as Tencent's `algorithm="…"` parameter names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Algorithm {
@@ -258,6 +260,88 @@ pub(crate) fn compute(
     }
 }
 
+/// An HMAC whose keyed state a [`Secret`] caches.
+trait Cached: Mac + KeyInit + Update + Clone {
+    /// The secret's keyed state for this algorithm, computed on first use.
+    fn cached(secret: &Secret) -> Option<&Self>;
+}
+
+macro_rules! cached {
+    ($($mac:ty => $field:ident),* $(,)?) => {$(
+        impl Cached for $mac {
+            fn cached(secret: &Secret) -> Option<&Self> {
+                secret
+                    .keyed()
+                    .$field
+                    .get_or_init(|| <$mac as KeyInit>::new_from_slice(secret.expose()).ok().map(Box::new))
+                    .as_deref()
+            }
+        }
+    )*};
+}
+
+cached!(
+    Hmac<Sha1> => sha1,
+    Hmac<Sha256> => sha256,
+    Hmac<Sha384> => sha384,
+    Hmac<Sha512> => sha512,
+);
+
+/// [`compute`] under a [`Secret`], starting from its cached keyed state.
+pub(crate) fn compute_keyed(
+    algorithm: Algorithm,
+    secret: &Secret,
+    message: &impl Message,
+    out: &mut [u8; MAX_TAG_LEN],
+) -> Option<usize> {
+    fn run<M: Cached>(
+        secret: &Secret,
+        message: &impl Message,
+        out: &mut [u8; MAX_TAG_LEN],
+    ) -> Option<usize> {
+        let mut mac = M::cached(secret)?.clone();
+        message.write_to(&mut mac);
+        let tag = mac.finalize().into_bytes();
+        let len = tag.len().min(MAX_TAG_LEN);
+        out.get_mut(..len)?.copy_from_slice(tag.get(..len)?);
+        Some(len)
+    }
+    match algorithm {
+        Algorithm::HmacSha1 => run::<Hmac<Sha1>>(secret, message, out),
+        Algorithm::HmacSha256 => run::<Hmac<Sha256>>(secret, message, out),
+        Algorithm::HmacSha384 => run::<Hmac<Sha384>>(secret, message, out),
+        Algorithm::HmacSha512 => run::<Hmac<Sha512>>(secret, message, out),
+    }
+}
+
+/// [`verify`] under [`Secret`]s, each MAC starting from the secret's cached keyed state.
+pub(crate) fn verify_keyed<'k>(
+    algorithm: Algorithm,
+    secrets: impl IntoIterator<Item = &'k Secret>,
+    message: &impl Message,
+    tag: &[u8],
+) -> bool {
+    fn run<'k, M: Cached>(
+        secrets: impl IntoIterator<Item = &'k Secret>,
+        message: &impl Message,
+        tag: &[u8],
+    ) -> bool {
+        secrets.into_iter().any(|secret| {
+            M::cached(secret).is_some_and(|keyed| {
+                let mut mac = keyed.clone();
+                message.write_to(&mut mac);
+                mac.verify_slice(tag).is_ok()
+            })
+        })
+    }
+    match algorithm {
+        Algorithm::HmacSha1 => run::<Hmac<Sha1>>(secrets, message, tag),
+        Algorithm::HmacSha256 => run::<Hmac<Sha256>>(secrets, message, tag),
+        Algorithm::HmacSha384 => run::<Hmac<Sha384>>(secrets, message, tag),
+        Algorithm::HmacSha512 => run::<Hmac<Sha512>>(secrets, message, tag),
+    }
+}
+
 /// Whether `tag` is the MAC of `message` under any of `keys`: for each key, a length check and
 /// a constant-time comparison (`verify_slice`).
 pub(crate) fn verify<'k>(
@@ -330,6 +414,41 @@ mod tests {
     impl Message for Text {
         fn write_to(&self, sink: &mut impl Sink) {
             sink.put(self.0);
+        }
+    }
+
+    #[test]
+    fn keyed_states_give_the_same_macs() {
+        for key in [&b""[..], b"key", &[0x5a; 64], &[0xa5; 200]] {
+            let secret = Secret::new(key);
+            for a in Algorithm::ALL {
+                let (mut plain, mut keyed) = ([0; MAX_TAG_LEN], [0; MAX_TAG_LEN]);
+                let len = compute(a, key, &Text(b"msg"), &mut plain).unwrap();
+                // Twice: the first call keys and keeps the state, the second starts from it.
+                for _ in 0..2 {
+                    assert_eq!(
+                        compute_keyed(a, &secret, &Text(b"msg"), &mut keyed),
+                        Some(len)
+                    );
+                    assert_eq!(plain, keyed, "{a:?}");
+                }
+                assert!(verify_keyed(a, [&secret], &Text(b"msg"), &plain[..len]));
+                assert!(verify_keyed(
+                    a,
+                    [&secret.clone()],
+                    &Text(b"msg"),
+                    &plain[..len]
+                ));
+                assert!(!verify_keyed(a, [&secret], &Text(b"msh"), &plain[..len]));
+                let other = Secret::new(b"other".to_vec());
+                assert!(verify_keyed(
+                    a,
+                    [&other, &secret],
+                    &Text(b"msg"),
+                    &plain[..len]
+                ));
+                assert!(!verify_keyed(a, [&other], &Text(b"msg"), &plain[..len]));
+            }
         }
     }
 

@@ -4,10 +4,9 @@
 
 use core::cmp::Ordering;
 
-use crate::encoding::{cmp_decoded, validate, validate_wire, Plus};
+use crate::encoding::{cmp_decoded, scan, Plus};
 use crate::error::RequestError;
 use crate::limits::MAX_PARAMETERS;
-use crate::request::split_on;
 
 /// One parameter, as byte offsets into the query or the form body: the key is `start..eq`, the
 /// value `eq + 1..end` (empty when `eq == end`, an item without `=`).
@@ -20,6 +19,10 @@ pub(crate) struct Param {
     form: bool,
     /// Key and value decode to themselves.
     pub(crate) plain: bool,
+    /// The key decodes to itself.
+    pub(crate) key_plain: bool,
+    /// The value decodes to itself.
+    pub(crate) value_plain: bool,
 }
 
 /// Where parameters' bytes live.
@@ -45,15 +48,30 @@ impl<'a> Sources<'a> {
         (key, value, plus)
     }
 
+    /// The raw item of `param`, `key=value` (or just `key`), as it stands in its source.
+    pub(crate) fn item(&self, param: &Param) -> &'a str {
+        let source = if param.form { self.form } else { self.query };
+        source
+            .get(param.start as usize..param.end as usize)
+            .unwrap_or_default()
+    }
+
     /// Decoded key, then decoded value, byte-wise (Tencent's order).
     pub(crate) fn cmp_decoded(&self, a: &Param, b: &Param) -> Ordering {
         let (a_key, a_value, a_plus) = self.text(a);
         let (b_key, b_value, b_plus) = self.text(b);
-        if a.plain && b.plain {
-            return a_key.cmp(b_key).then_with(|| a_value.cmp(b_value));
-        }
-        cmp_decoded(a_key, a_plus, b_key, b_plus)
-            .then_with(|| cmp_decoded(a_value, a_plus, b_value, b_plus))
+        let keys = if a.key_plain && b.key_plain {
+            a_key.as_bytes().cmp(b_key.as_bytes())
+        } else {
+            cmp_decoded(a_key, a_plus, b_key, b_plus)
+        };
+        keys.then_with(|| {
+            if a.value_plain && b.value_plain {
+                a_value.as_bytes().cmp(b_value.as_bytes())
+            } else {
+                cmp_decoded(a_value, a_plus, b_value, b_plus)
+            }
+        })
     }
 }
 
@@ -121,25 +139,30 @@ impl Params {
         mut keep: impl FnMut(&str, Plus) -> bool,
     ) -> Result<(), RequestError> {
         let plus = if form { Plus::Space } else { Plus::Literal };
-        for (offset, item) in split_on(raw, b'&').filter(|(_, item)| !item.is_empty()) {
-            // Key and value are checked together: no escape spans the raw `=`.
-            let plain = if form {
-                validate(item, plus)?
-            } else {
-                validate_wire(item)?
-            };
-            let eq = item.bytes().position(|b| b == b'=').unwrap_or(item.len());
-            if !keep(item.get(..eq).unwrap_or_default(), plus) {
-                continue;
+        let bytes = raw.as_bytes();
+        let mut offset = 0;
+        // One pass per item: `scan` stops at its `&`, finds its first `=` and checks it, key and
+        // value together (no escape spans the raw `=`).
+        while let Some(rest) = bytes.get(offset..) {
+            let item = scan(rest, plus, !form, true)?;
+            if item.len > 0 {
+                let key = raw.get(offset..offset + item.eq).unwrap_or_default();
+                if keep(key, plus) {
+                    let at = |n: usize| {
+                        u32::try_from(offset + n).map_err(|_| RequestError::BodyTooLarge)
+                    };
+                    self.push(Param {
+                        start: at(0)?,
+                        eq: at(item.eq)?,
+                        end: at(item.len)?,
+                        form,
+                        plain: item.plain(),
+                        key_plain: item.key_plain,
+                        value_plain: item.value_plain,
+                    })?;
+                }
             }
-            let at = |n: usize| u32::try_from(offset + n).map_err(|_| RequestError::BodyTooLarge);
-            self.push(Param {
-                start: at(0)?,
-                eq: at(eq)?,
-                end: at(item.len())?,
-                form,
-                plain,
-            })?;
+            offset += item.len + 1;
         }
         Ok(())
     }

@@ -132,14 +132,25 @@ impl<'a> Request<'a> {
 
     /// The path part of the target (before `?`).
     pub fn path(&self) -> &'a str {
-        self.target
-            .split_once('?')
-            .map_or(self.target, |(path, _)| path)
+        self.path_and_query().0
     }
 
     /// The raw query (after the first `?`), empty when there is none.
     pub fn query(&self) -> &'a str {
-        self.target.split_once('?').map_or("", |(_, query)| query)
+        self.path_and_query().1
+    }
+
+    /// The path and the raw query, split at the first `?` (one byte search; `str::split_once`
+    /// costs more on targets this short).
+    pub(crate) fn path_and_query(&self) -> (&'a str, &'a str) {
+        match self.target.bytes().position(|b| b == b'?') {
+            // `?` is ASCII: `at` and `at + 1` are character boundaries.
+            Some(at) => (
+                self.target.get(..at).unwrap_or_default(),
+                self.target.get(at + 1..).unwrap_or_default(),
+            ),
+            None => (self.target, ""),
+        }
     }
 
     /// Checks the method is an HTTP token and the target starts like an origin-form target and

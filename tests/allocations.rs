@@ -86,9 +86,14 @@ fn tencent_verify_allocates_nothing_and_sign_allocates_its_one_string() {
     let (target, headers) = typical();
     let secret = Secret::from(SECRET);
     let keys = keys();
-    for mode in [Mode::App, Mode::KeyPair] {
+    for (i, mode) in [Mode::App, Mode::KeyPair].into_iter().enumerate() {
         let signer = Signer::new(mode, KEY_ID, &secret);
         let unsigned = Request::new("GET", &target, &headers, b"");
+        if i == 0 {
+            // The first MAC under a secret and an algorithm also keeps the keyed HMAC state.
+            let (count, _) = allocations(|| signer.sign(&unsigned, NOW).unwrap());
+            assert_eq!(count, 2, "the first sign also allocates the keyed state");
+        }
         let (count, signature) = allocations(|| signer.sign(&unsigned, NOW).unwrap());
         assert_eq!(
             count, 1,
@@ -103,6 +108,10 @@ fn tencent_verify_allocates_nothing_and_sign_allocates_its_one_string() {
         signed_headers.extend(owned.iter().map(|(n, v)| Header::new(n, v)));
         let signed = Request::new("GET", &target, &signed_headers, b"");
         let verifier = tencent::Verifier::new(Policy::default());
+        if i == 0 {
+            let (count, _) = allocations(|| verifier.verify(mode, &signed, &keys, NOW).is_ok());
+            assert_eq!(count, 1, "the first verify keeps the key set's keyed state");
+        }
         let (count, verified) = allocations(|| {
             verifier
                 .verify(mode, &signed, &keys, NOW)
@@ -118,6 +127,7 @@ fn tencent_sign_parts_allocates_the_target_and_the_authorization() {
     let secret = Secret::from(SECRET);
     let signer = Signer::new(Mode::App, KEY_ID, &secret);
     let parts = Parts::new("GET", "/v1/users/profile").query(&QUERY);
+    signer.sign_parts(&parts, NOW).unwrap(); // keys the secret's HMAC state
     let (count, signed) = allocations(|| signer.sign_parts(&parts, NOW).unwrap());
     assert!(signed.body.is_none());
     assert_eq!(count, 2, "the wire target and the Authorization string");

@@ -7,14 +7,14 @@
 
 use core::fmt::Write as _;
 
-use base64::Engine as _;
 use time::OffsetDateTime;
 
+use crate::base64::{encode_into, encoded_len};
 use crate::encoding::{encode_component, encode_path};
 use crate::error::{Error, RequestError};
 use crate::keys::Secret;
 use crate::limits::MAX_SIGNED_HEADERS;
-use crate::mac::{compute, Algorithm, MAX_TAG_LEN};
+use crate::mac::{compute_keyed, Algorithm, MAX_TAG_LEN};
 use crate::request::{check_header_name, push_sorted_names, Header, Request};
 use crate::tencent::string_to_sign::{
     is_form_content_type, EnvironmentPrefix, Mode, SignedHeaders, StringToSign, CONTENT_MD5_LEN,
@@ -141,7 +141,6 @@ impl<'k> Signer<'k> {
     pub fn sign(&self, request: &Request<'_>, now: OffsetDateTime) -> Result<Signature, Error> {
         self.check_config()?;
         let date = http_date_bytes(now.unix_timestamp());
-        let date_text = core::str::from_utf8(&date).unwrap_or_default();
 
         // One allocation, of the exact size: the fixed text, the id, the algorithm, the names
         // and the base64 MAC.
@@ -159,20 +158,13 @@ impl<'k> Signer<'k> {
         let mut tag = [0u8; MAX_TAG_LEN];
         let (len, content_md5) = {
             let names = authorization.get(names_start..).unwrap_or_default();
-            let string_to_sign = self.string_to_sign(names, request, date_text)?;
-            let len = compute(
-                self.algorithm,
-                self.secret.expose(),
-                &string_to_sign,
-                &mut tag,
-            )
-            .ok_or(RequestError::UnusableSecret)?;
+            let string_to_sign = self.string_to_sign(names, request, &date)?;
+            let len = compute_keyed(self.algorithm, self.secret, &string_to_sign, &mut tag)
+                .ok_or(RequestError::UnusableSecret)?;
             (len, string_to_sign.computed_content_md5().copied())
         };
-        let mut base64 = [0u8; MAX_TAG_LEN.div_ceil(3) * 4];
-        let written = base64::engine::general_purpose::STANDARD
-            .encode_slice(tag.get(..len).unwrap_or_default(), &mut base64)
-            .unwrap_or_default();
+        let mut base64 = [0u8; encoded_len(MAX_TAG_LEN)];
+        let written = encode_into(tag.get(..len).unwrap_or_default(), &mut base64);
         authorization.push_str("\", signature=\"");
         authorization.push_str(
             core::str::from_utf8(base64.get(..written).unwrap_or_default()).unwrap_or_default(),
@@ -241,14 +233,16 @@ impl<'k> Signer<'k> {
         let date = format_http_date(now);
         let mut names = String::new();
         self.write_header_list(request, &mut names)?;
-        Ok(self.string_to_sign(&names, request, &date)?.to_string())
+        Ok(self
+            .string_to_sign(&names, request, date.as_bytes())?
+            .to_string())
     }
 
     fn string_to_sign<'a>(
         &self,
         names: &'a str,
         request: &Request<'a>,
-        date: &'a str,
+        date: &'a [u8],
     ) -> Result<StringToSign<'a>, Error> {
         // The verifier's "a valid … header is required" messages speak to a server; a client
         // that asked to sign a header its request lacks gets a client-side error.

@@ -9,7 +9,6 @@
 
 use core::fmt;
 
-use base64::Engine as _;
 use md5::{Digest as _, Md5};
 
 use crate::encoding::{decoded_eq, validate_wire, write_decoded, Plus};
@@ -65,7 +64,7 @@ pub(crate) fn content_md5_bytes(body: &[u8]) -> [u8; CONTENT_MD5_LEN] {
     let mut out = [0u8; CONTENT_MD5_LEN];
     // Both buffers have exactly the needed size, so neither call can fail.
     let _ = hex::encode_to_slice(digest.as_slice(), &mut hex_digits);
-    let _ = base64::engine::general_purpose::STANDARD.encode_slice(hex_digits, &mut out);
+    let _ = crate::base64::encode_into(&hex_digits, &mut out);
     out
 }
 
@@ -118,7 +117,7 @@ impl<'a> SignedHeaders<'a> {
     pub(crate) fn new(
         names: &'a str,
         request: &Request<'a>,
-        set: Option<(&str, &'a str)>,
+        set: Option<(&str, &'a [u8])>,
     ) -> Result<Self, Error> {
         let headers = request.headers();
         let mut index = [SET_BY_SIGNER; MAX_SIGNED_HEADERS];
@@ -165,7 +164,7 @@ impl<'a> SignedHeaders<'a> {
         Ok(SignedHeaders {
             names,
             headers,
-            set: set.map_or(&b""[..], |(_, v)| v.as_bytes()),
+            set: set.map_or(&b""[..], |(_, v)| v),
             index,
         })
     }
@@ -233,31 +232,50 @@ struct AppLines<'a> {
     params: Params,
 }
 
+/// A header that may appear at most once, as found in the request.
+#[derive(Default)]
+struct Single<'a> {
+    value: Option<&'a [u8]>,
+    repeated: bool,
+}
+
+impl<'a> Single<'a> {
+    /// The value, checked: [`Error::RepeatedHeader`] when it came more than once.
+    fn signable(&self, name: &str) -> Result<Option<&'a [u8]>, Error> {
+        if self.repeated {
+            return Err(Error::RepeatedHeader {
+                name: name.to_owned(),
+            });
+        }
+        Ok(self.value.map(signable_value).transpose()?)
+    }
+}
+
 impl<'a> AppLines<'a> {
     #[inline]
     fn new(request: &Request<'a>, environment: EnvironmentPrefix) -> Result<Self, Error> {
         request.check_method_and_target_shape()?;
-        let single = |name: &str| -> Result<&'a [u8], Error> {
-            match request.unique_header(name) {
-                Ok(value) => Ok(signable_value(value.unwrap_or_default())?),
-                Err(_) => Err(Error::RepeatedHeader {
-                    name: name.to_owned(),
-                }),
-            }
-        };
-        let accept = single("accept")?;
-        let content_type = single("content-type")?;
-        let sent_md5 = match request.unique_header("content-md5") {
-            Ok(value) => value.map(signable_value).transpose()?,
-            Err(_) => {
-                return Err(Error::RepeatedHeader {
-                    name: "content-md5".to_owned(),
-                })
-            }
-        };
+        // One pass over the headers for the three the string to sign reads; then the checks,
+        // in the spec's order: a repeated header, then a value that cannot be signed.
+        let mut accept = Single::default();
+        let mut content_type = Single::default();
+        let mut content_md5 = Single::default();
+        for header in request.headers() {
+            let slot = match header.name.len() {
+                6 if header.name.eq_ignore_ascii_case("accept") => &mut accept,
+                11 if header.name.eq_ignore_ascii_case("content-md5") => &mut content_md5,
+                12 if header.name.eq_ignore_ascii_case("content-type") => &mut content_type,
+                _ => continue,
+            };
+            slot.repeated |= slot.value.is_some();
+            slot.value = Some(header.value);
+        }
+        let accept = accept.signable("accept")?.unwrap_or_default();
+        let content_type = content_type.signable("content-type")?.unwrap_or_default();
+        let sent_md5 = content_md5.signable("content-md5")?;
         let form = is_form_content_type(content_type);
 
-        let raw_path = request.path();
+        let (raw_path, query) = request.path_and_query();
         let path_plain = validate_wire(raw_path)?;
         let path = match environment {
             EnvironmentPrefix::Strip => strip_environment(raw_path),
@@ -265,10 +283,7 @@ impl<'a> AppLines<'a> {
         };
 
         let mut params = Params::default();
-        let mut sources = Sources {
-            query: request.query(),
-            form: "",
-        };
+        let mut sources = Sources { query, form: "" };
         params.add_all(sources.query, false, |_, _| true)?;
 
         let content_md5 = match request.body() {
@@ -325,16 +340,21 @@ impl<'a> AppLines<'a> {
         for (i, param) in self.params.as_slice().iter().enumerate() {
             let (key, value, plus) = self.sources.text(param);
             sink.put(if i == 0 { b"?" } else { b"&" });
-            if param.plain {
+            if param.plain && !value.is_empty() {
+                // `key=value` as it stands in the source: one piece.
+                sink.put(self.sources.item(param).as_bytes());
+                continue;
+            }
+            if param.key_plain {
                 sink.put(key.as_bytes());
-                if !value.is_empty() {
-                    sink.put(b"=");
-                    sink.put(value.as_bytes());
-                }
             } else {
                 write_decoded(key, plus, sink);
-                if !value.is_empty() {
-                    sink.put(b"=");
+            }
+            if !value.is_empty() {
+                sink.put(b"=");
+                if param.value_plain {
+                    sink.put(value.as_bytes());
+                } else {
                     write_decoded(value, plus, sink);
                 }
             }
@@ -348,10 +368,14 @@ fn strip_environment(path: &str) -> &str {
         return path;
     };
     let (segment, tail) = rest.find('/').map_or((rest, ""), |i| rest.split_at(i));
-    if ENVIRONMENTS
-        .iter()
-        .any(|env| decoded_eq(segment, Plus::Literal, env))
-    {
+    let is_environment = if segment.contains('%') {
+        ENVIRONMENTS
+            .iter()
+            .any(|env| decoded_eq(segment, Plus::Literal, env))
+    } else {
+        ENVIRONMENTS.contains(&segment)
+    };
+    if is_environment {
         tail
     } else {
         path
@@ -446,7 +470,7 @@ mod tests {
         mode: Mode,
         names: &'a str,
         request: &Request<'a>,
-        set: Option<(&str, &'a str)>,
+        set: Option<(&str, &'a [u8])>,
         environment: EnvironmentPrefix,
     ) -> Result<StringToSign<'a>, Error> {
         StringToSign::new(
@@ -462,7 +486,7 @@ mod tests {
         request: &Request<'_>,
         set: Option<&str>,
     ) -> Result<(), Error> {
-        SignedHeaders::new(names, request, set.map(|name| (name, "v"))).map(|_| ())
+        SignedHeaders::new(names, request, set.map(|name| (name, &b"v"[..]))).map(|_| ())
     }
 
     fn app(target: &str, headers: &[Header<'_>], body: &[u8]) -> String {
@@ -596,7 +620,7 @@ mod tests {
             Mode::KeyPair,
             "date",
             &request,
-            Some(("date", "X")),
+            Some(("date", &b"X"[..])),
             EnvironmentPrefix::Strip,
         )
         .unwrap();

@@ -9,12 +9,11 @@
 use core::fmt;
 use core::time::Duration;
 
-use base64::Engine as _;
 use time::OffsetDateTime;
 
 use crate::error::{Error, KeyRejection, StatusProfile};
-use crate::keys::{KeyLookup, KeyStatus, Secret};
-use crate::mac::{verify, Algorithm, AlgorithmSet};
+use crate::keys::{KeyLookup, KeyStatus};
+use crate::mac::{verify_keyed, Algorithm, AlgorithmSet};
 use crate::replay::{window_end, ReplayGuard};
 use crate::request::{header_names, Request};
 use crate::tencent::authorization::Authorization;
@@ -222,14 +221,8 @@ impl Verifier {
         let mut buf = [0u8; 72];
         let tag = decode_signature(authorization.signature, &mut buf);
         let content_md5_agrees = string_to_sign.content_md5_header_agrees();
-        let matched = tag.is_some_and(|tag| {
-            verify(
-                algorithm,
-                key.secrets.iter().map(Secret::expose),
-                &string_to_sign,
-                tag,
-            )
-        });
+        let matched =
+            tag.is_some_and(|tag| verify_keyed(algorithm, key.secrets, &string_to_sign, tag));
         if !matched || !content_md5_agrees {
             let server_string_to_sign = match self.policy.mismatch_detail {
                 MismatchDetail::Hidden => None,
@@ -367,8 +360,6 @@ fn decode_signature<'b>(signature: &str, buf: &'b mut [u8; 72]) -> Option<&'b [u
     if signature.len() > MAX_SIGNATURE_LEN {
         return None;
     }
-    let len = base64::engine::general_purpose::STANDARD
-        .decode_slice(signature, buf)
-        .ok()?;
+    let len = crate::base64::decode_into(signature.as_bytes(), buf)?;
     buf.get(..len)
 }
