@@ -12,7 +12,9 @@
 //! 2. authenticates it with what the layer was built with: the Tencent verifier
 //!    ([`VerifyLayer::tencent`]), the BCE verifier ([`VerifyLayer::bce`]) or the gateway model
 //!    ([`VerifyLayer::gateway`], which also routes), at [`OffsetDateTime::now_utc`] (this
-//!    adapter reads the clock; the core never does);
+//!    adapter reads the clock; the core never does); with a
+//!    [`replay_guard`](VerifyLayer::replay_guard), a signature is then accepted only once
+//!    inside its window;
 //! 3. on success, inserts an [`Identity`] into the request's extensions and calls the inner
 //!    service with the body collected into a [`Full<Bytes>`] (trailers are dropped);
 //! 4. on failure, answers with the vendor's status and JSON body, as [`error_response`] builds
@@ -86,8 +88,9 @@ use tower_service::Service;
 use crate::bce::{self, Carrier, Stage};
 use crate::error::{push_json_string, Error, StatusProfile};
 use crate::gateway::{Auth, Gateway, Vendor};
-use crate::http::{error_response, route, verify_bce, verify_tencent};
+use crate::http::{error_response, route, HttpRequestView};
 use crate::keys::KeyLookup;
+use crate::replay::ReplayGuard;
 use crate::request::Protocol;
 use crate::tencent::{self, Mode};
 
@@ -107,6 +110,9 @@ pub type ResponseFuture<B, E> =
 
 /// A key store shared between requests.
 type SharedKeys = Arc<dyn KeyLookup + Send + Sync>;
+
+/// A replay guard shared between requests (and with whoever else holds it).
+type SharedGuard = Arc<dyn ReplayGuard + Send + Sync>;
 
 /// What authenticated a request, handed to the inner service in the request's extensions.
 ///
@@ -181,9 +187,12 @@ impl Authenticator {
         }
     }
 
+    /// Authenticates `request` at `now`; with a `guard`, also refuses a second use of its
+    /// signature (see [`VerifyLayer::replay_guard`]).
     fn authenticate(
         &self,
         request: &Request<Bytes>,
+        guard: Option<&(dyn ReplayGuard + Send + Sync)>,
         now: OffsetDateTime,
     ) -> Result<Identity, Error> {
         let mut identity = Identity::default();
@@ -193,18 +202,40 @@ impl Authenticator {
                 mode,
                 keys,
             } => {
-                let verified = verify_tencent(verifier, *mode, request, &&**keys, now)?;
-                identity.key_id = Some(verified.key_id);
+                let view = HttpRequestView::new(request);
+                let request = view.request();
+                let keys = &&**keys;
+                let verified = match guard {
+                    Some(guard) => verifier.verify_once(*mode, &request, keys, guard, now)?,
+                    None => verifier.verify(*mode, &request, keys, now)?,
+                };
+                identity.key_id = Some(verified.key_id().to_owned());
             }
             Authenticator::Bce { verifier, keys } => {
-                let verified = verify_bce(verifier, request, &&**keys, now)?;
-                identity.key_id = Some(verified.key_id);
-                identity.environment = Some(verified.stage.as_str().to_owned());
-                identity.stage = Some(verified.stage);
-                identity.carrier = Some(verified.carrier);
+                let view = HttpRequestView::new(request);
+                let request = view.request();
+                let keys = &&**keys;
+                let verified = match guard {
+                    Some(guard) => verifier.verify_once(&request, keys, guard, now)?,
+                    None => verifier.verify(&request, keys, now)?,
+                };
+                let stage = verified.stage();
+                identity.key_id = Some(verified.key_id().to_owned());
+                identity.environment = Some(stage.as_str().to_owned());
+                identity.stage = Some(stage);
+                identity.carrier = Some(verified.carrier());
             }
             Authenticator::Gateway { gateway, protocol } => {
                 let routed = route(gateway, request, *protocol, now)?;
+                // `Routed` does not carry the signature or its window, so the guard cannot be
+                // consulted: fail closed for every API whose requests carry a signature.
+                let signed = match routed.api.auth {
+                    Auth::KeyPair | Auth::App | Auth::BceApp => true,
+                    Auth::None | Auth::BceAppcode => false,
+                };
+                if signed && guard.is_some() {
+                    return Err(Error::ReplayGuardUnavailable);
+                }
                 identity.stage = match routed.service.vendor {
                     Vendor::Bce => Stage::from_value(routed.environment.as_bytes()),
                     Vendor::Tencent => None,
@@ -246,11 +277,25 @@ impl fmt::Debug for Authenticator {
 }
 
 /// The settings every request reads, shared by the layer and its services.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 struct Settings {
     authenticator: Authenticator,
     body_limit: usize,
     request_id: String,
+    replay_guard: Option<SharedGuard>,
+}
+
+impl fmt::Debug for Settings {
+    /// The guard only as whether one is set: a guard need not be `Debug`, and its entries are
+    /// credentials until their windows end.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("authenticator", &self.authenticator)
+            .field("body_limit", &self.body_limit)
+            .field("request_id", &self.request_id)
+            .field("replay_guard", &self.replay_guard.is_some())
+            .finish()
+    }
 }
 
 /// A [`Layer`] that authenticates each request before the inner service; see the
@@ -269,6 +314,7 @@ impl VerifyLayer {
                 authenticator,
                 body_limit: DEFAULT_BODY_LIMIT,
                 request_id: String::new(),
+                replay_guard: None,
             }),
         }
     }
@@ -318,6 +364,73 @@ impl VerifyLayer {
     pub fn request_id(self, request_id: impl Into<String>) -> Self {
         let request_id = request_id.into();
         self.with_settings(|settings| settings.request_id = request_id)
+    }
+
+    /// Accepts each signature only once inside its window: the layer verifies with
+    /// `verify_once` ([`tencent::Verifier::verify_once`], [`bce::Verifier::verify_once`]), which
+    /// records every signature that verifies in `guard` and refuses it a second time. Defaults
+    /// to no guard: a captured request can then be sent again until its window ends. Calling it
+    /// again replaces the guard.
+    ///
+    /// The guard is consulted after the body is read and every other check has passed, so only
+    /// a genuine signature takes room in it, and before the inner service is called: a
+    /// signature is used up once it verifies, whatever the inner service answers (a client that
+    /// retries signs again). It fails closed: each refusal is answered like the other failures,
+    /// with a JSON body and without calling the inner service:
+    ///
+    /// - already used, or its window passed by the guard's clock: [`Error::SignatureReplayed`],
+    ///   `{"message":"the signature was already used"}`, with the status of the other
+    ///   authentication errors: 403 under [`StatusProfile::Classic`], 401 under
+    ///   [`StatusProfile::Current`] (the Tencent policy's `statuses`; always 403 for BCE);
+    /// - no room (a full [`MemoryReplayGuard`](crate::replay::MemoryReplayGuard)):
+    ///   [`Error::ReplayCacheFull`], 503;
+    /// - cannot decide (its store unreachable): [`Error::ReplayGuardUnavailable`], 503.
+    ///
+    /// These are the crate's errors, not Baidu's: BCE layers answer them with the same
+    /// `{"message":"…"}` body, without `code` or `requestId`. BCE AppCodes carry no signature
+    /// and are not guarded: a bearer secret is replayable by design.
+    ///
+    /// The guard keys on the signature, not the request: in Tencent key-pair mode the signature
+    /// covers only the signed headers (the date, and `Source` when sent), so two requests of one
+    /// key signed in the same second with the same signed headers carry the same signature, and
+    /// the second is refused as a replay whatever its path or body. Clients that send several
+    /// requests a second sign a header that differs between them, or use app mode.
+    ///
+    /// To share one guard between layers (or servers in one process), pass an `Arc` of it:
+    /// `Arc<G>` is a guard too. Servers in several processes need a guard over a shared store;
+    /// see [`replay`](crate::replay). Cloning a layer shares its guard.
+    ///
+    /// **The gateway layer** ([`VerifyLayer::gateway`]) cannot consult a guard:
+    /// [`Gateway::route`] verifies inside routing and its [`Routed`](crate::gateway::Routed)
+    /// result carries neither the signature nor its window, and recovering them here would mean
+    /// parsing the request a second time, apart from the verifier. So it fails closed: with a
+    /// guard set, every request that routes to an API with signature authentication (`key-pair`,
+    /// `app`, `bce-app`) is answered with [`Error::ReplayGuardUnavailable`] (503), after the
+    /// routing checks, and the guard is never touched. APIs without authentication and
+    /// `bce-appcode` APIs pass as before. Put the guard on [`VerifyLayer::tencent`] or
+    /// [`VerifyLayer::bce`] layers.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// use apigw_sign::layer::VerifyLayer;
+    /// use apigw_sign::replay::MemoryReplayGuard;
+    /// use apigw_sign::tencent::{Mode, Policy, Verifier};
+    /// use apigw_sign::KeySet;
+    ///
+    /// let guard = Arc::new(MemoryReplayGuard::default());
+    /// let mut keys = KeySet::new();
+    /// keys.insert("AKIDdemo", "demo-secret");
+    /// let verifier = Verifier::new(Policy::default());
+    /// let users = VerifyLayer::tencent(verifier.clone(), Mode::App, keys.clone())
+    ///     .replay_guard(Arc::clone(&guard));
+    /// let admin = VerifyLayer::tencent(verifier, Mode::App, keys)
+    ///     .replay_guard(guard); // a signature used on one is refused on the other
+    /// ```
+    #[must_use]
+    pub fn replay_guard(self, guard: impl ReplayGuard + Send + Sync + 'static) -> Self {
+        let guard: SharedGuard = Arc::new(guard);
+        self.with_settings(|settings| settings.replay_guard = Some(guard))
     }
 
     /// The layer with `change` applied to its settings, copied first if they are shared.
@@ -390,7 +503,8 @@ where
             };
             let mut request = Request::from_parts(parts, body);
             let authenticator = &settings.authenticator;
-            match authenticator.authenticate(&request, OffsetDateTime::now_utc()) {
+            let guard = settings.replay_guard.as_deref();
+            match authenticator.authenticate(&request, guard, OffsetDateTime::now_utc()) {
                 Ok(identity) => {
                     request.extensions_mut().insert(identity);
                     let response = inner.call(request.map(Full::new)).await?;
@@ -611,6 +725,18 @@ mod tests {
         let long = "r".repeat(MAX_REQUEST_ID_LEN + 1);
         headers.insert("x-bce-request-id", HeaderValue::from_str(&long).unwrap());
         assert_eq!(request_id(&headers, "fixed"), "generic");
+    }
+
+    #[test]
+    fn the_guard_survives_later_settings_and_debug_only_says_it_is_set() {
+        let guard = Arc::new(crate::replay::MemoryReplayGuard::new(1));
+        let layer = bce_layer().replay_guard(Arc::clone(&guard));
+        let changed = layer.clone().body_limit(10).request_id("r");
+        assert!(changed.settings.replay_guard.is_some());
+        assert!(bce_layer().settings.replay_guard.is_none());
+        let debug = format!("{changed:?}");
+        assert!(debug.contains("replay_guard: true"), "{debug}");
+        assert!(!debug.contains("bce-sk"), "{debug}");
     }
 
     #[test]
