@@ -67,6 +67,7 @@ use crate::error::{Error, RequestError, StatusProfile};
 use crate::gateway::{Gateway, Routed};
 use crate::keys::KeyLookup;
 use crate::mac::Algorithm;
+use crate::replay::ReplayGuard;
 use crate::request::{Header, Protocol, Request};
 use crate::tencent::{self, Mode};
 
@@ -301,6 +302,27 @@ pub fn route<'g, B: AsRef<[u8]>>(
     now: OffsetDateTime,
 ) -> Result<Routed<'g>, Error> {
     gateway.route(&HttpRequestView::new(request).request(), protocol, now)
+}
+
+/// [`Gateway::route_once`] on an `http::Request`: routes, verifies and records the signature in
+/// `guard`, refusing a replay.
+///
+/// # Errors
+///
+/// As [`Gateway::route_once`].
+pub fn route_once<'g, B: AsRef<[u8]>>(
+    gateway: &'g Gateway,
+    request: &http::Request<B>,
+    protocol: Protocol,
+    guard: &(impl ReplayGuard + ?Sized),
+    now: OffsetDateTime,
+) -> Result<Routed<'g>, Error> {
+    gateway.route_once(
+        &HttpRequestView::new(request).request(),
+        protocol,
+        guard,
+        now,
+    )
 }
 
 /// The vendor's response to `error`: its status under `profile` (BCE errors ignore it),

@@ -88,7 +88,7 @@ use tower_service::Service;
 use crate::bce::{self, Carrier, Stage};
 use crate::error::{push_json_string, Error, StatusProfile};
 use crate::gateway::{Auth, Gateway, Vendor};
-use crate::http::{error_response, route, HttpRequestView};
+use crate::http::{error_response, route, route_once, HttpRequestView};
 use crate::keys::KeyLookup;
 use crate::replay::ReplayGuard;
 use crate::request::Protocol;
@@ -226,16 +226,10 @@ impl Authenticator {
                 identity.carrier = Some(verified.carrier());
             }
             Authenticator::Gateway { gateway, protocol } => {
-                let routed = route(gateway, request, *protocol, now)?;
-                // `Routed` does not carry the signature or its window, so the guard cannot be
-                // consulted: fail closed for every API whose requests carry a signature.
-                let signed = match routed.api.auth {
-                    Auth::KeyPair | Auth::App | Auth::BceApp => true,
-                    Auth::None | Auth::BceAppcode => false,
+                let routed = match guard {
+                    Some(guard) => route_once(gateway, request, *protocol, guard, now)?,
+                    None => route(gateway, request, *protocol, now)?,
                 };
-                if signed && guard.is_some() {
-                    return Err(Error::ReplayGuardUnavailable);
-                }
                 identity.stage = match routed.service.vendor {
                     Vendor::Bce => Stage::from_value(routed.environment.as_bytes()),
                     Vendor::Tencent => None,
@@ -400,15 +394,9 @@ impl VerifyLayer {
     /// `Arc<G>` is a guard too. Servers in several processes need a guard over a shared store;
     /// see [`replay`](crate::replay). Cloning a layer shares its guard.
     ///
-    /// **The gateway layer** ([`VerifyLayer::gateway`]) cannot consult a guard:
-    /// [`Gateway::route`] verifies inside routing and its [`Routed`](crate::gateway::Routed)
-    /// result carries neither the signature nor its window, and recovering them here would mean
-    /// parsing the request a second time, apart from the verifier. So it fails closed: with a
-    /// guard set, every request that routes to an API with signature authentication (`key-pair`,
-    /// `app`, `bce-app`) is answered with [`Error::ReplayGuardUnavailable`] (503), after the
-    /// routing checks, and the guard is never touched. APIs without authentication and
-    /// `bce-appcode` APIs pass as before. Put the guard on [`VerifyLayer::tencent`] or
-    /// [`VerifyLayer::bce`] layers.
+    /// The gateway layer ([`VerifyLayer::gateway`]) routes with
+    /// [`Gateway::route_once`](crate::gateway::Gateway::route_once): the signature of a
+    /// `key-pair`, `app` or `bce-app` API is guarded the same way, after the routing checks.
     ///
     /// ```
     /// use std::sync::Arc;

@@ -8,7 +8,7 @@
 //! them; a full `MemoryReplayGuard` refuses a new signature with 503 instead of forgetting the
 //! old one; a guard that cannot decide refuses with 503; a request that fails verification never
 //! reaches the guard; without a guard the same request passes twice. BCE AppCodes are not
-//! guarded. The gateway layer, which cannot consult a guard, fails closed for signed APIs only.
+//! guarded. The gateway layer guards the signed APIs it routes to, after the routing checks.
 #![cfg(feature = "tower")]
 
 use std::collections::BTreeMap;
@@ -470,7 +470,7 @@ fn gateway_layer() -> VerifyLayer {
 }
 
 #[tokio::test]
-async fn the_gateway_layer_with_a_guard_fails_closed_for_signed_apis_only() {
+async fn the_gateway_layer_guards_signed_apis_after_routing() {
     let tencent = tencent_request(GATEWAY_DOMAIN, "/release/users");
     let bce = bce_request(GATEWAY_BCE_DOMAIN, "/app/1");
     let public = Request::get("/release/public")
@@ -478,24 +478,27 @@ async fn the_gateway_layer_with_a_guard_fails_closed_for_signed_apis_only() {
         .body(Vec::new())
         .expect("a valid request");
 
-    // Without a guard the signed requests pass (twice: nothing guards them).
+    // Without a guard the signed requests pass twice: nothing guards them.
     let inner = Inner::default();
     let layer = gateway_layer();
-    for request in [&tencent, &tencent, &bce, &public] {
+    for request in [&tencent, &tencent, &bce, &bce, &public] {
         assert_eq!(send(&layer, &inner, request).await, ok());
     }
 
-    // With one, they are refused, the guard untouched; an API without authentication passes,
-    // and routing errors come first.
+    // With one, each signed request passes once and its replay is refused (Tencent under the
+    // gateway's Classic profile: 403); an API without authentication passes every time, and a
+    // routing error comes first, the guard untouched.
     let guard = Counting::new(MemoryReplayGuard::default());
     let layer = gateway_layer().replay_guard(Arc::clone(&guard));
     let inner = Inner::default();
     for request in [&tencent, &bce] {
+        assert_eq!(send(&layer, &inner, request).await, ok());
         assert_eq!(
             send(&layer, &inner, request).await,
-            refused(StatusCode::SERVICE_UNAVAILABLE, UNAVAILABLE)
+            refused(StatusCode::FORBIDDEN, REPLAYED)
         );
     }
+    assert_eq!(send(&layer, &inner, &public).await, ok());
     assert_eq!(send(&layer, &inner, &public).await, ok());
     let (status, _) = send(
         &layer,
@@ -504,5 +507,14 @@ async fn the_gateway_layer_with_a_guard_fails_closed_for_signed_apis_only() {
     )
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    assert_eq!((inner.hits(), guard.calls()), (1, 0));
+    assert_eq!((inner.hits(), guard.calls()), (4, 4));
+
+    // A full guard refuses rather than forgets, through the gateway too.
+    let layer = gateway_layer().replay_guard(MemoryReplayGuard::new(1));
+    let inner = Inner::default();
+    assert_eq!(send(&layer, &inner, &tencent).await, ok());
+    assert_eq!(
+        send(&layer, &inner, &bce).await,
+        refused(StatusCode::SERVICE_UNAVAILABLE, FULL)
+    );
 }

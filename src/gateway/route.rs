@@ -9,6 +9,7 @@ use crate::bce;
 use crate::error::Error;
 use crate::gateway::model::{environments, Api, Auth, Gateway, Service, Vendor, SUPPORTED_METHODS};
 use crate::keys::{KeyLookup, KeySet, KeyStatus};
+use crate::replay::ReplayGuard;
 use crate::request::{trim_ows, Protocol, Request};
 use crate::tencent;
 
@@ -66,6 +67,36 @@ impl Gateway {
         &self,
         request: &Request<'_>,
         protocol: Protocol,
+        now: OffsetDateTime,
+    ) -> Result<Routed<'_>, Error> {
+        self.route_with(request, protocol, None, now)
+    }
+
+    /// Routes `request` as [`route`](Self::route) does, verifying a signature with the
+    /// verifiers' `verify_once`: a signature that verifies is recorded in `guard` until its
+    /// window ends and refused the second time ([`Error::SignatureReplayed`]), and a guard that
+    /// is full or cannot decide refuses the request ([`Error::ReplayCacheFull`],
+    /// [`Error::ReplayGuardUnavailable`]). AppCodes are bearer secrets and are not recorded.
+    ///
+    /// # Errors
+    ///
+    /// As [`route`](Self::route), then the guard's refusal.
+    pub fn route_once(
+        &self,
+        request: &Request<'_>,
+        protocol: Protocol,
+        guard: &(impl ReplayGuard + ?Sized),
+        now: OffsetDateTime,
+    ) -> Result<Routed<'_>, Error> {
+        // `&G` is a sized guard for any `G`, so it makes a trait object.
+        self.route_with(request, protocol, Some(&guard), now)
+    }
+
+    fn route_with(
+        &self,
+        request: &Request<'_>,
+        protocol: Protocol,
+        guard: Option<&dyn ReplayGuard>,
         now: OffsetDateTime,
     ) -> Result<Routed<'_>, Error> {
         let host = match request.unique_header("host") {
@@ -178,7 +209,11 @@ impl Gateway {
                 // whatever policy the caller set.
                 let mut policy = self.tencent.clone();
                 policy.environment_prefix = tencent::EnvironmentPrefix::Keep;
-                let verified = tencent::Verifier::new(policy).verify(mode, &inner, &keys, now)?;
+                let verifier = tencent::Verifier::new(policy);
+                let verified = match guard {
+                    Some(guard) => verifier.verify_once(mode, &inner, &keys, guard, now)?,
+                    None => verifier.verify(mode, &inner, &keys, now)?,
+                };
                 Some(verified.key_id().to_owned())
             }
             Auth::BceApp | Auth::BceAppcode => {
@@ -188,7 +223,11 @@ impl Gateway {
                 } else {
                     bce::Carrier::AppCode
                 });
-                let verified = bce::Verifier::new(policy).verify(request, &keys, now)?;
+                let verifier = bce::Verifier::new(policy);
+                let verified = match guard {
+                    Some(guard) => verifier.verify_once(request, &keys, guard, now)?,
+                    None => verifier.verify(request, &keys, now)?,
+                };
                 Some(verified.key_id().to_owned())
             }
         };
