@@ -401,10 +401,11 @@ pub(crate) struct Decoded<'a> {
 
 impl<'a> Decoded<'a> {
     pub(crate) fn new(raw: &'a str, plus: Plus) -> Self {
-        Decoded {
-            rest: raw.as_bytes(),
-            plus,
-        }
+        Self::from_bytes(raw.as_bytes(), plus)
+    }
+
+    pub(crate) fn from_bytes(raw: &'a [u8], plus: Plus) -> Self {
+        Decoded { rest: raw, plus }
     }
 }
 
@@ -465,8 +466,8 @@ pub(crate) fn write_decoded(raw: &str, plus: Plus, sink: &mut impl Sink) {
 }
 
 /// Compares the decoded forms of two validated strings byte-wise, without decoding into memory.
-pub(crate) fn cmp_decoded(a: &str, a_plus: Plus, b: &str, b_plus: Plus) -> Ordering {
-    Decoded::new(a, a_plus).cmp(Decoded::new(b, b_plus))
+pub(crate) fn cmp_decoded(a: &[u8], a_plus: Plus, b: &[u8], b_plus: Plus) -> Ordering {
+    Decoded::from_bytes(a, a_plus).cmp(Decoded::from_bytes(b, b_plus))
 }
 
 /// Whether the decoded form of validated `raw` equals `expected`, ignoring ASCII case.
@@ -706,15 +707,15 @@ mod tests {
     #[test]
     fn compares_decoded_forms() {
         assert_eq!(
-            cmp_decoded("%41", Plus::Literal, "A", Plus::Literal),
+            cmp_decoded(b"%41", Plus::Literal, b"A", Plus::Literal),
             Ordering::Equal
         );
         assert_eq!(
-            cmp_decoded("a+b", Plus::Space, "a%20b", Plus::Literal),
+            cmp_decoded(b"a+b", Plus::Space, b"a%20b", Plus::Literal),
             Ordering::Equal
         );
         assert_eq!(
-            cmp_decoded("b", Plus::Literal, "a%FF", Plus::Literal),
+            cmp_decoded(b"b", Plus::Literal, b"a%FF", Plus::Literal),
             Ordering::Greater
         );
         assert!(decoded_eq("%72elease", Plus::Literal, "release"));

@@ -56,18 +56,34 @@ impl<'a> Sources<'a> {
             .unwrap_or_default()
     }
 
+    /// The raw key and value bytes of `param` (byte slicing: no character-boundary checks),
+    /// and how their `+` decodes.
+    fn bytes(&self, param: &Param) -> (&'a [u8], &'a [u8], Plus) {
+        let (source, plus) = if param.form {
+            (self.form.as_bytes(), Plus::Space)
+        } else {
+            (self.query.as_bytes(), Plus::Literal)
+        };
+        let (start, eq, end) = (param.start as usize, param.eq as usize, param.end as usize);
+        let key = source.get(start..eq).unwrap_or_default();
+        let value = source
+            .get(eq.saturating_add(1).min(end)..end)
+            .unwrap_or_default();
+        (key, value, plus)
+    }
+
     /// Decoded key, then decoded value, byte-wise (Tencent's order).
     pub(crate) fn cmp_decoded(&self, a: &Param, b: &Param) -> Ordering {
-        let (a_key, a_value, a_plus) = self.text(a);
-        let (b_key, b_value, b_plus) = self.text(b);
+        let (a_key, a_value, a_plus) = self.bytes(a);
+        let (b_key, b_value, b_plus) = self.bytes(b);
         let keys = if a.key_plain && b.key_plain {
-            a_key.as_bytes().cmp(b_key.as_bytes())
+            a_key.cmp(b_key)
         } else {
             cmp_decoded(a_key, a_plus, b_key, b_plus)
         };
         keys.then_with(|| {
             if a.value_plain && b.value_plain {
-                a_value.as_bytes().cmp(b_value.as_bytes())
+                a_value.cmp(b_value)
             } else {
                 cmp_decoded(a_value, a_plus, b_value, b_plus)
             }

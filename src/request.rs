@@ -182,12 +182,17 @@ impl<'a> Request<'a> {
 
     /// The single value of `name`: `Ok(None)` when absent, `Err(())` when it appears twice.
     pub(crate) fn unique_header(&self, name: &str) -> Result<Option<&'a [u8]>, Repeated> {
-        let mut values = self.header_values(name);
-        let first = values.next();
-        match values.next() {
-            Some(_) => Err(Repeated),
-            None => Ok(first),
+        // A plain loop: this runs for every verification, over every header.
+        let mut found = None;
+        for header in self.headers {
+            if header.name.len() == name.len() && header.name.eq_ignore_ascii_case(name) {
+                if found.is_some() {
+                    return Err(Repeated);
+                }
+                found = Some(header.value);
+            }
         }
+        Ok(found)
     }
 }
 

@@ -52,9 +52,7 @@ impl<'a> Authorization<'a> {
         /// The text up to the next quote, and the rest from that quote on; `None` when a
         /// control character comes first (the general parser then reports it).
         fn quoted(text: &str) -> Option<(&str, &str)> {
-            let at = text
-                .bytes()
-                .position(|b| b == b'"' || b < 0x20 || b == 0x7f)?;
+            let at = quote_or_control(text.as_bytes())?;
             (text.as_bytes().get(at) == Some(&b'"')).then(|| text.split_at(at))
         }
         let (id, rest) = quoted(value.strip_prefix("hmac id=\"")?)?;
@@ -162,6 +160,35 @@ impl<'a> Authorization<'a> {
     }
 }
 
+/// The position of the first `"` or control character (below 0x20, or DEL) in `bytes`: eight
+/// bytes at a time while none of them is one (a word-wide test), then byte by byte.
+fn quote_or_control(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    /// Whether some byte of `w` is zero: exact for the word as a whole.
+    const fn has_zero(w: u64) -> bool {
+        w.wrapping_sub(ONES) & !w & HIGH != 0
+    }
+    let mut start = 0;
+    while let Some(word) = bytes
+        .get(start..start + 8)
+        .and_then(|chunk| <[u8; 8]>::try_from(chunk).ok())
+    {
+        let w = u64::from_le_bytes(word);
+        // Some byte below 0x20: `w - 0x20…` borrows into a high bit that `w` lacks.
+        let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH != 0;
+        if control || has_zero(w ^ (ONES * u64::from(b'"'))) || has_zero(w ^ (ONES * 0x7f)) {
+            break;
+        }
+        start += 8;
+    }
+    let rest = bytes.get(start..)?;
+    let at = rest
+        .iter()
+        .position(|&b| b == b'"' || b < 0x20 || b == 0x7f)?;
+    Some(start + at)
+}
+
 /// `headers` is non-empty, has no empty name and at most [`MAX_SIGNED_HEADERS`] names.
 fn check_header_list(headers: &str) -> Result<(), Error> {
     let malformed = |reason| Error::MalformedAuthorization { reason };
@@ -228,6 +255,18 @@ fn trim(value: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(20_000))]
+        #[test]
+        fn quote_or_control_finds_the_first(bytes in proptest::collection::vec(
+            proptest::sample::select(&[b'a', b'"', 0x1f, 0x20, 0x7f, 0x80, 0xff, 0x00, b'~', b'!', 0x21][..]),
+            0..40,
+        )) {
+            let expected = bytes.iter().position(|&b| b == b'"' || b < 0x20 || b == 0x7f);
+            proptest::prop_assert_eq!(quote_or_control(&bytes), expected);
+        }
+    }
 
     const GOOD: &str =
         r#"hmac id="AKID", algorithm="hmac-sha1", headers="source x-date", signature="abc=""#;

@@ -128,18 +128,23 @@ impl<'a> SignedHeaders<'a> {
             if set.is_some_and(|(set_name, _)| set_name.eq_ignore_ascii_case(name)) {
                 continue;
             }
-            let mut found = headers
-                .iter()
-                .enumerate()
-                .filter(|(_, h)| h.name.eq_ignore_ascii_case(name));
-            match (found.next(), found.next()) {
+            // The first and the number of headers with this name, in a plain loop.
+            let mut first = None;
+            let mut count = 0usize;
+            for (i, header) in headers.iter().enumerate() {
+                if header.name.len() == name.len() && header.name.eq_ignore_ascii_case(name) {
+                    first.get_or_insert((i, header));
+                    count += 1;
+                }
+            }
+            match (first, count) {
                 (None, _) => {
                     missing.get_or_insert(name);
                 }
-                (Some(_), Some(_)) => {
+                (Some(_), 2..) => {
                     repeated.get_or_insert(name);
                 }
-                (Some((i, header)), None) => {
+                (Some((i, header)), _) => {
                     signable_value(header.value)?;
                     *slot = u16::try_from(i)
                         .ok()
@@ -184,12 +189,12 @@ impl<'a> SignedHeaders<'a> {
             .map_or(&b""[..], |&i| self.value(i))
     }
 
-    fn write(&self, sink: &mut impl Sink) {
+    fn write<S: Sink>(&self, sink: &mut Buffered<'_, S>) {
         for (i, (name, index)) in header_names(self.names).zip(self.index).enumerate() {
             if i > 0 {
                 sink.put(b"\n");
             }
-            put_ascii_case(sink, name, u8::to_ascii_lowercase);
+            sink.put_mapped(name.as_bytes(), u8::to_ascii_lowercase);
             sink.put(b": ");
             sink.put(self.value(index));
         }
@@ -321,8 +326,8 @@ impl<'a> AppLines<'a> {
         })
     }
 
-    fn write(&self, sink: &mut impl Sink) {
-        put_ascii_case(sink, self.method, u8::to_ascii_uppercase);
+    fn write<S: Sink>(&self, sink: &mut Buffered<'_, S>) {
+        sink.put_mapped(self.method.as_bytes(), u8::to_ascii_uppercase);
         sink.put(b"\n");
         sink.put(self.accept);
         sink.put(b"\n");
@@ -379,18 +384,6 @@ fn strip_environment(path: &str) -> &str {
         tail
     } else {
         path
-    }
-}
-
-/// Writes `text` with `map` applied to each byte, through a small stack buffer.
-fn put_ascii_case(sink: &mut impl Sink, text: &str, map: fn(&u8) -> u8) {
-    let mut buf = [0u8; 64];
-    for chunk in text.as_bytes().chunks(buf.len()) {
-        let out = buf.get_mut(..chunk.len()).unwrap_or_default();
-        for (o, c) in out.iter_mut().zip(chunk) {
-            *o = map(c);
-        }
-        sink.put(out);
     }
 }
 
