@@ -1,5 +1,10 @@
 //! Signing and verification cost against the bare HMAC ("floor") over the same string to sign.
 //!
+//! `floor` keys the HMAC on every call, as a hand-written signer does. The crate keeps each
+//! secret's keyed HMAC state (see `Secret`), so `floor-prekeyed` is shown too: the same MAC from
+//! a state keyed in advance. The difference between `sign`/`verify` and `floor-prekeyed` is the
+//! cost of canonicalizing, parsing and formatting.
+//!
 //! Run with `cargo bench --bench signing`. Each group signs and verifies the typical request:
 //! `GET /v1/users/profile` with four query parameters (one with Chinese characters and a space),
 //! `Host`, `Accept`, `Source` and the date header (`X-Date` for Tencent, `x-bce-date` for BCE,
@@ -42,6 +47,14 @@ fn floor(secret: &[u8], string_to_sign: &[u8]) -> [u8; 20] {
     mac.finalize().into_bytes().into()
 }
 
+/// [`floor`] from a MAC state keyed in advance: what is left of the floor once the secret's
+/// keyed HMAC state is kept, as `Secret` does.
+fn floor_prekeyed(keyed: &Hmac<Sha1>, string_to_sign: &[u8]) -> [u8; 20] {
+    let mut mac = keyed.clone();
+    mac.update(string_to_sign);
+    mac.finalize().into_bytes().into()
+}
+
 fn tencent(c: &mut Criterion, group_name: &str, mode: Mode) {
     let secret = Secret::from(SECRET);
     let signer = Signer::new(mode, KEY_ID, &secret);
@@ -67,6 +80,10 @@ fn tencent(c: &mut Criterion, group_name: &str, mode: Mode) {
                 black_box(string_to_sign.as_bytes()),
             )
         })
+    });
+    let keyed = <Hmac<Sha1> as KeyInit>::new_from_slice(SECRET.as_bytes()).unwrap();
+    group.bench_function("floor-prekeyed", |b| {
+        b.iter(|| floor_prekeyed(black_box(&keyed), black_box(string_to_sign.as_bytes())))
     });
     group.bench_function("sign", |b| {
         b.iter(|| signer.sign(black_box(&unsigned), black_box(NOW)).unwrap())
@@ -103,6 +120,20 @@ fn bce_floor(secret: &[u8], prefix: &[u8], canonical: &[u8]) -> [u8; 64] {
     signature
 }
 
+/// [`bce_floor`] with the first HMAC from a state keyed with the secret in advance (the second
+/// is keyed with the derived signing key, which changes with every timestamp).
+fn bce_floor_prekeyed(keyed: &Hmac<Sha256>, prefix: &[u8], canonical: &[u8]) -> [u8; 64] {
+    let mut mac = keyed.clone();
+    mac.update(prefix);
+    let mut signing_key = [0u8; 64];
+    hex::encode_to_slice(mac.finalize().into_bytes(), &mut signing_key).unwrap();
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&signing_key).unwrap();
+    mac.update(canonical);
+    let mut signature = [0u8; 64];
+    hex::encode_to_slice(mac.finalize().into_bytes(), &mut signature).unwrap();
+    signature
+}
+
 fn bce(c: &mut Criterion) {
     let secret = Secret::from(SECRET);
     let signer = bce::Signer::new(KEY_ID, &secret).carrier(bce::Carrier::XBceSignature);
@@ -129,6 +160,16 @@ fn bce(c: &mut Criterion) {
         b.iter(|| {
             bce_floor(
                 black_box(SECRET.as_bytes()),
+                black_box(prefix.as_bytes()),
+                black_box(canonical.as_bytes()),
+            )
+        })
+    });
+    let keyed = <Hmac<Sha256> as KeyInit>::new_from_slice(SECRET.as_bytes()).unwrap();
+    group.bench_function("floor-prekeyed", |b| {
+        b.iter(|| {
+            bce_floor_prekeyed(
+                black_box(&keyed),
                 black_box(prefix.as_bytes()),
                 black_box(canonical.as_bytes()),
             )
