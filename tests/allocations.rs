@@ -1,7 +1,8 @@
 //! Allocation counts on the hot paths, with a counting global allocator.
 //!
 //! Verifying the typical request allocates nothing, in every scheme; signing allocates only the
-//! strings it returns. The counter is per thread, so tests running in parallel do not disturb
+//! strings it returns. The first MAC under a `Secret` and an algorithm also allocates, once, the
+//! keyed HMAC state the secret keeps (checked too). The counter is per thread, so tests running in parallel do not disturb
 //! each other.
 // A global allocator is an `unsafe impl`; it forwards every call to `System` unchanged.
 #![allow(unsafe_code)]
@@ -140,9 +141,17 @@ fn bce_verify_allocates_nothing_and_sign_allocates_its_one_string() {
     headers.push(Header::new("x-bce-date", &timestamp));
     let secret = Secret::from(SECRET);
     let keys = keys();
-    for carrier in [bce::Carrier::XBceSignature, bce::Carrier::Authorization] {
+    for (i, carrier) in [bce::Carrier::XBceSignature, bce::Carrier::Authorization]
+        .into_iter()
+        .enumerate()
+    {
         let signer = bce::Signer::new(KEY_ID, &secret).carrier(carrier);
         let unsigned = Request::new("GET", &target, &headers, b"");
+        if i == 0 {
+            // The first MAC under the secret also keeps its keyed HMAC-SHA256 state.
+            let (count, _) = allocations(|| signer.sign(&unsigned, NOW).unwrap());
+            assert_eq!(count, 2, "the first sign also allocates the keyed state");
+        }
         let (count, signature) = allocations(|| signer.sign(&unsigned, NOW).unwrap());
         assert_eq!(count, 1, "{carrier:?}: sign allocates the auth string only");
 
@@ -154,6 +163,10 @@ fn bce_verify_allocates_nothing_and_sign_allocates_its_one_string() {
         signed_headers.extend(owned.iter().map(|(n, v)| Header::new(n, v)));
         let signed = Request::new("GET", &target, &signed_headers, b"");
         let verifier = bce::Verifier::new(bce::Policy::default());
+        if i == 0 {
+            let (count, _) = allocations(|| verifier.verify(&signed, &keys, NOW).is_ok());
+            assert_eq!(count, 1, "the first verify keeps the key set's keyed state");
+        }
         let (count, verified) =
             allocations(|| verifier.verify(&signed, &keys, NOW).map(|v| v.stage()));
         assert_eq!(verified, Ok(bce::Stage::Release));

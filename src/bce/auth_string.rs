@@ -54,28 +54,33 @@ impl<'a> AuthString<'a> {
         if text.len() > MAX_AUTHORIZATION_LEN {
             return Err(format(BceFormat::TooLong));
         }
-        let mut fields = split_on(text, b'/').map(|(_, field)| field);
-        let (
-            Some(version),
-            Some(access_key_id),
-            Some(timestamp),
-            Some(expiration_text),
-            Some(signed_headers),
-            Some(signature),
-            None,
-        ) = (
-            fields.next(),
-            fields.next(),
-            fields.next(),
-            fields.next(),
-            fields.next(),
-            fields.next(),
-            fields.next(),
-        )
-        else {
-            return Err(format(BceFormat::Shape));
-        };
-        if version != AUTH_VERSION {
+        // `bce-auth-v1/` then five fields: four more `/`, none in the signature.
+        let rest = text
+            .strip_prefix(AUTH_VERSION)
+            .and_then(|rest| rest.strip_prefix('/'))
+            .ok_or_else(|| format(BceFormat::Shape))?;
+        // The fields are short: a plain loop finds each `/` sooner than `memchr`.
+        let mut cuts = [0usize; 4];
+        let mut from = 0;
+        for cut in &mut cuts {
+            let at = rest
+                .get(from..)
+                .and_then(|tail| tail.bytes().position(|b| b == b'/'))
+                .ok_or_else(|| format(BceFormat::Shape))?;
+            *cut = from + at;
+            from = *cut + 1;
+        }
+        let [a, b, c, d] = cuts;
+        let field = |start: usize, end: usize| rest.get(start..end).unwrap_or_default();
+        let (access_key_id, timestamp, expiration_text, signed_headers) = (
+            field(0, a),
+            field(a + 1, b),
+            field(b + 1, c),
+            field(c + 1, d),
+        );
+        let signature = rest.get(from..).unwrap_or_default();
+        let signature_ok = is_signature(signature);
+        if !signature_ok && signature.contains('/') {
             return Err(format(BceFormat::Shape));
         }
         if access_key_id.is_empty() {
@@ -84,11 +89,7 @@ impl<'a> AuthString<'a> {
         let expiration =
             parse_decimal(expiration_text).ok_or_else(|| format(BceFormat::Expiration))?;
         check_signed_headers(signed_headers)?;
-        if signature.len() != 64
-            || !signature
-                .bytes()
-                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-        {
+        if !signature_ok {
             return Err(format(BceFormat::Signature));
         }
         Ok(AuthString {
@@ -99,6 +100,22 @@ impl<'a> AuthString<'a> {
             signed_headers,
             signature,
         })
+    }
+
+    /// The signature's 32 bytes, when it is 64 lower-case hex digits (always, once parsed).
+    pub(crate) fn signature_bytes(&self) -> Option<[u8; 32]> {
+        let digits: &[u8; 64] = self.signature.as_bytes().try_into().ok()?;
+        if !all_lower_hex(digits) {
+            return None;
+        }
+        // '0'..='9' is 0x30..=0x39 and 'a'..='f' 0x61..=0x66: the low nibble, plus 9 for a letter.
+        let value = |c: u8| (c & 0x0F) + 9 * (c >> 6);
+        let mut bytes = [0u8; 32];
+        let (pairs, _) = digits.as_chunks::<2>();
+        for (byte, &[hi, lo]) in bytes.iter_mut().zip(pairs) {
+            *byte = (value(hi) << 4) | value(lo);
+        }
+        Some(bytes)
     }
 
     /// The signed header names; none for the default set.
@@ -133,20 +150,44 @@ fn parse_decimal(text: &str) -> Option<u64> {
     })
 }
 
+/// Whether `text` is 64 lower-case hex digits.
+fn is_signature(text: &str) -> bool {
+    <&[u8; 64]>::try_from(text.as_bytes()).is_ok_and(all_lower_hex)
+}
+
+/// Whether every byte is a lower-case hex digit (no early exit: the loop vectorizes).
+fn all_lower_hex(digits: &[u8; 64]) -> bool {
+    digits.iter().fold(true, |ok, &c| {
+        ok & ((c.wrapping_sub(b'0') < 10) | (c.wrapping_sub(b'a') < 6))
+    })
+}
+
 /// Empty, or `;`-separated non-empty tokens, at most [`MAX_SIGNED_HEADERS`] of them.
 fn check_signed_headers(list: &str) -> Result<(), Error> {
     if list.is_empty() {
         return Ok(());
     }
-    let bad = Error::BceSignatureFormatInvalid {
+    let bad = Err(Error::BceSignatureFormatInvalid {
         reason: BceFormat::SignedHeaders,
-    };
-    let mut count = 0usize;
-    for (_, name) in split_on(list, b';') {
-        count += 1;
-        if name.is_empty() || !name.bytes().all(is_tchar) || count > MAX_SIGNED_HEADERS {
-            return Err(bad);
+    });
+    let mut count = 1usize;
+    // Whether the last byte ended a name (or nothing has begun): a `;` there is an empty name.
+    let mut at_start = true;
+    for b in list.bytes() {
+        if b == b';' {
+            count += 1;
+            if at_start || count > MAX_SIGNED_HEADERS {
+                return bad;
+            }
+            at_start = true;
+        } else if is_tchar(b) {
+            at_start = false;
+        } else {
+            return bad;
         }
+    }
+    if at_start {
+        return bad;
     }
     Ok(())
 }

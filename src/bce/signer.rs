@@ -8,7 +8,7 @@ use crate::bce::{Carrier, Stage};
 use crate::encoding::encode_component;
 use crate::error::{BceFormat, Error, RequestError};
 use crate::keys::Secret;
-use crate::mac::{compute, Algorithm, Bytes, MAX_TAG_LEN};
+use crate::mac::{compute, compute_keyed, Algorithm, Bytes, MAX_TAG_LEN};
 use crate::request::{Header, Request};
 use crate::time::iso8601_bytes;
 
@@ -121,10 +121,11 @@ impl<'k> Signer<'k> {
         signed.write_names(&mut auth);
         let canonical = CanonicalRequest::new(request, signed)?;
         let mut tag = [0u8; MAX_TAG_LEN];
-        let len = compute(Algorithm::HmacSha256, &signing_key, &canonical, &mut tag)
+        compute(Algorithm::HmacSha256, &signing_key, &canonical, &mut tag)
+            .filter(|&len| len == 32)
             .ok_or(RequestError::UnusableSecret)?;
         auth.push('/');
-        push_hex(&mut auth, tag.get(..len).unwrap_or_default());
+        auth.push_str(core::str::from_utf8(&hex_lower(&tag)).unwrap_or_default());
 
         let target = (self.carrier == Carrier::Query).then(|| {
             let separator = if request.target().contains('?') {
@@ -221,25 +222,22 @@ fn client_side(e: Error) -> Error {
 /// `hex(HMAC-SHA256(secret, prefix))` as its 64 ASCII bytes: the key of the second HMAC.
 pub(crate) fn signing_key(secret: &Secret, prefix: &[u8]) -> Result<[u8; 64], Error> {
     let mut tag = [0u8; MAX_TAG_LEN];
-    let len = compute(
-        Algorithm::HmacSha256,
-        secret.expose(),
-        &Bytes(prefix),
-        &mut tag,
-    )
-    .ok_or(RequestError::UnusableSecret)?;
-    let mut key = [0u8; 64];
-    hex::encode_to_slice(tag.get(..len).unwrap_or_default(), &mut key)
-        .map_err(|_| RequestError::UnusableSecret)?;
-    Ok(key)
+    compute_keyed(Algorithm::HmacSha256, secret, &Bytes(prefix), &mut tag)
+        .filter(|&len| len == 32)
+        .ok_or(RequestError::UnusableSecret)?;
+    Ok(hex_lower(&tag))
 }
 
-fn push_hex(out: &mut String, bytes: &[u8]) {
-    let mut buf = [0u8; 2 * MAX_TAG_LEN];
-    let hex = buf.get_mut(..bytes.len() * 2).unwrap_or_default();
-    if hex::encode_to_slice(bytes, hex).is_ok() {
-        out.push_str(core::str::from_utf8(hex).unwrap_or_default());
+/// Lower-case hex of the first 32 bytes of `tag`: an HMAC-SHA256 as text.
+fn hex_lower(tag: &[u8; MAX_TAG_LEN]) -> [u8; 64] {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let digit = |n: u8| HEX.get(usize::from(n & 0x0F)).copied().unwrap_or(b'0');
+    let mut out = [0u8; 64];
+    let (pairs, _) = out.as_chunks_mut::<2>();
+    for (pair, &b) in pairs.iter_mut().zip(tag) {
+        *pair = [digit(b >> 4), digit(b)];
     }
+    out
 }
 
 fn push_decimal(out: &mut String, mut n: u64) {
@@ -322,6 +320,18 @@ pub fn app_code_header(code: &str) -> Result<(&'static str, String), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hex_is_lower_case_hex() {
+        let mut tag = [0u8; MAX_TAG_LEN];
+        for (i, b) in tag.iter_mut().enumerate() {
+            *b = (i * 37 + 5) as u8;
+        }
+        assert_eq!(
+            hex_lower(&tag).as_slice(),
+            hex::encode(&tag[..32]).as_bytes()
+        );
+    }
 
     #[test]
     fn decimals() {

@@ -13,8 +13,8 @@ use core::time::Duration;
 
 use time::OffsetDateTime;
 
-use crate::bce::auth_string::AuthString;
-use crate::bce::canonical::{CanonicalRequest, Selection, SignedHeaders};
+use crate::bce::auth_string::{AuthString, AUTH_VERSION};
+use crate::bce::canonical::{CanonicalRequest, Selection, SignedHeaders, CARRIER_HEADER};
 use crate::bce::signer::signing_key;
 use crate::bce::{Carrier, Carriers, Stage};
 use crate::encoding::{decode, decoded_eq_ignore_ascii_case, validate_wire, Plus};
@@ -22,7 +22,7 @@ use crate::error::{BceFormat, BceTimestamp, Error, KeyRejection};
 use crate::keys::{KeyLookup, KeyStatus};
 use crate::mac::{verify, Algorithm};
 use crate::replay::{window_end, ReplayGuard};
-use crate::request::{split_on, trim_ows, Request};
+use crate::request::{split_on, trim_ows, Repeated, Request};
 use crate::time::parse_iso8601_unix;
 
 /// Whether a signature mismatch reports the server's canonical request.
@@ -178,8 +178,9 @@ impl Verifier {
         keys: &impl KeyLookup,
         now: OffsetDateTime,
     ) -> Result<Verified<'r>, Error> {
-        let stage = stage(request)?;
-        let (text, carrier) = match self.carried(request)? {
+        let headers = CarrierHeaders::of(request);
+        let stage = stage(&headers)?;
+        let (text, carrier) = match self.carried(request, &headers)? {
             Carried::AppCode(code) => {
                 return match keys.lookup(code) {
                     KeyStatus::Active(_) => Ok(Verified {
@@ -261,15 +262,15 @@ impl Verifier {
             KeyStatus::Active(key) => key,
         };
 
-        let mut tag = [0u8; 32];
-        let decoded = hex::decode_to_slice(auth.signature, &mut tag).is_ok();
+        let tag = auth.signature_bytes();
         let prefix = text.as_bytes().get(..auth.prefix_len()).unwrap_or_default();
-        let matched = decoded
-            && key.secrets.iter().any(|secret| {
+        let matched = tag.is_some_and(|tag| {
+            key.secrets.iter().any(|secret| {
                 signing_key(secret, prefix).is_ok_and(|signing_key| {
                     verify(Algorithm::HmacSha256, [&signing_key[..]], &canonical, &tag)
                 })
-            });
+            })
+        });
         if !matched {
             let server_canonical_request = match self.policy.mismatch_detail {
                 MismatchDetail::Hidden => None,
@@ -280,14 +281,14 @@ impl Verifier {
             });
         }
         let key_id = match text {
-            Cow::Borrowed(text) => Cow::Borrowed(access_key_id(text)),
+            Cow::Borrowed(text) => Cow::Borrowed(access_key_id(text, auth.access_key_id.len())),
             Cow::Owned(_) => Cow::Owned(auth.access_key_id.to_owned()),
         };
         Ok(Verified {
             key_id,
             stage,
             carrier,
-            signed: Some((tag, expires)),
+            signed: tag.map(|tag| (tag, expires)),
         })
     }
 
@@ -326,7 +327,7 @@ impl Verifier {
     /// When the request gets no canonical request: no auth string, or one that does not parse,
     /// or signed headers that are not valid, or a request that does not canonicalize.
     pub fn explain(&self, request: &Request<'_>) -> Result<String, Error> {
-        let Carried::Auth(text, _) = self.carried(request)? else {
+        let Carried::Auth(text, _) = self.carried(request, &CarrierHeaders::of(request))? else {
             return Err(Error::BceSignatureFormatInvalid {
                 reason: BceFormat::WrongCarrier,
             });
@@ -337,11 +338,15 @@ impl Verifier {
     }
 
     /// Finds the auth string (or AppCode) in the first accepted carrier present.
-    fn carried<'r>(&self, request: &Request<'r>) -> Result<Carried<'r>, Error> {
+    fn carried<'r>(
+        &self,
+        request: &Request<'r>,
+        headers: &CarrierHeaders<'r>,
+    ) -> Result<Carried<'r>, Error> {
         let carriers = self.policy.carriers;
         let format = |reason| Error::BceSignatureFormatInvalid { reason };
         if carriers.contains(Carrier::XBceSignature) || carriers.contains(Carrier::AppCode) {
-            if let Some(value) = header_text(request, "x-bce-signature")? {
+            if let Some(value) = header_text(headers.signature)? {
                 return match value.strip_prefix("AppCode/") {
                     Some(code) if carriers.contains(Carrier::AppCode) && !code.is_empty() => {
                         Ok(Carried::AppCode(code))
@@ -355,7 +360,7 @@ impl Verifier {
             }
         }
         if carriers.contains(Carrier::Authorization) {
-            if let Some(value) = header_text(request, "authorization")? {
+            if let Some(value) = header_text(headers.authorization)? {
                 return Ok(Carried::Auth(Cow::Borrowed(value), Carrier::Authorization));
             }
         }
@@ -382,13 +387,45 @@ impl Verifier {
     }
 }
 
-/// The trimmed text of the single header `name`; `None` when absent or empty.
-fn header_text<'r>(request: &Request<'r>, name: &str) -> Result<Option<&'r str>, Error> {
-    let value = request
-        .unique_header(name)
-        .map_err(|_| Error::BceSignatureFormatInvalid {
-            reason: BceFormat::RepeatedCarrier,
-        })?;
+/// A header that should appear at most once: absent, its value, or repeated.
+type Single<'r> = Result<Option<&'r [u8]>, Repeated>;
+
+/// The headers the verifier reads before the auth string: found in one pass over the request.
+struct CarrierHeaders<'r> {
+    stage: Single<'r>,
+    signature: Single<'r>,
+    authorization: Single<'r>,
+}
+
+impl<'r> CarrierHeaders<'r> {
+    fn of(request: &Request<'r>) -> Self {
+        let mut found = CarrierHeaders {
+            stage: Ok(None),
+            signature: Ok(None),
+            authorization: Ok(None),
+        };
+        for header in request.headers() {
+            // The three names have different lengths: one comparison at most per header.
+            let slot = match header.name.len() {
+                11 if header.name.eq_ignore_ascii_case("x-bce-stage") => &mut found.stage,
+                15 if header.name.eq_ignore_ascii_case(CARRIER_HEADER) => &mut found.signature,
+                13 if header.name.eq_ignore_ascii_case("authorization") => &mut found.authorization,
+                _ => continue,
+            };
+            *slot = match slot {
+                Ok(None) => Ok(Some(header.value)),
+                _ => Err(Repeated),
+            };
+        }
+        found
+    }
+}
+
+/// The trimmed text of a single header; `None` when absent or empty.
+fn header_text(value: Single<'_>) -> Result<Option<&str>, Error> {
+    let value = value.map_err(|_| Error::BceSignatureFormatInvalid {
+        reason: BceFormat::RepeatedCarrier,
+    })?;
     let Some(value) = value.map(trim_ows).filter(|v| !v.is_empty()) else {
         return Ok(None);
     };
@@ -400,20 +437,22 @@ fn header_text<'r>(request: &Request<'r>, name: &str) -> Result<Option<&'r str>,
 }
 
 /// The request's stage: `X-Bce-Stage`, `release` when absent.
-fn stage(request: &Request<'_>) -> Result<Stage, Error> {
+fn stage(headers: &CarrierHeaders<'_>) -> Result<Stage, Error> {
     let invalid = |value: &[u8]| Error::BceInvalidStage {
         stage: String::from_utf8_lossy(value).into_owned(),
     };
-    match request.unique_header("x-bce-stage") {
+    match headers.stage {
         Ok(None) => Ok(Stage::Release),
         Ok(Some(value)) => Stage::from_value(trim_ows(value)).ok_or_else(|| invalid(value)),
         Err(_) => Err(invalid(b"(repeated)")),
     }
 }
 
-/// The access key id field of a parsed auth string's text.
-fn access_key_id(text: &str) -> &str {
-    split_on(text, b'/').nth(1).map_or("", |(_, id)| id)
+/// The access key id field, `len` bytes long, of a parsed auth string's text: it follows
+/// `bce-auth-v1/`.
+fn access_key_id(text: &str, len: usize) -> &str {
+    let start = AUTH_VERSION.len() + 1;
+    text.get(start..start + len).unwrap_or_default()
 }
 
 fn instant(unix: i64) -> OffsetDateTime {
