@@ -502,9 +502,7 @@ impl<'a> CanonicalRequest<'a> {
     #[inline]
     pub(crate) fn new(request: &Request<'a>, headers: SignedHeaders<'a>) -> Result<Self, Error> {
         request.check_method_and_target_shape()?;
-        // `Request::path` and `Request::query` in one split.
-        let target = request.target();
-        let (path, query) = target.split_once('?').unwrap_or((target, ""));
+        let (path, query) = request.path_and_query();
         validate_wire(path)?;
         let sources = Sources { query, form: "" };
         let mut params = Params::default();
