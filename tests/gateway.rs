@@ -4,7 +4,7 @@
 //! exact message and its status under both profiles; successes for every kind of
 //! authentication (requests really signed with the crate's signers); path templates, custom
 //! domains and their `""` mapping; the check order; and [`Gateway::new`] rejecting bad
-//! configurations.
+//! configurations; `Gateway::route_once` refusing a replayed signature after the routing checks.
 //!
 //! The configuration is the TOML, extended, parsed with the `serde` feature.
 #![cfg(feature = "serde")]
@@ -1408,4 +1408,52 @@ fn a_path_inside_the_service_may_start_with_an_environment_name() {
         "/test/7",
         Some("AKIDapp"),
     );
+}
+
+// ---- replay protection through routing ----
+
+#[test]
+fn route_once_refuses_a_replayed_signature_after_the_routing_checks() {
+    use apigw_sign::replay::MemoryReplayGuard;
+
+    let gateway = gateway();
+    let guard = MemoryReplayGuard::default();
+    let once = |req: &Req| {
+        req.with_request(&req.target, |request| {
+            gateway.route_once(request, Protocol::Https, &guard, NOW)
+        })
+        .map(|routed| routed.key_id)
+    };
+    let tencent = Req::get(DEFAULT, "/test/items/7").app("AKIDtest", "test-secret");
+    let bce = Req::get(BCE, "/v1/app?limit=10").bce("bce-ak", "bce-sk", None);
+    for (req, key_id) in [(&tencent, "AKIDtest"), (&bce, "bce-ak")] {
+        assert_eq!(once(req), Ok(Some(key_id.to_owned())));
+        let err = once(req).expect_err("the second use is a replay");
+        assert_eq!(err.code(), "SignatureReplayed", "{err:?}");
+        // `route` itself keeps no state: the same request still routes.
+        assert!(req
+            .with_request(&req.target, |r| gateway.route(r, Protocol::Https, NOW))
+            .is_ok());
+    }
+    // A request that fails routing never reaches the guard: a full one does not refuse it first.
+    let full = MemoryReplayGuard::new(0);
+    let unrouted = Req::get(DEFAULT, "/test/nope").app("AKIDtest", "test-secret");
+    let err = unrouted
+        .with_request(&unrouted.target, |r| {
+            gateway.route_once(r, Protocol::Https, &full, NOW)
+        })
+        .expect_err("no API for the path");
+    assert_eq!(err.status(StatusProfile::Classic), 404, "{err:?}");
+    // An API without authentication carries no signature: nothing to record.
+    let open = Req::get(BCE_RELEASE_ONLY, "/v1/open");
+    for _ in 0..2 {
+        assert!(open
+            .with_request(&open.target, |r| gateway.route_once(
+                r,
+                Protocol::Https,
+                &full,
+                NOW
+            ))
+            .is_ok());
+    }
 }
