@@ -168,6 +168,10 @@ impl<'a> ActiveKey<'a> {
 }
 
 /// Where a verifier finds the secrets for a key id.
+///
+/// Hand out `Secret`s that live across requests (as [`KeySet`] does): each keeps its keyed HMAC
+/// state after first use, which a `Secret` built afresh for every request would compute (and
+/// allocate) every time.
 pub trait KeyLookup {
     /// What is known about `key_id`. Called once per verification, after the request's shape
     /// and clock window have been checked.
