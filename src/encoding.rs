@@ -48,9 +48,23 @@ pub fn encode_path(path: &str) -> PercentEncode<'_> {
 
 /// Whether `b` is an RFC 3986 unreserved character, which `UriEncode` keeps as it is.
 #[inline]
-pub(crate) const fn is_unreserved(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
+pub(crate) fn is_unreserved(b: u8) -> bool {
+    UNRESERVED.get(usize::from(b)).copied().unwrap_or(false)
 }
+
+/// [`is_unreserved`] as a table.
+// Built at compile time: an index out of range would fail the build, not panic at run time.
+#[allow(clippy::indexing_slicing)]
+const UNRESERVED: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] =
+            (b as u8).is_ascii_alphanumeric() || matches!(b as u8, b'-' | b'.' | b'_' | b'~');
+        b += 1;
+    }
+    table
+};
 
 const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
 
@@ -106,36 +120,37 @@ pub(crate) fn encoded(
     bytes.flat_map(move |b| EncodedByte::new(b, keep_slash))
 }
 
-/// Writes the `UriEncode` of `bytes` into `sink` through a small stack buffer; a run that needs
-/// no escaping is written as it is.
-pub(crate) fn write_encoded(
-    bytes: impl Iterator<Item = u8>,
-    keep_slash: bool,
-    sink: &mut impl Sink,
-) {
-    let mut buf = [0u8; 96];
-    let mut len = 0usize;
-    for b in bytes {
-        for e in EncodedByte::new(b, keep_slash) {
-            if let Some(slot) = buf.get_mut(len) {
-                *slot = e;
-                len += 1;
-            }
-        }
-        if len + 3 > buf.len() {
-            sink.put(buf.get(..len).unwrap_or_default());
-            len = 0;
-        }
-    }
-    sink.put(buf.get(..len).unwrap_or_default());
+/// Writes `%XY`, upper-case hex: `UriEncode`'s escape of `b`.
+#[inline]
+pub(crate) fn put_escape(b: u8, sink: &mut impl Sink) {
+    let digit = |n: u8| {
+        HEX_UPPER
+            .get(usize::from(n & 0x0F))
+            .copied()
+            .unwrap_or(b'0')
+    };
+    sink.put(&[b'%', digit(b >> 4), digit(b)]);
 }
 
-/// Whether `raw` is already its own `UriEncode` (only unreserved characters, and `/` when
-/// `keep_slash`), so decoding then encoding it changes nothing.
-#[inline]
-pub(crate) fn is_canonical(raw: &[u8], keep_slash: bool) -> bool {
-    raw.iter()
-        .all(|&b| is_unreserved(b) || (keep_slash && b == b'/'))
+/// Writes the `UriEncode` of `bytes` into `sink` (keeping `/` when `keep_slash`); a run that
+/// needs no escaping is written whole.
+pub(crate) fn put_encoded(bytes: &[u8], keep_slash: bool, sink: &mut impl Sink) {
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let run = rest
+            .iter()
+            .position(|&b| !(is_unreserved(b) || (keep_slash && b == b'/')))
+            .unwrap_or(rest.len());
+        let (plain, tail) = rest.split_at_checked(run).unwrap_or((rest, &[]));
+        if !plain.is_empty() {
+            sink.put(plain);
+        }
+        let Some((&b, after)) = tail.split_first() else {
+            return;
+        };
+        put_escape(b, sink);
+        rest = after;
+    }
 }
 
 /// How a `+` decodes.
@@ -272,8 +287,9 @@ fn class(b: u8) -> u8 {
     CLASS.get(usize::from(b)).copied().unwrap_or(ORDINARY)
 }
 
+/// The value of a hex digit (either case), `0xFF` for any other byte.
 #[inline(always)]
-fn hex(b: u8) -> u8 {
+pub(crate) fn hex(b: u8) -> u8 {
     HEX.get(usize::from(b)).copied().unwrap_or(0xFF)
 }
 
@@ -693,15 +709,20 @@ mod tests {
         assert_eq!(ours, encode_component(text).to_string().into_bytes());
         let ours: Vec<u8> = encoded(text.bytes(), true).collect();
         assert_eq!(ours, encode_path(text).to_string().into_bytes());
-        let long = "中 文/".repeat(40);
-        let mut sink = TextSink::default();
-        write_encoded(long.bytes(), true, &mut sink);
-        assert_eq!(sink.0, encode_path(&long).to_string().into_bytes());
-        assert!(
-            is_canonical(b"a-b.c_d~9", false)
-                && !is_canonical(b"a/b", false)
-                && is_canonical(b"a/b", true)
-        );
+        for (text, keep_slash) in [
+            ("中 文/".repeat(40), true),
+            (text.to_owned(), false),
+            (String::new(), false),
+        ] {
+            let mut sink = TextSink::default();
+            put_encoded(text.as_bytes(), keep_slash, &mut sink);
+            let expected = if keep_slash {
+                encode_path(&text)
+            } else {
+                encode_component(&text)
+            };
+            assert_eq!(sink.0, expected.to_string().into_bytes());
+        }
     }
 
     #[test]

@@ -17,12 +17,17 @@ pub(crate) struct Param {
     end: u32,
     /// From the form body (where `+` is a space) rather than the query.
     form: bool,
-    /// Key and value decode to themselves.
-    pub(crate) plain: bool,
     /// The key decodes to itself.
     pub(crate) key_plain: bool,
     /// The value decodes to itself.
     pub(crate) value_plain: bool,
+}
+
+impl Param {
+    /// Key and value decode to themselves.
+    pub(crate) const fn plain(&self) -> bool {
+        self.key_plain && self.value_plain
+    }
 }
 
 /// Where parameters' bytes live.
@@ -172,7 +177,6 @@ impl Params {
                         eq: at(item.eq)?,
                         end: at(item.len)?,
                         form,
-                        plain: item.plain(),
                         key_plain: item.key_plain,
                         value_plain: item.value_plain,
                     })?;

@@ -26,7 +26,7 @@ use core::iter::once;
 
 use crate::bce::auth_string::AuthString;
 use crate::encoding::{
-    decoded_eq_ignore_ascii_case, encoded, is_canonical, validate_wire, write_encoded, Decoded,
+    decoded_eq_ignore_ascii_case, encoded, hex, put_encoded, put_escape, validate_wire, Decoded,
     Plus,
 };
 use crate::error::{BceFormat, Error, RequestError};
@@ -89,16 +89,7 @@ impl<'a> Selection<'a> {
 
 /// Whether `names` holds `name`, ignoring ASCII case.
 fn holds(names: &[&str], name: &str) -> bool {
-    names.iter().any(|n| eq_ignore_case(n, name))
-}
-
-/// `str::eq_ignore_ascii_case`, with the lengths compared first and one loop.
-#[inline]
-fn eq_ignore_case(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .all(|(x, y)| x == y || x.eq_ignore_ascii_case(&y))
+    names.iter().any(|n| n.eq_ignore_ascii_case(name))
 }
 
 /// Whether `name` starts `x-bce-` (any case) and goes on.
@@ -121,7 +112,7 @@ fn is_bce(name: &str) -> bool {
 #[inline]
 fn signs(names: &[&str], name: &str) -> bool {
     if is_bce(name) {
-        !eq_ignore_case(name, CARRIER_HEADER)
+        !name.eq_ignore_ascii_case(CARRIER_HEADER)
     } else {
         holds(names, name)
     }
@@ -169,8 +160,8 @@ impl<'a> SignedHeaders<'a> {
         let added = signed.added.get(..added.len().min(2)).unwrap_or_default();
         // Plain loops over the two slices: cheaper than a chained iterator.
         let present = |name: &str| {
-            request.iter().any(|h| eq_ignore_case(h.name, name))
-                || added.iter().any(|h| eq_ignore_case(h.name, name))
+            request.iter().any(|h| h.name.eq_ignore_ascii_case(name))
+                || added.iter().any(|h| h.name.eq_ignore_ascii_case(name))
         };
 
         let mut split = [""; MAX_SIGNED_HEADERS];
@@ -201,7 +192,7 @@ impl<'a> SignedHeaders<'a> {
                 None => (request.get(..position).unwrap_or_default(), &[][..]),
                 Some(k) => (request, added.get(..k).unwrap_or_default()),
             };
-            let named = |h: &Header<'_>| eq_ignore_case(h.name, header.name);
+            let named = |h: &Header<'_>| h.name.eq_ignore_ascii_case(header.name);
             if before.iter().any(named) || added_before.iter().any(named) {
                 return Err(format(BceFormat::RepeatedHeader));
             }
@@ -256,7 +247,7 @@ impl<'a> SignedHeaders<'a> {
     /// The trimmed value of the signed header `name`, if it is signed.
     pub(crate) fn value_of(&self, name: &str) -> Option<&'a [u8]> {
         self.iter()
-            .find(|h| eq_ignore_case(h.name, name))
+            .find(|h| h.name.eq_ignore_ascii_case(name))
             .map(|h| trim_ows(h.value))
     }
 
@@ -277,7 +268,7 @@ impl<'a> SignedHeaders<'a> {
             }
             put_lower_encoded(header.name, sink);
             sink.put(b":");
-            put_encoded(trim_ows(header.value), KEEP_UNRESERVED, sink);
+            put_encoded(trim_ows(header.value), false, sink);
         }
     }
 }
@@ -350,35 +341,12 @@ fn is_hex(b: u8) -> bool {
     class(b) & (UPPER_HEX | LOWER_HEX) != 0
 }
 
-const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
-
-/// Writes `%XY`, upper-case hex.
-#[inline]
-fn put_escape(b: u8, sink: &mut impl Sink) {
-    let hex = |n: u8| HEX_UPPER.get(usize::from(n & 0xF)).copied().unwrap_or(b'0');
-    sink.put(&[b'%', hex(b >> 4), hex(b)]);
-}
-
 /// Writes `bytes[start..end]` unless it is empty.
 #[inline]
 fn put_run(bytes: &[u8], start: usize, end: usize, sink: &mut impl Sink) {
     if let Some(run) = bytes.get(start..end).filter(|run| !run.is_empty()) {
         sink.put(run);
     }
-}
-
-/// Writes `UriEncode(bytes)` (keeping what `mask` keeps); runs that need no escaping are written
-/// whole.
-fn put_encoded(bytes: &[u8], mask: u8, sink: &mut impl Sink) {
-    let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        if !keeps(b, mask) {
-            put_run(bytes, start, i, sink);
-            put_escape(b, sink);
-            start = i + 1;
-        }
-    }
-    put_run(bytes, start, bytes.len(), sink);
 }
 
 /// Writes `UriEncode(lower(name))`.
@@ -388,20 +356,8 @@ fn put_lower_encoded(name: &str, sink: &mut impl Sink) {
         let lower = buf.get_mut(..chunk.len()).unwrap_or_default();
         lower.copy_from_slice(chunk);
         lower.make_ascii_lowercase();
-        // Names are tokens: escapes are rare.
-        if is_canonical(lower, false) {
-            sink.put(lower);
-        } else {
-            write_encoded(lower.iter().copied(), false, sink);
-        }
+        put_encoded(lower, false, sink);
     }
-}
-
-/// The value of a hex digit, either case (of a `CLASS` hex digit).
-#[inline]
-const fn hex_value(b: u8) -> u8 {
-    // '0'..='9' is 0x30..=0x39, 'A'..='F' 0x41..=0x46, 'a'..='f' 0x61..=0x66.
-    (b & 0x0F) + 9 * ((b >> 6) & 1)
 }
 
 /// Writes `UriEncode(decode(raw))` (keeping what `mask` keeps) for validated wire text, in runs:
@@ -419,7 +375,7 @@ fn put_canonical(raw: &[u8], plus: Plus, mask: u8, sink: &mut impl Sink) {
         let (decoded, width) = match b {
             b'%' => match raw.get(i + 1..i + 3) {
                 Some(&[h, l]) if is_hex(h) && is_hex(l) => {
-                    let d = (hex_value(h) << 4) | hex_value(l);
+                    let d = (hex(h) << 4) | hex(l);
                     if class(h) & class(l) & UPPER_HEX != 0 && !keeps(d, mask) {
                         // Already `UriEncode`'s escape: part of the run.
                         i += 3;
@@ -576,13 +532,7 @@ impl<'a> CanonicalRequest<'a> {
 impl Message for CanonicalRequest<'_> {
     fn write_to(&self, sink: &mut impl Sink) {
         let mut sink = Buffered::new(sink);
-        for chunk in self.method.as_bytes().chunks(32) {
-            let mut upper = [0u8; 32];
-            let upper = upper.get_mut(..chunk.len()).unwrap_or_default();
-            upper.copy_from_slice(chunk);
-            upper.make_ascii_uppercase();
-            sink.put(upper);
-        }
+        sink.put_mapped(self.method.as_bytes(), u8::to_ascii_uppercase);
         sink.put(b"\n");
         if self.path.is_empty() {
             sink.put(b"/");
@@ -855,7 +805,7 @@ mod tests {
                 );
             }
             let mut sink = TextSink::default();
-            put_encoded(raw.as_bytes(), KEEP_UNRESERVED, &mut sink);
+            put_encoded(raw.as_bytes(), false, &mut sink);
             proptest::prop_assert_eq!(sink.0, encoded(raw.bytes(), false).collect::<Vec<u8>>());
         }
 
@@ -942,7 +892,7 @@ mod tests {
     }
 
     #[test]
-    fn bce_prefix_and_case_folding_match_std() {
+    fn the_bce_prefix_test_matches_std() {
         let original = |name: &str| {
             name.len() > 6
                 && name
@@ -957,11 +907,6 @@ mod tests {
                     name[at] = b;
                     let name = String::from_utf8(name).unwrap();
                     assert_eq!(is_bce(&name), original(&name), "{name:?}");
-                    assert_eq!(
-                        eq_ignore_case(&name, base),
-                        name.eq_ignore_ascii_case(base),
-                        "{name:?}"
-                    );
                 }
             }
             assert_eq!(is_bce(base), original(base), "{base:?}");

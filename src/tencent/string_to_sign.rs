@@ -345,7 +345,7 @@ impl<'a> AppLines<'a> {
         for (i, param) in self.params.as_slice().iter().enumerate() {
             let (key, value, plus) = self.sources.text(param);
             sink.put(if i == 0 { b"?" } else { b"&" });
-            if param.plain && !value.is_empty() {
+            if param.plain() && !value.is_empty() {
                 // `key=value` as it stands in the source: one piece.
                 sink.put(self.sources.item(param).as_bytes());
                 continue;
