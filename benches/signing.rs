@@ -267,7 +267,19 @@ fn tencent_app_bodies(c: &mut Criterion) {
     group.finish();
 }
 
-/// How signing and verifying scale with the number of query parameters (1, 10, 100).
+/// The query of the parameter-scaling groups: `n` parameters, keys out of order, each value
+/// with an escaped space.
+fn scaling_query(n: usize) -> String {
+    (0..n)
+        .map(|i| format!("key{:03}=value%20{i}", (i * 37) % 101))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// The parameter counts of the scaling groups.
+const PARAM_COUNTS: [usize; 4] = [1, 10, 20, 100];
+
+/// How signing and verifying scale with the number of query parameters (1, 10, 20, 100).
 fn scaling(c: &mut Criterion) {
     let secret = Secret::from(SECRET);
     let signer = Signer::new(Mode::App, KEY_ID, &secret);
@@ -275,12 +287,8 @@ fn scaling(c: &mut Criterion) {
     keys.insert(KEY_ID, SECRET);
     let verifier = Verifier::new(Policy::default());
     let mut group = c.benchmark_group("tencent-app-params");
-    for n in [1usize, 10, 100] {
-        let query: String = (0..n)
-            .map(|i| format!("key{:03}=value%20{i}", (i * 37) % 101))
-            .collect::<Vec<_>>()
-            .join("&");
-        let target = format!("/v1/users/profile?{query}");
+    for n in PARAM_COUNTS {
+        let target = format!("/v1/users/profile?{}", scaling_query(n));
         let headers = base_headers();
         let unsigned = Request::new("GET", &target, &headers, b"");
         let signature = signer.sign(&unsigned, NOW).unwrap();
@@ -305,12 +313,43 @@ fn scaling(c: &mut Criterion) {
     group.finish();
 }
 
+/// [`scaling`] for BCE (signature in `X-Bce-Signature`, `x-bce-date` in the request).
+fn bce_scaling(c: &mut Criterion) {
+    let secret = Secret::from(SECRET);
+    let signer = bce::Signer::new(KEY_ID, &secret).carrier(bce::Carrier::XBceSignature);
+    let mut keys = KeySet::new();
+    keys.insert(KEY_ID, SECRET);
+    let verifier = bce::Verifier::new(bce::Policy::default());
+    let timestamp = apigw_sign::format_iso8601(NOW);
+    let mut group = c.benchmark_group("bce-params");
+    for n in PARAM_COUNTS {
+        let target = format!("/v1/users/profile?{}", scaling_query(n));
+        let mut headers = base_headers();
+        headers.push(Header::new("x-bce-date", &timestamp));
+        let unsigned = Request::new("GET", &target, &headers, b"");
+        let signature = signer.sign(&unsigned, NOW).unwrap();
+        let mut signed_headers = headers.clone();
+        signed_headers.extend(signature.headers().map(|(n, v)| Header::new(n, v)));
+        let signed = Request::new("GET", &target, &signed_headers, b"");
+        verifier.verify(&signed, &keys, NOW).unwrap();
+        group.throughput(Throughput::Elements(n as u64));
+        group.bench_with_input(BenchmarkId::new("sign", n), &unsigned, |b, r| {
+            b.iter(|| signer.sign(black_box(r), NOW).unwrap())
+        });
+        group.bench_with_input(BenchmarkId::new("verify", n), &signed, |b, r| {
+            b.iter(|| verifier.verify(black_box(r), &keys, NOW).unwrap().stage())
+        });
+    }
+    group.finish();
+}
+
 criterion_group!(
     benches,
     tencent_app,
     tencent_key_pair,
     bce,
     tencent_app_bodies,
-    scaling
+    scaling,
+    bce_scaling
 );
 criterion_main!(benches);
