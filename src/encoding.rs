@@ -1,21 +1,25 @@
-//! Percent-encoding and -decoding, shared by both schemes.
+//! Percent-encoding and -decoding, shared by both schemes, over one byte-class table.
 //!
-//! One encoder: every byte but the RFC 3986 unreserved characters (`A-Z a-z 0-9 - . _ ~`) becomes
-//! `%XY` with upper-case hex. That is Baidu's `UriEncode`, and it is the wire encoding the Tencent
-//! signer emits for query and form values (a space is `%20`, a plus `%2B`). Paths keep their `/`.
+//! One encoder (the `percent-encoding` crate): every byte but the RFC 3986 unreserved characters
+//! (`A-Z a-z 0-9 - . _ ~`) becomes `%XY` with upper-case hex. That is Baidu's `UriEncode`, and it
+//! is the wire encoding the Tencent signer emits for query and form values (a space is `%20`, a
+//! plus `%2B`). Paths keep their `/`.
 //!
 //! One decoder, strict: a `%` must be followed by two hex digits and the decoded bytes must be
 //! UTF-8. [`Plus`] says whether `+` is a literal plus (query strings, RFC 3986) or a space (HTML
-//! form bodies). Decoding streams: canonical strings are written and compared straight from the
-//! wire text without building decoded copies.
+//! form bodies). Decoding streams: canonical strings are written straight from the wire text
+//! without building decoded copies.
+//!
+//! BCE's canonical form of wire text, `UriEncode(decode(text))`, is written in runs: text that is
+//! already canonical is copied as it is, only what changes is re-encoded.
 
-use core::cmp::Ordering;
+use core::fmt;
 use std::borrow::Cow;
 
-use percent_encoding::{utf8_percent_encode, AsciiSet, PercentEncode, NON_ALPHANUMERIC};
+use percent_encoding::{percent_encode, percent_encode_byte, AsciiSet, NON_ALPHANUMERIC};
 
-use crate::error::RequestError;
-use crate::mac::Sink;
+use crate::request::RequestError;
+use crate::sink::Sink;
 
 /// Bytes escaped in a query/form key or value: all but RFC 3986 unreserved characters.
 const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -33,8 +37,8 @@ const PATH: &AsciiSet = &COMPONENT.remove(b'/');
 /// ```
 /// assert_eq!(apigw_sign::encoding::encode_component("中 +/").to_string(), "%E4%B8%AD%20%2B%2F");
 /// ```
-pub fn encode_component(value: &str) -> PercentEncode<'_> {
-    utf8_percent_encode(value, COMPONENT)
+pub fn encode_component(value: &str) -> impl fmt::Display + '_ {
+    percent_encode(value.as_bytes(), COMPONENT)
 }
 
 /// Percent-encodes a path (Baidu's `UriEncodeExceptSlash`): as [`encode_component`], keeping `/`.
@@ -42,115 +46,72 @@ pub fn encode_component(value: &str) -> PercentEncode<'_> {
 /// ```
 /// assert_eq!(apigw_sign::encoding::encode_path("/example/测试").to_string(), "/example/%E6%B5%8B%E8%AF%95");
 /// ```
-pub fn encode_path(path: &str) -> PercentEncode<'_> {
-    utf8_percent_encode(path, PATH)
+pub fn encode_path(path: &str) -> impl fmt::Display + '_ {
+    percent_encode(path.as_bytes(), PATH)
 }
 
-/// Whether `b` is an RFC 3986 unreserved character, which `UriEncode` keeps as it is.
-#[inline]
-pub(crate) fn is_unreserved(b: u8) -> bool {
-    UNRESERVED.get(usize::from(b)).copied().unwrap_or(false)
+/// Writes the `UriEncode` of `bytes` into `sink` (keeping `/` when `keep_slash`).
+pub(crate) fn put_encoded(bytes: &[u8], keep_slash: bool, sink: &mut impl Sink) {
+    let set = if keep_slash { PATH } else { COMPONENT };
+    for piece in percent_encode(bytes, set) {
+        sink.put(piece.as_bytes());
+    }
 }
 
-/// [`is_unreserved`] as a table.
+// The byte classes, as bits of `CLASS`.
+/// An RFC 3986 unreserved character, which `UriEncode` keeps.
+const UNRESERVED: u8 = 1;
+/// `/`, which `UriEncodeExceptSlash` keeps too.
+const SLASH: u8 = 2;
+/// A hex digit as `UriEncode` writes it: `0-9 A-F`.
+const UPPER_HEX: u8 = 4;
+/// A hex digit in either case.
+const HEX: u8 = 8;
+/// Space, control characters, DEL and `#`: not allowed raw in a request target.
+const NOT_WIRE: u8 = 16;
+
+/// The class of every byte.
 // Built at compile time: an index out of range would fail the build, not panic at run time.
 #[allow(clippy::indexing_slicing)]
-const UNRESERVED: [bool; 256] = {
-    let mut table = [false; 256];
+const CLASS: [u8; 256] = {
+    let mut table = [0u8; 256];
     let mut b = 0;
     while b < 256 {
-        table[b] =
-            (b as u8).is_ascii_alphanumeric() || matches!(b as u8, b'-' | b'.' | b'_' | b'~');
+        table[b] = match b as u8 {
+            b'0'..=b'9' | b'A'..=b'F' => UNRESERVED | UPPER_HEX | HEX,
+            b'a'..=b'f' => UNRESERVED | HEX,
+            b'G'..=b'Z' | b'g'..=b'z' | b'-' | b'.' | b'_' | b'~' => UNRESERVED,
+            b'/' => SLASH,
+            0..=b' ' | 0x7f | b'#' => NOT_WIRE,
+            _ => 0,
+        };
         b += 1;
     }
     table
 };
 
-const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
-
-/// The `UriEncode` of one byte: itself, or `%XY` (upper-case hex); `keep_slash` keeps `/`.
-#[derive(Clone, Debug)]
-pub(crate) struct EncodedByte {
-    bytes: [u8; 3],
-    pos: u8,
-    len: u8,
-}
-
-impl EncodedByte {
-    #[inline]
-    pub(crate) fn new(b: u8, keep_slash: bool) -> Self {
-        if is_unreserved(b) || (keep_slash && b == b'/') {
-            EncodedByte {
-                bytes: [b, 0, 0],
-                pos: 0,
-                len: 1,
-            }
-        } else {
-            let hi = HEX_UPPER.get(usize::from(b >> 4)).copied().unwrap_or(b'0');
-            let lo = HEX_UPPER.get(usize::from(b & 0xF)).copied().unwrap_or(b'0');
-            EncodedByte {
-                bytes: [b'%', hi, lo],
-                pos: 0,
-                len: 3,
-            }
-        }
-    }
-}
-
-impl Iterator for EncodedByte {
-    type Item = u8;
-
-    #[inline]
-    fn next(&mut self) -> Option<u8> {
-        if self.pos >= self.len {
-            return None;
-        }
-        let b = self.bytes.get(usize::from(self.pos)).copied();
-        self.pos += 1;
-        b
-    }
-}
-
-/// The `UriEncode` of a byte stream, as a byte stream (for comparing canonical forms without
-/// building them).
-pub(crate) fn encoded(
-    bytes: impl Iterator<Item = u8>,
-    keep_slash: bool,
-) -> impl Iterator<Item = u8> {
-    bytes.flat_map(move |b| EncodedByte::new(b, keep_slash))
-}
-
-/// Writes `%XY`, upper-case hex: `UriEncode`'s escape of `b`.
 #[inline]
-pub(crate) fn put_escape(b: u8, sink: &mut impl Sink) {
-    let digit = |n: u8| {
-        HEX_UPPER
-            .get(usize::from(n & 0x0F))
-            .copied()
-            .unwrap_or(b'0')
-    };
-    sink.put(&[b'%', digit(b >> 4), digit(b)]);
+fn class(b: u8) -> u8 {
+    CLASS.get(usize::from(b)).copied().unwrap_or(0)
 }
 
-/// Writes the `UriEncode` of `bytes` into `sink` (keeping `/` when `keep_slash`); a run that
-/// needs no escaping is written whole.
-pub(crate) fn put_encoded(bytes: &[u8], keep_slash: bool, sink: &mut impl Sink) {
-    let mut rest = bytes;
-    while !rest.is_empty() {
-        let run = rest
-            .iter()
-            .position(|&b| !(is_unreserved(b) || (keep_slash && b == b'/')))
-            .unwrap_or(rest.len());
-        let (plain, tail) = rest.split_at_checked(run).unwrap_or((rest, &[]));
-        if !plain.is_empty() {
-            sink.put(plain);
-        }
-        let Some((&b, after)) = tail.split_first() else {
-            return;
-        };
-        put_escape(b, sink);
-        rest = after;
-    }
+/// Whether `UriEncode` keeps `b` as it is (and `/` too when `keep_slash`).
+#[inline]
+fn keeps(b: u8, keep_slash: bool) -> bool {
+    let mask = if keep_slash {
+        UNRESERVED | SLASH
+    } else {
+        UNRESERVED
+    };
+    class(b) & mask != 0
+}
+
+/// The byte a `%XY` escape stands for, when `h` and `l` are hex digits.
+#[inline]
+fn unescape(h: u8, l: u8) -> Option<u8> {
+    let digit = |d: u8| char::from(d).to_digit(16);
+    // Two hex digits make a number below 256.
+    u8::try_from(digit(h)? << 4 | digit(l)?).ok()
 }
 
 /// How a `+` decodes.
@@ -187,185 +148,62 @@ pub fn decode(raw: &str, plus: Plus) -> Result<Cow<'_, str>, RequestError> {
         .map_err(|_| RequestError::InvalidUtf8)
 }
 
-/// Splits one decoded byte off the front of `bytes`, which starts with a `%` or `+`.
-fn decode_one(bytes: &[u8], plus: Plus) -> Option<(u8, &[u8])> {
-    match bytes {
-        [b'%', h, l, rest @ ..] if hex(*h) <= 0x0F && hex(*l) <= 0x0F => {
-            Some(((hex(*h) << 4) | hex(*l), rest))
-        }
-        [b'+', rest @ ..] if plus == Plus::Space => Some((b' ', rest)),
-        [b, rest @ ..] => Some((*b, rest)),
-        [] => None,
-    }
-}
-
 /// Checks that `raw` decodes: every `%` starts a two-hex-digit escape and the decoded bytes are
-/// UTF-8. Returns whether `raw` decodes to itself (no escape, and no `+` meaning a space). One
-/// pass, no allocation.
-///
-/// Only escapes need a UTF-8 check: the text between them is a `&str` cut at ASCII bytes, so it
-/// is whole characters, and the decoded string is UTF-8 exactly when the escapes' bytes form
-/// whole characters that no raw byte interrupts.
+/// UTF-8. Returns whether `raw` decodes to itself (no escape, and no `+` meaning a space).
 pub(crate) fn validate(raw: &str, plus: Plus) -> Result<bool, RequestError> {
-    scan(raw.as_bytes(), plus, false, false).map(|s| s.plain())
+    check(raw.as_bytes(), plus, false)
 }
 
 /// [`validate`] for a piece of a request target, which must also hold no space, control
 /// character or `#` (raw bytes a request line cannot carry).
 pub(crate) fn validate_wire(raw: &str) -> Result<bool, RequestError> {
-    scan(raw.as_bytes(), Plus::Literal, true, false).map(|s| s.plain())
+    check(raw.as_bytes(), Plus::Literal, true)
 }
 
-/// What [`scan`] found in one piece of text.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Scanned {
-    /// Bytes scanned: up to the first `&` (when asked to stop there) or the end.
-    pub(crate) len: usize,
-    /// The position of the first `=`, or `len` when there is none.
-    pub(crate) eq: usize,
-    /// Nothing before `eq` needs decoding.
-    pub(crate) key_plain: bool,
-    /// Nothing after `eq` needs decoding.
-    pub(crate) value_plain: bool,
-}
-
-impl Scanned {
-    /// The whole piece decodes to itself.
-    pub(crate) const fn plain(&self) -> bool {
-        self.key_plain && self.value_plain
-    }
-}
-
-/// Byte classes for [`scan`]: what a byte means in a query, form or path.
-const ORDINARY: u8 = 0;
-const PERCENT: u8 = 1;
-const PLUS: u8 = 2;
-const AMPERSAND: u8 = 3;
-const EQUALS: u8 = 4;
-/// Space, control characters, DEL and `#`: not allowed raw in a request target.
-const NOT_WIRE: u8 = 5;
-
-// Built at compile time: an index out of range would fail the build, not panic at run time.
-#[allow(clippy::indexing_slicing)]
-const CLASS: [u8; 256] = {
-    let mut table = [ORDINARY; 256];
-    let mut b = 0;
-    while b < 256 {
-        table[b] = match b as u8 {
-            b'%' => PERCENT,
-            b'+' => PLUS,
-            b'&' => AMPERSAND,
-            b'=' => EQUALS,
-            0..=b' ' | 0x7f | b'#' => NOT_WIRE,
-            _ => ORDINARY,
-        };
-        b += 1;
-    }
-    table
-};
-
-/// Hex digit values, `0xFF` for a byte that is not a hex digit.
-// Built at compile time, as `CLASS`.
-#[allow(clippy::indexing_slicing)]
-const HEX: [u8; 256] = {
-    let mut table = [0xFF; 256];
-    let mut b = 0;
-    while b < 256 {
-        table[b] = match b as u8 {
-            c @ b'0'..=b'9' => c - b'0',
-            c @ b'a'..=b'f' => c - b'a' + 10,
-            c @ b'A'..=b'F' => c - b'A' + 10,
-            _ => 0xFF,
-        };
-        b += 1;
-    }
-    table
-};
-
-#[inline(always)]
-fn class(b: u8) -> u8 {
-    CLASS.get(usize::from(b)).copied().unwrap_or(ORDINARY)
-}
-
-/// The value of a hex digit (either case), `0xFF` for any other byte.
-#[inline(always)]
-pub(crate) fn hex(b: u8) -> u8 {
-    HEX.get(usize::from(b)).copied().unwrap_or(0xFF)
-}
-
-/// The validation of [`validate`] / [`validate_wire`] in one table-driven pass, which also finds
-/// the first `=` and, when `stop_at_ampersand`, ends at the first `&` (one query or form item).
+/// The validation of [`validate`] and [`validate_wire`], in one pass.
 ///
 /// Errors are those of the first offending byte from the left: a broken escape, a raw byte a
 /// request target cannot carry (when `wire`), or an escaped character left incomplete by a raw
 /// byte or the end.
-#[inline]
-pub(crate) fn scan(
-    bytes: &[u8],
-    plus: Plus,
-    wire: bool,
-    stop_at_ampersand: bool,
-) -> Result<Scanned, RequestError> {
+///
+/// Only escapes need a UTF-8 check: the text between them is a `&str` cut at ASCII bytes, so it
+/// is whole characters, and the decoded string is UTF-8 exactly when each run of escapes
+/// decodes to whole characters.
+fn check(bytes: &[u8], plus: Plus, wire: bool) -> Result<bool, RequestError> {
+    let mut plain = true;
     let mut i = 0;
-    let mut eq = None;
-    let mut key_plain = true;
-    let mut value_plain = true;
     while let Some(&b) = bytes.get(i) {
-        match class(b) {
-            ORDINARY => i += 1,
-            PERCENT => {
+        match b {
+            b'%' => {
                 i = escape_run(bytes, i, wire)?;
-                if eq.is_none() {
-                    key_plain = false;
-                } else {
-                    value_plain = false;
-                }
+                plain = false;
+                continue;
             }
-            PLUS => {
-                if plus == Plus::Space {
-                    if eq.is_none() {
-                        key_plain = false;
-                    } else {
-                        value_plain = false;
-                    }
-                }
-                i += 1;
-            }
-            AMPERSAND if stop_at_ampersand => break,
-            EQUALS if eq.is_none() => {
-                eq = Some(i);
-                i += 1;
-            }
-            NOT_WIRE if wire => return Err(RequestError::InvalidTarget),
-            _ => i += 1,
+            b'+' if plus == Plus::Space => plain = false,
+            _ if wire && class(b) & NOT_WIRE != 0 => return Err(RequestError::InvalidTarget),
+            _ => {}
         }
+        i += 1;
     }
-    Ok(Scanned {
-        len: i,
-        eq: eq.unwrap_or(i),
-        key_plain,
-        value_plain,
-    })
+    Ok(plain)
 }
 
 /// Checks the run of escapes starting at `bytes[start]` (a `%`) and returns where it ends. The
 /// escaped bytes must be whole UTF-8 characters: one left incomplete is an error, reported when
 /// the raw byte after the run is checked (so a byte a target cannot carry wins).
-#[inline]
 fn escape_run(bytes: &[u8], start: usize, wire: bool) -> Result<usize, RequestError> {
     let mut utf8 = Utf8State::default();
     let mut i = start;
     while let Some(b'%') = bytes.get(i) {
-        let h = bytes.get(i + 1).map_or(0xFF, |&b| hex(b));
-        let l = bytes.get(i + 2).map_or(0xFF, |&b| hex(b));
-        if h > 0x0F || l > 0x0F {
-            return Err(RequestError::BrokenPercentEscape);
-        }
-        utf8.feed((h << 4) | l)?;
+        let byte = match (bytes.get(i + 1), bytes.get(i + 2)) {
+            (Some(&h), Some(&l)) => unescape(h, l),
+            _ => None,
+        };
+        utf8.feed(byte.ok_or(RequestError::BrokenPercentEscape)?)?;
         i += 3;
     }
     if utf8.need > 0 {
-        if wire && bytes.get(i).is_some_and(|&b| class(b) == NOT_WIRE) {
+        if wire && bytes.get(i).is_some_and(|&b| class(b) & NOT_WIRE != 0) {
             return Err(RequestError::InvalidTarget);
         }
         return Err(RequestError::InvalidUtf8);
@@ -383,7 +221,6 @@ struct Utf8State {
 }
 
 impl Utf8State {
-    #[inline]
     fn feed(&mut self, b: u8) -> Result<(), RequestError> {
         if self.need > 0 {
             if b < self.lo || b > self.hi {
@@ -408,7 +245,8 @@ impl Utf8State {
     }
 }
 
-/// The decoded bytes of a validated percent-encoded string.
+/// The decoded bytes of percent-encoded text. A `%` that starts no escape (only in text that
+/// was not validated) stands for itself.
 #[derive(Clone, Debug)]
 pub(crate) struct Decoded<'a> {
     rest: &'a [u8],
@@ -417,11 +255,10 @@ pub(crate) struct Decoded<'a> {
 
 impl<'a> Decoded<'a> {
     pub(crate) fn new(raw: &'a str, plus: Plus) -> Self {
-        Self::from_bytes(raw.as_bytes(), plus)
-    }
-
-    pub(crate) fn from_bytes(raw: &'a [u8], plus: Plus) -> Self {
-        Decoded { rest: raw, plus }
+        Decoded {
+            rest: raw.as_bytes(),
+            plus,
+        }
     }
 }
 
@@ -429,61 +266,85 @@ impl Iterator for Decoded<'_> {
     type Item = u8;
 
     fn next(&mut self) -> Option<u8> {
-        let (b, rest) = decode_one(self.rest, self.plus)?;
+        let (&b, mut rest) = self.rest.split_first()?;
+        let decoded = match (b, rest) {
+            (b'%', [h, l, after @ ..]) => match unescape(*h, *l) {
+                Some(d) => {
+                    rest = after;
+                    d
+                }
+                None => b'%',
+            },
+            (b'+', _) if self.plus == Plus::Space => b' ',
+            _ => b,
+        };
         self.rest = rest;
-        Some(b)
+        Some(decoded)
     }
 }
 
-/// Streams the decoded bytes of a validated `raw` into `sink`: unescaped runs are copied whole,
-/// and each run of escapes is decoded into a stack buffer and written in one piece.
+/// Streams the decoded bytes of validated `raw` into `sink`: runs that need no decoding are
+/// copied whole, each escape (or `+` meaning a space) is written as its byte.
 pub(crate) fn write_decoded(raw: &str, plus: Plus, sink: &mut impl Sink) {
-    let space = plus == Plus::Space;
+    let special = |b: &u8| *b == b'%' || (plus == Plus::Space && *b == b'+');
     let mut rest = raw.as_bytes();
-    let mut buf = [0u8; 64];
-    loop {
-        let special = rest
-            .iter()
-            .position(|&b| b == b'%' || (space && b == b'+'))
-            .unwrap_or(rest.len());
-        let (run, tail) = rest.split_at_checked(special).unwrap_or((rest, &[]));
-        if !run.is_empty() {
+    while !rest.is_empty() {
+        let run = rest.iter().position(special).unwrap_or(rest.len());
+        let (plain, tail) = rest.split_at(run);
+        if !plain.is_empty() {
+            sink.put(plain);
+        }
+        let mut decoded = Decoded { rest: tail, plus };
+        if let Some(b) = decoded.next() {
+            sink.put(&[b]);
+        }
+        rest = decoded.rest;
+    }
+}
+
+/// Writes `UriEncode(decode(raw))` (keeping `/` when `keep_slash`) for validated wire text, in
+/// runs: unreserved characters, and escapes already canonical (upper-case hex of a byte
+/// `UriEncode` escapes), are copied as they are; every other byte or escape is re-encoded.
+pub(crate) fn put_canonical(raw: &[u8], plus: Plus, keep_slash: bool, sink: &mut impl Sink) {
+    let mut start = 0;
+    let mut i = 0;
+    while let Some(&b) = raw.get(i) {
+        if keeps(b, keep_slash) {
+            i += 1;
+            continue;
+        }
+        let (decoded, width) = match (b, raw.get(i + 1..i + 3)) {
+            (b'%', Some(&[h, l])) => match unescape(h, l) {
+                Some(d) if class(h) & class(l) & UPPER_HEX != 0 && !keeps(d, keep_slash) => {
+                    // Already `UriEncode`'s escape: part of the run.
+                    i += 3;
+                    continue;
+                }
+                Some(d) => (d, 3),
+                None => (b, 1),
+            },
+            (b'+', _) if plus == Plus::Space => (b' ', 1),
+            _ => (b, 1),
+        };
+        if let Some(run) = raw.get(start..i).filter(|run| !run.is_empty()) {
             sink.put(run);
         }
-        if tail.is_empty() {
-            return;
-        }
-        let mut len = 0;
-        let mut t = tail;
-        while let Some(slot) = buf.get_mut(len) {
-            match t {
-                [b'%', h, l, after @ ..] if (hex(*h) | hex(*l)) <= 0x0F => {
-                    *slot = (hex(*h) << 4) | hex(*l);
-                    t = after;
-                }
-                [b'+', after @ ..] if space => {
-                    *slot = b' ';
-                    t = after;
-                }
-                _ => break,
-            }
-            len += 1;
-        }
-        if len == 0 {
-            // A `%` that starts no escape (only in text that was not validated): as it is.
-            let (percent, after) = t.split_at_checked(1).unwrap_or((t, &[]));
-            sink.put(percent);
-            t = after;
+        if keeps(decoded, keep_slash) {
+            sink.put(&[decoded]);
         } else {
-            sink.put(buf.get(..len).unwrap_or_default());
+            sink.put(percent_encode_byte(decoded).as_bytes());
         }
-        rest = t;
+        i += width;
+        start = i;
+    }
+    if let Some(run) = raw.get(start..).filter(|run| !run.is_empty()) {
+        sink.put(run);
     }
 }
 
-/// Compares the decoded forms of two validated strings byte-wise, without decoding into memory.
-pub(crate) fn cmp_decoded(a: &[u8], a_plus: Plus, b: &[u8], b_plus: Plus) -> Ordering {
-    Decoded::from_bytes(a, a_plus).cmp(Decoded::from_bytes(b, b_plus))
+/// Whether the decoded form of validated `raw` equals `expected`.
+pub(crate) fn decoded_eq(raw: &str, plus: Plus, expected: &str) -> bool {
+    Decoded::new(raw, plus).eq(expected.bytes())
 }
 
 /// Whether the decoded form of validated `raw` equals `expected`, ignoring ASCII case.
@@ -493,25 +354,27 @@ pub(crate) fn decoded_eq_ignore_ascii_case(raw: &str, plus: Plus, expected: &str
         .eq(expected.bytes().map(|b| b.to_ascii_lowercase()))
 }
 
-/// Whether the decoded form of validated `raw` equals `expected`.
-pub(crate) fn decoded_eq(raw: &str, plus: Plus, expected: &str) -> bool {
-    Decoded::new(raw, plus).eq(expected.bytes())
+/// A decimal number: 1 to 20 ASCII digits whose value fits in a `u64`.
+pub(crate) fn parse_decimal(digits: &[u8]) -> Option<u64> {
+    if digits.is_empty() || digits.len() > 20 {
+        return None;
+    }
+    digits.iter().try_fold(0u64, |acc, &d| {
+        let d = char::from(d).to_digit(10)?;
+        acc.checked_mul(10)?.checked_add(u64::from(d))
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mac::TextSink;
+    use crate::sink::Text;
+    use proptest::prelude::*;
 
-    /// The straightforward reading of the rules `scan` implements in one table-driven pass:
-    /// split at the first `&`, find the first `=`, decode with std and check UTF-8 with std.
-    fn reference(raw: &str, plus: Plus, wire: bool, stop: bool) -> Result<Scanned, RequestError> {
-        let len = if stop {
-            raw.find('&').unwrap_or(raw.len())
-        } else {
-            raw.len()
-        };
-        let item = &raw.as_bytes()[..len];
+    /// The straightforward reading of the rules `check` implements: decode with std and check
+    /// UTF-8 with std, run by run.
+    fn reference(raw: &str, plus: Plus, wire: bool) -> Result<bool, RequestError> {
+        let item = raw.as_bytes();
         let mut decoded = Vec::new();
         let mut i = 0;
         let mut run_start = None;
@@ -551,23 +414,15 @@ mod tests {
                 return Err(RequestError::InvalidUtf8);
             }
         }
-        let eq = item.iter().position(|&b| b == b'=').unwrap_or(len);
-        let needs = |part: &[u8]| {
-            part.iter()
-                .any(|&b| b == b'%' || (b == b'+' && plus == Plus::Space))
-        };
-        Ok(Scanned {
-            len,
-            eq,
-            key_plain: !needs(&item[..eq]),
-            value_plain: !needs(&item[eq..]),
-        })
+        Ok(!item
+            .iter()
+            .any(|&b| b == b'%' || (b == b'+' && plus == Plus::Space)))
     }
 
-    proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(20_000))]
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
         #[test]
-        fn scan_agrees_with_the_reference(
+        fn check_agrees_with_the_reference(
             pieces in proptest::collection::vec(
                 proptest::sample::select(&[
                     "a", "Z", "~", "%", "%2", "%20", "%E4", "%B8", "%AD", "%e4%b8%ad", "%C3",
@@ -578,20 +433,15 @@ mod tests {
             ),
             space in proptest::bool::ANY,
             wire in proptest::bool::ANY,
-            stop in proptest::bool::ANY,
         ) {
             let raw = pieces.concat();
             let plus = if space { Plus::Space } else { Plus::Literal };
-            proptest::prop_assert_eq!(
-                scan(raw.as_bytes(), plus, wire, stop),
-                reference(&raw, plus, wire, stop),
-                "{:?}", raw
-            );
+            prop_assert_eq!(check(raw.as_bytes(), plus, wire), reference(&raw, plus, wire), "{:?}", raw);
         }
     }
 
     fn streamed(raw: &str, plus: Plus) -> Vec<u8> {
-        let mut sink = TextSink::default();
+        let mut sink = Text::default();
         write_decoded(raw, plus, &mut sink);
         sink.0
     }
@@ -613,6 +463,7 @@ mod tests {
         assert_eq!(streamed("a%20b+c%2B", Plus::Space), b"a b c+");
         assert_eq!(streamed("a%20b+c%2B", Plus::Literal), b"a b+c+");
         assert_eq!(streamed("", Plus::Literal), b"");
+        assert_eq!(streamed("%", Plus::Literal), b"%");
     }
 
     #[test]
@@ -631,23 +482,6 @@ mod tests {
                 "{raw}"
             );
         }
-    }
-
-    #[test]
-    fn utf8_check_spans_buffer_boundaries() {
-        // 63 ASCII bytes then a 3-byte character split across the 64-byte chunk edge.
-        let raw = format!("{}%E4%B8%AD{}", "a".repeat(63), "b".repeat(100));
-        assert!(validate(&raw, Plus::Literal).is_ok());
-        let bad = format!("{}%E4%B8{}", "a".repeat(63), "b".repeat(100));
-        assert_eq!(
-            validate(&bad, Plus::Literal),
-            Err(RequestError::InvalidUtf8)
-        );
-        let cut = format!("{}%E4%B8", "a".repeat(62));
-        assert_eq!(
-            validate(&cut, Plus::Literal),
-            Err(RequestError::InvalidUtf8)
-        );
     }
 
     #[test]
@@ -703,43 +537,17 @@ mod tests {
     }
 
     #[test]
-    fn byte_level_encoding_matches_the_encoder() {
-        let text = "aZ09-._~ +&=%/?#中";
-        let ours: Vec<u8> = encoded(text.bytes(), false).collect();
-        assert_eq!(ours, encode_component(text).to_string().into_bytes());
-        let ours: Vec<u8> = encoded(text.bytes(), true).collect();
-        assert_eq!(ours, encode_path(text).to_string().into_bytes());
-        for (text, keep_slash) in [
-            ("中 文/".repeat(40), true),
-            (text.to_owned(), false),
-            (String::new(), false),
-        ] {
-            let mut sink = TextSink::default();
-            put_encoded(text.as_bytes(), keep_slash, &mut sink);
-            let expected = if keep_slash {
-                encode_path(&text)
-            } else {
-                encode_component(&text)
+    fn the_class_table_and_the_encoder_agree_on_what_is_kept() {
+        for b in 0..=255u8 {
+            let encoded = |keep_slash| {
+                let mut sink = Text::default();
+                put_encoded(&[b], keep_slash, &mut sink);
+                sink.0
             };
-            assert_eq!(sink.0, expected.to_string().into_bytes());
+            assert_eq!(encoded(false) == [b], keeps(b, false), "{b:#x}");
+            assert_eq!(encoded(true) == [b], keeps(b, true), "{b:#x}");
+            assert_eq!(percent_encode_byte(b).len(), 3);
         }
-    }
-
-    #[test]
-    fn compares_decoded_forms() {
-        assert_eq!(
-            cmp_decoded(b"%41", Plus::Literal, b"A", Plus::Literal),
-            Ordering::Equal
-        );
-        assert_eq!(
-            cmp_decoded(b"a+b", Plus::Space, b"a%20b", Plus::Literal),
-            Ordering::Equal
-        );
-        assert_eq!(
-            cmp_decoded(b"b", Plus::Literal, b"a%FF", Plus::Literal),
-            Ordering::Greater
-        );
-        assert!(decoded_eq("%72elease", Plus::Literal, "release"));
     }
 
     #[test]
@@ -749,5 +557,148 @@ mod tests {
             "aZ09-._~%20%2B%26%3D%25%2F%3F%23"
         );
         assert_eq!(encode_path("/a b/c").to_string(), "/a%20b/c");
+    }
+
+    #[test]
+    fn decoded_comparisons() {
+        assert!(decoded_eq("%72elease", Plus::Literal, "release"));
+        assert!(decoded_eq_ignore_ascii_case(
+            "Authori%7Aation",
+            Plus::Literal,
+            "authorization"
+        ));
+        assert!(!decoded_eq("a+b", Plus::Space, "a+b"));
+    }
+
+    #[test]
+    fn decimals() {
+        assert_eq!(parse_decimal(b"0"), Some(0));
+        assert_eq!(parse_decimal(b"1800"), Some(1800));
+        assert_eq!(parse_decimal(b"18446744073709551615"), Some(u64::MAX));
+        for bad in [
+            &b""[..],
+            b"18446744073709551616",
+            b"-1",
+            b"1e3",
+            b" 1",
+            b"012345678901234567890",
+        ] {
+            assert_eq!(parse_decimal(bad), None, "{:?}", bad);
+        }
+    }
+
+    /// `UriEncode(decode(raw))`, the plain way: decode, then encode byte by byte.
+    fn reference_canonical(raw: &str, plus: Plus, keep_slash: bool) -> Vec<u8> {
+        let decoded: Vec<u8> = Decoded::new(raw, plus).collect();
+        let mut sink = Text::default();
+        put_encoded(&decoded, keep_slash, &mut sink);
+        sink.0
+    }
+
+    fn canonical(raw: &str, plus: Plus, keep_slash: bool) -> Vec<u8> {
+        let mut sink = Text::default();
+        put_canonical(raw.as_bytes(), plus, keep_slash, &mut sink);
+        sink.0
+    }
+
+    #[test]
+    fn put_canonical_matches_decode_then_encode_on_edge_cases() {
+        for raw in [
+            "",
+            "%",
+            "%4",
+            "%zz",
+            "%%41",
+            "a%2fb",
+            "a%2Fb",
+            "%7e%7E~",
+            "%41%61",
+            "%e4%B8%ad",
+            "%E4%B8%AD",
+            "+ +",
+            "a,b:c",
+            "中文",
+            "/a//b/",
+            "%2F%2f",
+            "%25",
+            "%20x%3A",
+        ] {
+            for plus in [Plus::Literal, Plus::Space] {
+                for keep_slash in [false, true] {
+                    assert_eq!(
+                        canonical(raw, plus, keep_slash),
+                        reference_canonical(raw, plus, keep_slash),
+                        "{raw:?}"
+                    );
+                }
+            }
+        }
+        assert_eq!(
+            canonical("/a%2Fb/~%7e/c+d", Plus::Literal, true),
+            b"/a/b/~~/c%2Bd"
+        );
+    }
+
+    /// Text rich in what canonicalization treats specially.
+    fn wire_text() -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            proptest::sample::select(vec![
+                "a",
+                "Z",
+                "0",
+                "9",
+                "f",
+                "F",
+                "-",
+                ".",
+                "_",
+                "~",
+                "/",
+                "+",
+                "=",
+                "%",
+                "%2",
+                "%2F",
+                "%2f",
+                "%41",
+                "%7e",
+                "%7E",
+                "%E4%B8%AD",
+                "%e4%b8%ad",
+                "%20",
+                "%3A",
+                "%3a",
+                " ",
+                ":",
+                ",",
+                "中",
+                "é",
+                "*",
+                "!",
+            ]),
+            0..12,
+        )
+        .prop_map(|pieces| pieces.concat())
+    }
+
+    proptest! {
+        #[test]
+        fn put_canonical_matches_decode_then_encode(raw in wire_text()) {
+            for plus in [Plus::Literal, Plus::Space] {
+                for keep_slash in [false, true] {
+                    prop_assert_eq!(
+                        canonical(&raw, plus, keep_slash),
+                        reference_canonical(&raw, plus, keep_slash)
+                    );
+                }
+            }
+        }
+
+        #[test]
+        fn streamed_decoding_matches_the_iterator(raw in wire_text()) {
+            for plus in [Plus::Literal, Plus::Space] {
+                prop_assert_eq!(streamed(&raw, plus), Decoded::new(&raw, plus).collect::<Vec<u8>>());
+            }
+        }
     }
 }

@@ -16,8 +16,7 @@ use core::fmt;
 
 use time::OffsetDateTime;
 
-use crate::replay::Replay;
-use crate::request::Protocol;
+use crate::request::{Protocol, RequestError};
 
 /// Which status codes Tencent authentication errors answer with.
 ///
@@ -123,75 +122,6 @@ pub enum BceTimestamp {
     ExpirationOverCap,
     /// The signed `x-bce-date` header is not `yyyy-mm-ddThh:mm:ssZ`.
     DateHeaderUnparsable,
-}
-
-/// A request the crate cannot canonicalize or sign: bad input rather than a bad signature.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, thiserror::Error)]
-#[non_exhaustive]
-pub enum RequestError {
-    /// The method is not an HTTP token.
-    #[error("the method is not an HTTP token")]
-    InvalidMethod,
-    /// The target is not origin-form (`/path?query`, no spaces, controls or fragment).
-    #[error("the request target is not an origin-form target (/path?query)")]
-    InvalidTarget,
-    /// The target is longer than [`MAX_TARGET_LEN`](crate::limits::MAX_TARGET_LEN).
-    #[error("the request target is too long")]
-    TargetTooLong,
-    /// A `%` is not followed by two hex digits.
-    #[error("a percent escape is not followed by two hex digits")]
-    BrokenPercentEscape,
-    /// A decoded path, key or value is not UTF-8.
-    #[error("a decoded path, key or value is not UTF-8")]
-    InvalidUtf8,
-    /// More parameters than [`MAX_PARAMETERS`](crate::limits::MAX_PARAMETERS).
-    #[error("too many query and form parameters")]
-    TooManyParameters,
-    /// A form body larger than [`MAX_FORM_BODY_LEN`](crate::limits::MAX_FORM_BODY_LEN).
-    #[error("the form body is too large")]
-    BodyTooLarge,
-    /// The form body is part of the signature but the request was given without its body.
-    #[error("the form body is signed but the request was given without its body")]
-    BodyUnavailable,
-    /// A header name is not an HTTP token.
-    #[error("a header name is not an HTTP token")]
-    InvalidHeaderName,
-    /// A signed header value holds CR, LF or NUL.
-    #[error("a signed header value holds CR, LF or NUL")]
-    InvalidHeaderValue,
-    /// A signed header value is longer than
-    /// [`MAX_HEADER_VALUE_LEN`](crate::limits::MAX_HEADER_VALUE_LEN).
-    #[error("a signed header value is too long")]
-    HeaderValueTooLong,
-    /// A signed header sits past the 65 534th header of the request.
-    #[error("too many headers")]
-    TooManyHeaders,
-    /// More signed headers than [`MAX_SIGNED_HEADERS`](crate::limits::MAX_SIGNED_HEADERS).
-    #[error("too many signed headers")]
-    TooManySignedHeaders,
-    /// Form parameters were given without `Content-Type: application/x-www-form-urlencoded`.
-    #[error("form parameters need Content-Type: application/x-www-form-urlencoded")]
-    FormWithoutContentType,
-    /// The key id (or AppCode) is empty or holds a character its scheme cannot carry: a double
-    /// quote or control character (Tencent), a `/`, space or control character (BCE).
-    #[error("the key id is empty or holds a character the scheme cannot carry")]
-    InvalidKeyId,
-    /// App mode signs `X-Date`; the `Date` header was asked for.
-    #[error("app mode signs the X-Date header, not Date")]
-    DateHeaderNotAllowed,
-    /// A header the signer was asked to sign is not in the request.
-    #[error("a header to sign is not in the request")]
-    MissingHeaderToSign,
-    /// A header the signer was asked to sign appears more than once (so would `Accept`,
-    /// `Content-Type` or `Content-MD5` in app mode).
-    #[error("a header to sign appears more than once in the request")]
-    RepeatedHeaderToSign,
-    /// The carrier cannot carry a signature (AppCode).
-    #[error("the AppCode carrier carries no signature")]
-    UnsupportedCarrier,
-    /// The secret could not key the MAC.
-    #[error("the secret cannot key the MAC")]
-    UnusableSecret,
 }
 
 /// Every way signing or verifying can fail.
@@ -406,17 +336,6 @@ fn mismatch_message(server_string_to_sign: Option<&str>) -> String {
 }
 
 impl Error {
-    /// The error for a [`Replay`] refusal of `key_id`'s signature.
-    pub(crate) fn from_replay(replay: Replay, key_id: &str) -> Self {
-        match replay {
-            Replay::Replayed => Error::SignatureReplayed {
-                key_id: key_id.to_owned(),
-            },
-            Replay::Full => Error::ReplayCacheFull,
-            Replay::Unavailable => Error::ReplayGuardUnavailable,
-        }
-    }
-
     /// The HTTP status this error answers with under `profile`.
     pub const fn status(&self, profile: StatusProfile) -> u16 {
         let auth = match profile {

@@ -5,17 +5,14 @@
 //! disabled, and may be pinned to one [`Algorithm`]. [`KeySet`] is the in-memory implementation.
 
 use core::fmt;
-use core::hash::{BuildHasherDefault, Hasher};
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
 
-use hmac::Hmac;
-use sha1::Sha1;
-use sha2::{Sha256, Sha384, Sha512};
 use zeroize::Zeroize;
 
-use crate::mac::Algorithm;
+use crate::algorithm::Algorithm;
+use crate::error::KeyRejection;
+use crate::mac::{Key, Keyed};
 
 /// A secret key. Its bytes never appear in `Debug` output, it has no `Display`, equality is
 /// checked in constant time (for equal lengths), and its memory is zeroed when it is dropped.
@@ -28,15 +25,6 @@ use crate::mac::Algorithm;
 pub struct Secret {
     bytes: Box<[u8]>,
     keyed: Keyed,
-}
-
-/// The per-algorithm keyed MAC states of a [`Secret`], each computed once, on first use.
-#[derive(Default)]
-pub(crate) struct Keyed {
-    pub(crate) sha1: OnceLock<Option<Box<Hmac<Sha1>>>>,
-    pub(crate) sha256: OnceLock<Option<Box<Hmac<Sha256>>>>,
-    pub(crate) sha384: OnceLock<Option<Box<Hmac<Sha384>>>>,
-    pub(crate) sha512: OnceLock<Option<Box<Hmac<Sha512>>>>,
 }
 
 impl Secret {
@@ -53,21 +41,16 @@ impl Secret {
         secret
     }
 
-    /// The secret's bytes, for keying a MAC. Keep them out of logs.
-    pub fn expose(&self) -> &[u8] {
-        &self.bytes
-    }
-
-    /// The keyed MAC states, for [`crate::mac`].
-    pub(crate) const fn keyed(&self) -> &Keyed {
-        &self.keyed
+    /// The secret as a MAC key, with its keyed states.
+    pub(crate) fn key(&self) -> Key<'_> {
+        Key::Kept(&self.bytes, &self.keyed)
     }
 }
 
 impl Clone for Secret {
     /// A copy of the key; the copy computes its own keyed states when it needs them.
     fn clone(&self) -> Self {
-        Secret::new(self.expose())
+        Secret::new(&*self.bytes)
     }
 }
 
@@ -137,6 +120,32 @@ pub enum KeyStatus<'a> {
     NotBound,
     /// The key is usable.
     Active(ActiveKey<'a>),
+}
+
+impl<'a> KeyStatus<'a> {
+    /// The active key, or why the key id does not authenticate: the one place a key's status
+    /// becomes a rejection.
+    pub(crate) fn active(self) -> Result<ActiveKey<'a>, KeyRejection> {
+        match self {
+            KeyStatus::Unknown => Err(KeyRejection::Unknown),
+            KeyStatus::Disabled => Err(KeyRejection::Disabled),
+            KeyStatus::NotBound => Err(KeyRejection::NotBound),
+            KeyStatus::Active(key) => Ok(key),
+        }
+    }
+
+    /// The secrets of a key that may sign with `algorithm`, or why not: [`active`](Self::active),
+    /// then not pinned to another algorithm, then holding a secret.
+    pub(crate) fn secrets_for(self, algorithm: Algorithm) -> Result<&'a [Secret], KeyRejection> {
+        let key = self.active()?;
+        if key.algorithm.is_some_and(|pin| pin != algorithm) {
+            return Err(KeyRejection::AlgorithmPinned);
+        }
+        if key.secrets.is_empty() {
+            return Err(KeyRejection::NoSecret);
+        }
+        Ok(key.secrets)
+    }
 }
 
 /// A usable key: its current secrets and an optional algorithm pin.
@@ -222,31 +231,7 @@ impl KeyEntry {
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct KeySet {
-    keys: HashMap<String, KeyEntry, BuildHasherDefault<Fnv1a>>,
-}
-
-/// FNV-1a, for the key map. A keyed hash (SipHash, the std default) defends a map whose keys an
-/// attacker chooses and inserts; here only the operator inserts and requests only look up, so
-/// crafted collisions cannot pile up and the cheaper hash is safe.
-#[derive(Clone, Copy, Debug)]
-struct Fnv1a(u64);
-
-impl Default for Fnv1a {
-    fn default() -> Self {
-        Fnv1a(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Hasher for Fnv1a {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
+    keys: HashMap<String, KeyEntry>,
 }
 
 impl KeySet {
@@ -300,7 +285,7 @@ mod tests {
         assert_eq!(a, a.clone());
         assert_ne!(a, Secret::from("samf"));
         assert_ne!(a, Secret::from("same+"));
-        assert_eq!(Secret::from(String::from("s3cr3t")).expose(), b"s3cr3t");
+        assert_eq!(&*Secret::from(String::from("s3cr3t")).bytes, b"s3cr3t");
     }
 
     #[test]
@@ -325,5 +310,30 @@ mod tests {
             matches!(lookup.lookup("a"), KeyStatus::Unknown)
         }
         assert!(unknown(&keys));
+    }
+
+    #[test]
+    fn statuses_become_rejections() {
+        let mut keys = KeySet::new();
+        keys.insert("a", "1").pin(Some(Algorithm::HmacSha256));
+        keys.insert("b", "2").set_enabled(false);
+        let sha1 = Algorithm::HmacSha1;
+        assert_eq!(
+            keys.lookup("a").secrets_for(sha1).err(),
+            Some(KeyRejection::AlgorithmPinned)
+        );
+        assert!(keys.lookup("a").secrets_for(Algorithm::HmacSha256).is_ok());
+        assert_eq!(
+            keys.lookup("b").active().err(),
+            Some(KeyRejection::Disabled)
+        );
+        assert_eq!(keys.lookup("c").active().err(), Some(KeyRejection::Unknown));
+        assert_eq!(
+            KeyStatus::NotBound.active().err(),
+            Some(KeyRejection::NotBound)
+        );
+        let none = KeyStatus::Active(ActiveKey::new(&[]));
+        assert_eq!(none.secrets_for(sha1).err(), Some(KeyRejection::NoSecret));
+        assert!(none.active().is_ok());
     }
 }

@@ -42,3 +42,16 @@ pub const MAX_DIGEST_BODY_LEN: usize = 64 * 1024 * 1024;
 ///
 /// Larger form bodies are rejected as [`RequestError::BodyTooLarge`](crate::RequestError::BodyTooLarge).
 pub const MAX_FORM_BODY_LEN: usize = 1024 * 1024;
+
+// Working buffers: sizes the crate chooses, not bounds on the input.
+
+/// The stack buffer a canonical string is gathered in before it reaches the MAC, in bytes: the
+/// typical string to sign (about 200 bytes) reaches the MAC in one piece.
+pub(crate) const SINK_BUFFER: usize = 256;
+
+/// Canonical text of sorted items (query and form parameters; BCE's header lines) kept on the
+/// stack, in bytes; a request with more spills it to one heap buffer.
+pub(crate) const INLINE_SORTED_TEXT: usize = 1024;
+
+/// Sorted items kept on the stack; a request with more spills them to one heap buffer.
+pub(crate) const INLINE_SORTED_ITEMS: usize = 32;

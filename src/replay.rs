@@ -34,7 +34,7 @@ use std::collections::{BinaryHeap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use sha2::{Digest as _, Sha256};
-use time::{OffsetDateTime, PrimitiveDateTime};
+use time::OffsetDateTime;
 
 /// Why a [`ReplayGuard`] refused a signature. Every outcome but `Ok` refuses the request: a
 /// guard that cannot tell fails closed.
@@ -78,27 +78,23 @@ pub trait ReplayGuard {
     ) -> Result<(), Replay>;
 }
 
-impl<G: ReplayGuard + ?Sized> ReplayGuard for &G {
-    fn check_and_record(
-        &self,
-        signature: &[u8],
-        not_after: OffsetDateTime,
-        now: OffsetDateTime,
-    ) -> Result<(), Replay> {
-        (**self).check_and_record(signature, not_after, now)
-    }
+/// A reference to a guard, or an `Arc` of one (to share it), is a guard.
+macro_rules! forward {
+    ($($pointer:ty),*) => {$(
+        impl<G: ReplayGuard + ?Sized> ReplayGuard for $pointer {
+            fn check_and_record(
+                &self,
+                signature: &[u8],
+                not_after: OffsetDateTime,
+                now: OffsetDateTime,
+            ) -> Result<(), Replay> {
+                (**self).check_and_record(signature, not_after, now)
+            }
+        }
+    )*};
 }
 
-impl<G: ReplayGuard + ?Sized> ReplayGuard for Arc<G> {
-    fn check_and_record(
-        &self,
-        signature: &[u8],
-        not_after: OffsetDateTime,
-        now: OffsetDateTime,
-    ) -> Result<(), Replay> {
-        (**self).check_and_record(signature, not_after, now)
-    }
-}
+forward!(&G, Arc<G>);
 
 /// The fixed-size key an entry is stored under: SHA-256 of the signature bytes, so every entry
 /// has the same size whatever the algorithm (or whatever a caller passes).
@@ -218,26 +214,12 @@ impl State {
     }
 }
 
-/// `unix` as an `OffsetDateTime`, clamped to the latest representable instant (a window end
-/// past the year 9999 is, for a replay guard, the same as no end).
-pub(crate) fn window_end(unix: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp(unix)
-        .unwrap_or_else(|_| PrimitiveDateTime::MAX.assume_utc())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use time::macros::datetime;
 
     const NOW: OffsetDateTime = datetime!(2021-03-11 08:29:58 UTC);
-
-    #[test]
-    fn window_end_clamps() {
-        assert_eq!(window_end(0), OffsetDateTime::UNIX_EPOCH);
-        assert_eq!(window_end(i64::MAX), PrimitiveDateTime::MAX.assume_utc());
-        assert_eq!(window_end(i64::MIN), PrimitiveDateTime::MAX.assume_utc());
-    }
 
     #[test]
     fn the_two_structures_stay_in_step() {

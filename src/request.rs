@@ -6,8 +6,76 @@
 
 use core::fmt;
 
-use crate::error::RequestError;
 use crate::limits::{MAX_HEADER_VALUE_LEN, MAX_TARGET_LEN};
+
+/// A request the crate cannot canonicalize or sign: bad input rather than a bad signature.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, thiserror::Error)]
+#[non_exhaustive]
+pub enum RequestError {
+    /// The method is not an HTTP token.
+    #[error("the method is not an HTTP token")]
+    InvalidMethod,
+    /// The target is not origin-form (`/path?query`, no spaces, controls or fragment).
+    #[error("the request target is not an origin-form target (/path?query)")]
+    InvalidTarget,
+    /// The target is longer than [`MAX_TARGET_LEN`](crate::limits::MAX_TARGET_LEN).
+    #[error("the request target is too long")]
+    TargetTooLong,
+    /// A `%` is not followed by two hex digits.
+    #[error("a percent escape is not followed by two hex digits")]
+    BrokenPercentEscape,
+    /// A decoded path, key or value is not UTF-8.
+    #[error("a decoded path, key or value is not UTF-8")]
+    InvalidUtf8,
+    /// More parameters than [`MAX_PARAMETERS`](crate::limits::MAX_PARAMETERS).
+    #[error("too many query and form parameters")]
+    TooManyParameters,
+    /// A form body larger than [`MAX_FORM_BODY_LEN`](crate::limits::MAX_FORM_BODY_LEN).
+    #[error("the form body is too large")]
+    BodyTooLarge,
+    /// The form body is part of the signature but the request was given without its body.
+    #[error("the form body is signed but the request was given without its body")]
+    BodyUnavailable,
+    /// A header name is not an HTTP token.
+    #[error("a header name is not an HTTP token")]
+    InvalidHeaderName,
+    /// A signed header value holds CR, LF or NUL.
+    #[error("a signed header value holds CR, LF or NUL")]
+    InvalidHeaderValue,
+    /// A signed header value is longer than
+    /// [`MAX_HEADER_VALUE_LEN`](crate::limits::MAX_HEADER_VALUE_LEN).
+    #[error("a signed header value is too long")]
+    HeaderValueTooLong,
+    /// The request has more than 65 533 headers, more than a signer or verifier looks through.
+    #[error("too many headers")]
+    TooManyHeaders,
+    /// More signed headers than [`MAX_SIGNED_HEADERS`](crate::limits::MAX_SIGNED_HEADERS).
+    #[error("too many signed headers")]
+    TooManySignedHeaders,
+    /// Form parameters were given without `Content-Type: application/x-www-form-urlencoded`.
+    #[error("form parameters need Content-Type: application/x-www-form-urlencoded")]
+    FormWithoutContentType,
+    /// The key id (or AppCode) is empty or holds a character its scheme cannot carry: a double
+    /// quote or control character (Tencent), a `/`, space or control character (BCE).
+    #[error("the key id is empty or holds a character the scheme cannot carry")]
+    InvalidKeyId,
+    /// App mode signs `X-Date`; the `Date` header was asked for.
+    #[error("app mode signs the X-Date header, not Date")]
+    DateHeaderNotAllowed,
+    /// A header the signer was asked to sign is not in the request.
+    #[error("a header to sign is not in the request")]
+    MissingHeaderToSign,
+    /// A header the signer was asked to sign appears more than once (so would `Accept`,
+    /// `Content-Type` or `Content-MD5` in app mode).
+    #[error("a header to sign appears more than once in the request")]
+    RepeatedHeaderToSign,
+    /// The carrier cannot carry a signature (AppCode).
+    #[error("the AppCode carrier carries no signature")]
+    UnsupportedCarrier,
+    /// The secret could not key the MAC.
+    #[error("the secret cannot key the MAC")]
+    UnusableSecret,
+}
 
 /// One header line: a name and its raw value bytes, as `httparse` hands them out.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -140,17 +208,9 @@ impl<'a> Request<'a> {
         self.path_and_query().1
     }
 
-    /// The path and the raw query, split at the first `?` (one byte search; `str::split_once`
-    /// costs more on targets this short).
+    /// The path and the raw query, split at the first `?`.
     pub(crate) fn path_and_query(&self) -> (&'a str, &'a str) {
-        match self.target.bytes().position(|b| b == b'?') {
-            // `?` is ASCII: `at` and `at + 1` are character boundaries.
-            Some(at) => (
-                self.target.get(..at).unwrap_or_default(),
-                self.target.get(at + 1..).unwrap_or_default(),
-            ),
-            None => (self.target, ""),
-        }
+        self.target.split_once('?').unwrap_or((self.target, ""))
     }
 
     /// Checks the method is an HTTP token and the target starts like an origin-form target and
@@ -169,76 +229,110 @@ impl<'a> Request<'a> {
         Ok(())
     }
 
-    /// Every value of the header `name` (ASCII case-insensitive), in order.
-    pub(crate) fn header_values<'s>(
-        &'s self,
-        name: &'s str,
-    ) -> impl Iterator<Item = &'a [u8]> + 's {
-        self.headers
+    /// Where each of `names` is in the headers ([`find_each`]).
+    pub(crate) fn find_each<const N: usize>(&self, names: [&str; N]) -> [Found<'a>; N] {
+        find_each(self.headers.iter(), names)
+    }
+
+    /// Where the header `name` is.
+    pub(crate) fn find(&self, name: &str) -> Found<'a> {
+        let [found] = self.find_each([name]);
+        found
+    }
+}
+
+/// Most headers a request may have: more is [`RequestError::TooManyHeaders`] for a signer or
+/// verifier that looks through them all.
+const MAX_HEADERS: usize = 65_533;
+
+/// A request's headers as a signer sends them: the headers it sets (the date header; BCE's
+/// `x-bce-date` and `X-Bce-Stage`) replace any of the same name. A verifier sets none.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Sent<'a> {
+    request: &'a [Header<'a>],
+    set: &'a [Header<'a>],
+}
+
+impl<'a> Sent<'a> {
+    /// `request`'s headers with `set` applied.
+    ///
+    /// # Errors
+    ///
+    /// [`RequestError::TooManyHeaders`] past 65 533 headers.
+    pub(crate) fn new(
+        request: &'a [Header<'a>],
+        set: &'a [Header<'a>],
+    ) -> Result<Self, RequestError> {
+        if request.len() > MAX_HEADERS {
+            return Err(RequestError::TooManyHeaders);
+        }
+        Ok(Sent { request, set })
+    }
+
+    /// The headers in order: the request's (but those `set` replaces), then `set`.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &'a Header<'a>> + Clone {
+        let set = self.set;
+        let kept = self
+            .request
             .iter()
-            .filter(move |h| h.name.eq_ignore_ascii_case(name))
-            .map(|h| h.value)
+            .filter(move |h| !set.iter().any(|s| s.name.eq_ignore_ascii_case(h.name)));
+        kept.chain(set)
     }
 
-    /// The single value of `name`: `Ok(None)` when absent, `Err(())` when it appears twice.
-    pub(crate) fn unique_header(&self, name: &str) -> Result<Option<&'a [u8]>, Repeated> {
-        // A plain loop: this runs for every verification, over every header.
-        let mut found = None;
-        for header in self.headers {
-            if header.name.len() == name.len() && header.name.eq_ignore_ascii_case(name) {
-                if found.is_some() {
-                    return Err(Repeated);
+    /// Where the header `name` is among [`iter`](Self::iter)'s.
+    pub(crate) fn find(&self, name: &str) -> Found<'a> {
+        let [found] = find_each(self.iter(), [name]);
+        found
+    }
+}
+
+/// Where each of `names` (ASCII case-insensitive) is among `headers`: one pass over them,
+/// finding the first occurrence of each name and whether it comes again. The one header lookup
+/// of the crate.
+pub(crate) fn find_each<'a, const N: usize>(
+    headers: impl Iterator<Item = &'a Header<'a>>,
+    names: [&str; N],
+) -> [Found<'a>; N] {
+    let mut found = [Found::default(); N];
+    for (index, header) in headers.enumerate() {
+        for (slot, name) in found.iter_mut().zip(names) {
+            if header.name.eq_ignore_ascii_case(name) {
+                match slot.first {
+                    None => slot.first = Some((index, header.value)),
+                    Some(_) => slot.repeated = true,
                 }
-                found = Some(header.value);
-            }
-        }
-        Ok(found)
-    }
-}
-
-/// Splits `text` at every `sep` byte (an ASCII separator), yielding each piece with its byte
-/// offset in `text`. Like `str::split`, an empty `text` yields one empty piece.
-pub(crate) fn split_on(text: &str, sep: u8) -> SplitOn<'_> {
-    SplitOn {
-        rest: Some(text),
-        offset: 0,
-        sep,
-    }
-}
-
-/// The iterator of [`split_on`].
-#[derive(Clone, Debug)]
-pub(crate) struct SplitOn<'a> {
-    rest: Option<&'a str>,
-    offset: usize,
-    sep: u8,
-}
-
-impl<'a> Iterator for SplitOn<'a> {
-    type Item = (usize, &'a str);
-
-    fn next(&mut self) -> Option<(usize, &'a str)> {
-        let rest = self.rest?;
-        let offset = self.offset;
-        match rest.bytes().position(|b| b == self.sep) {
-            Some(at) => {
-                // `sep` is ASCII, so `at` and `at + 1` are character boundaries.
-                self.rest = rest.get(at + 1..);
-                self.offset = offset + at + 1;
-                Some((offset, rest.get(..at).unwrap_or_default()))
-            }
-            None => {
-                self.rest = None;
-                Some((offset, rest))
             }
         }
     }
+    found
 }
 
-/// The names of a space-separated header list (`headers="a b c"`).
-pub(crate) fn header_names(list: &str) -> impl Iterator<Item = &str> + Clone {
-    split_on(list, b' ').map(|(_, name)| name)
+/// Where a header is in a request: its first occurrence (index and value), and whether the
+/// name comes again.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Found<'a> {
+    pub(crate) first: Option<(usize, &'a [u8])>,
+    pub(crate) repeated: bool,
 }
+
+impl<'a> Found<'a> {
+    /// The value of a header that may appear once: `Ok(None)` when absent.
+    pub(crate) fn single(self) -> Result<Option<&'a [u8]>, Repeated> {
+        match self.first {
+            _ if self.repeated => Err(Repeated),
+            first => Ok(first.map(|(_, value)| value)),
+        }
+    }
+
+    /// Whether the header is in the request at all.
+    pub(crate) const fn is_present(self) -> bool {
+        self.first.is_some()
+    }
+}
+
+/// A header that should appear once appeared more than once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Repeated;
 
 /// Sorts header `names` byte-wise ignoring ASCII case and appends them to `out` in lower case,
 /// separated by `separator`: how both signers write the list of what they signed.
@@ -259,10 +353,6 @@ pub(crate) fn push_sorted_names(names: &mut [&str], separator: char, out: &mut S
         }
     }
 }
-
-/// A header that should appear once appeared more than once.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Repeated;
 
 /// `tchar` of RFC 9110 §5.6.2 (the characters of a method or header name), as a table.
 // Built at compile time: an index out of range would fail the build, not panic at run time.
@@ -299,24 +389,26 @@ pub(crate) fn signable_value(value: &[u8]) -> Result<&[u8], RequestError> {
     if value.len() > MAX_HEADER_VALUE_LEN {
         return Err(RequestError::HeaderValueTooLong);
     }
-    // A cheap, vectorizable screen first (CR, LF and NUL are all below 14), the exact test only
-    // for the rare value that has such a byte.
-    let low = value.iter().fold(0u8, |acc, &b| acc | u8::from(b < 14));
-    if low != 0 && value.iter().any(|&b| b == b'\r' || b == b'\n' || b == 0) {
+    if value.iter().any(|&b| matches!(b, b'\r' | b'\n' | 0)) {
         return Err(RequestError::InvalidHeaderValue);
     }
     Ok(trim_ows(value))
 }
 
-/// `value` without leading and trailing optional whitespace (SP and HTAB, as HTTP defines it).
+/// Whether `b` is optional whitespace (SP or HTAB, as HTTP defines it).
+pub(crate) const fn is_ows(b: u8) -> bool {
+    b == b' ' || b == b'\t'
+}
+
+/// `value` without leading and trailing optional whitespace.
 pub(crate) fn trim_ows(value: &[u8]) -> &[u8] {
     let start = value
         .iter()
-        .position(|&b| b != b' ' && b != b'\t')
+        .position(|&b| !is_ows(b))
         .unwrap_or(value.len());
     let end = value
         .iter()
-        .rposition(|&b| b != b' ' && b != b'\t')
+        .rposition(|&b| !is_ows(b))
         .map_or(start, |i| i + 1);
     value.get(start..end).unwrap_or_default()
 }
@@ -335,14 +427,19 @@ mod tests {
     }
 
     #[test]
-    fn split_on_matches_str_split() {
-        for text in ["", "a", "a b", " a", "a ", "a  b", "  "] {
-            let ours: Vec<&str> = header_names(text).collect();
-            let std: Vec<&str> = text.split(' ').collect();
-            assert_eq!(ours, std, "{text:?}");
-        }
-        let pieces: Vec<(usize, &str)> = split_on("ab&c&&d", b'&').collect();
-        assert_eq!(pieces, [(0, "ab"), (3, "c"), (5, ""), (6, "d")]);
+    fn finds_first_occurrences_and_repeats() {
+        let headers = [
+            Header::new("Host", "h"),
+            Header::new("x-a", "1"),
+            Header::new("X-A", "2"),
+        ];
+        let r = Request::new("GET", "/", &headers, b"");
+        let [host, a, b] = r.find_each(["host", "x-a", "x-b"]);
+        assert_eq!(host.single(), Ok(Some(&b"h"[..])));
+        assert_eq!(a.first, Some((1, &b"1"[..])));
+        assert_eq!(a.single(), Err(Repeated));
+        assert!(!b.is_present() && b.single() == Ok(None));
+        assert_eq!(r.find("HOST"), host);
     }
 
     #[test]

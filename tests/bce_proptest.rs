@@ -211,9 +211,9 @@ impl Case {
         for segment in &self.path {
             target.push('/');
             if self.per_segment {
-                target.extend(encode_component(segment));
+                target.push_str(&encode_component(segment).to_string());
             } else {
-                target.extend(encode_path(segment));
+                target.push_str(&encode_path(segment).to_string());
             }
         }
         if self.trailing_slash || target.is_empty() {
@@ -221,10 +221,10 @@ impl Case {
         }
         for (i, (key, value)) in self.query.iter().enumerate() {
             target.push(if i == 0 { '?' } else { '&' });
-            target.extend(encode_component(key));
+            target.push_str(&encode_component(key).to_string());
             if let Some(value) = value {
                 target.push('=');
-                target.extend(encode_component(value));
+                target.push_str(&encode_component(value).to_string());
             }
         }
         target

@@ -9,7 +9,6 @@
 use apigw_sign::bce::{self, Carrier, Stage};
 use apigw_sign::http::{
     error_response, sign_bce, sign_tencent, verify_bce, verify_tencent, HttpRequestView,
-    VerifiedBce, VerifiedTencent,
 };
 use apigw_sign::tencent::{self, DateHeader, Mode};
 use apigw_sign::{Algorithm, Error, KeySet, Malformed, Secret, StatusProfile};
@@ -91,7 +90,7 @@ fn tencent_app_mode_with_json_body_round_trips() {
 
     let verified = verify_tencent(&tencent_verifier(), Mode::App, &request, &keys(), NOW).unwrap();
     assert_eq!(
-        (verified.key_id.as_str(), verified.algorithm),
+        (verified.key_id(), verified.algorithm()),
         (TENCENT_ID, Algorithm::HmacSha256)
     );
 }
@@ -114,8 +113,8 @@ fn tencent_key_pair_mode_round_trips() {
         verified,
         verify_tencent(&tencent_verifier(), Mode::KeyPair, &request, &keys(), NOW).unwrap()
     );
-    assert_eq!(verified.key_id, TENCENT_ID);
-    assert_eq!(verified.algorithm, Algorithm::HmacSha1);
+    assert_eq!(verified.key_id(), TENCENT_ID);
+    assert_eq!(verified.algorithm(), Algorithm::HmacSha1);
     // Key-pair mode does not sign the body.
     request.body_mut().push(b'!');
     assert!(verify_tencent(&tencent_verifier(), Mode::KeyPair, &request, &keys(), NOW).is_ok());
@@ -268,7 +267,7 @@ fn bce_in_authorization_round_trips() {
 
     let verified = verify_bce(&bce_verifier(), &request, &keys(), NOW).unwrap();
     assert_eq!(
-        (verified.key_id.as_str(), verified.stage, verified.carrier),
+        (verified.key_id(), verified.stage(), verified.carrier()),
         (BCE_AK, Stage::Release, Carrier::Authorization)
     );
 }
@@ -287,7 +286,7 @@ fn bce_in_x_bce_signature_with_a_stage_round_trips() {
 
     let verified = verify_bce(&bce_verifier(), &request, &keys(), NOW).unwrap();
     assert_eq!(
-        (verified.key_id.as_str(), verified.stage, verified.carrier),
+        (verified.key_id(), verified.stage(), verified.carrier()),
         (BCE_AK, Stage::Test, Carrier::XBceSignature)
     );
 }
@@ -317,7 +316,7 @@ fn bce_presigned_url_rewrites_the_uri_and_round_trips() {
 
     let verified = verify_bce(&bce_verifier(), &request, &keys(), NOW).unwrap();
     assert_eq!(
-        (verified.key_id.as_str(), verified.stage, verified.carrier),
+        (verified.key_id(), verified.stage(), verified.carrier()),
         (BCE_AK, Stage::Release, Carrier::Query)
     );
 }
@@ -387,7 +386,7 @@ fn a_host_in_the_uri_alone_verifies_as_over_http2() {
         .unwrap();
     let received = http::Request::from_parts(parts, body);
     let verified = verify_bce(&bce_verifier(), &received, &keys(), NOW).unwrap();
-    assert_eq!(verified.key_id, BCE_AK);
+    assert_eq!(verified.key_id(), BCE_AK);
 }
 
 #[test]
@@ -402,10 +401,10 @@ fn verified_bce_hides_an_app_code_in_debug() {
         .unwrap();
     let mut policy = bce::Policy::default();
     policy.carriers = bce::Carriers::SIGNATURES.with(Carrier::AppCode);
-    let verified: VerifiedBce =
+    let verified: bce::Verified<'static> =
         verify_bce(&bce::Verifier::new(policy), &request, &keys, NOW).unwrap();
     assert_eq!(
-        (verified.key_id.as_str(), verified.carrier),
+        (verified.key_id(), verified.carrier()),
         (code, Carrier::AppCode)
     );
     assert!(!format!("{verified:?}").contains(code));
@@ -428,14 +427,14 @@ fn a_non_ascii_key_id_travels_as_raw_bytes_and_round_trips() {
     let authorization = request.headers()["authorization"].as_bytes();
     assert!(authorization.starts_with("hmac id=\"AKID\u{e9}\"".as_bytes()));
     let verified = verify_tencent(&tencent_verifier(), Mode::App, &request, &keys, NOW).unwrap();
-    assert_eq!(verified.key_id, "AKID\u{e9}");
+    assert_eq!(verified.key_id(), "AKID\u{e9}");
 
     let mut request = bce_request();
     let signer = bce::Signer::new("AK\u{e9}", &secret).carrier(Carrier::XBceSignature);
     sign_bce(&signer, &mut request, NOW).unwrap();
     keys.insert("AK\u{e9}", SECRET);
     let verified = verify_bce(&bce_verifier(), &request, &keys, NOW).unwrap();
-    assert_eq!(verified.key_id, "AK\u{e9}");
+    assert_eq!(verified.key_id(), "AK\u{e9}");
 }
 
 #[test]
@@ -449,9 +448,9 @@ fn non_utf8_header_values_do_not_panic() {
         request.headers_mut().insert("x-raw", raw.clone());
         let signer = tencent::Signer::new(Mode::App, TENCENT_ID, &secret).sign_headers(extra);
         sign_tencent(&signer, &mut request, NOW).unwrap();
-        let verified: VerifiedTencent =
+        let verified: tencent::Verified<'static> =
             verify_tencent(&tencent_verifier(), Mode::App, &request, &keys(), NOW).unwrap();
-        assert_eq!(verified.key_id, TENCENT_ID);
+        assert_eq!(verified.key_id(), TENCENT_ID);
         request.headers_mut().insert(
             "authorization",
             http::HeaderValue::from_bytes(b"hmac \xff").unwrap(),

@@ -9,9 +9,14 @@
 
 use core::fmt;
 
+use crate::algorithm::{Algorithm, MAX_TAG_LEN};
+use crate::encoding::parse_decimal;
 use crate::error::{BceFormat, Error};
+use crate::keys::Secret;
 use crate::limits::{MAX_AUTHORIZATION_LEN, MAX_SIGNED_HEADERS};
-use crate::request::{is_tchar, split_on};
+use crate::mac::compute;
+use crate::request::{is_tchar, RequestError};
+use crate::sink::Bytes;
 
 /// The auth string's first field.
 pub const AUTH_VERSION: &str = "bce-auth-v1";
@@ -54,31 +59,15 @@ impl<'a> AuthString<'a> {
         if text.len() > MAX_AUTHORIZATION_LEN {
             return Err(format(BceFormat::TooLong));
         }
-        // `bce-auth-v1/` then five fields: four more `/`, none in the signature.
         let rest = text
             .strip_prefix(AUTH_VERSION)
             .and_then(|rest| rest.strip_prefix('/'))
             .ok_or_else(|| format(BceFormat::Shape))?;
-        // The fields are short: a plain loop finds each `/` sooner than `memchr`.
-        let mut cuts = [0usize; 4];
-        let mut from = 0;
-        for cut in &mut cuts {
-            let at = rest
-                .get(from..)
-                .and_then(|tail| tail.bytes().position(|b| b == b'/'))
-                .ok_or_else(|| format(BceFormat::Shape))?;
-            *cut = from + at;
-            from = *cut + 1;
-        }
-        let [a, b, c, d] = cuts;
-        let field = |start: usize, end: usize| rest.get(start..end).unwrap_or_default();
-        let (access_key_id, timestamp, expiration_text, signed_headers) = (
-            field(0, a),
-            field(a + 1, b),
-            field(b + 1, c),
-            field(c + 1, d),
-        );
-        let signature = rest.get(from..).unwrap_or_default();
+        // `bce-auth-v1/` then five fields: four more `/`; a `/` in the last is a shape error.
+        let mut fields = rest.splitn(5, '/');
+        let mut field = || fields.next().ok_or_else(|| format(BceFormat::Shape));
+        let (access_key_id, timestamp, expiration_text, signed_headers, signature) =
+            (field()?, field()?, field()?, field()?, field()?);
         let signature_ok = is_signature(signature);
         if !signature_ok && signature.contains('/') {
             return Err(format(BceFormat::Shape));
@@ -86,8 +75,8 @@ impl<'a> AuthString<'a> {
         if access_key_id.is_empty() {
             return Err(format(BceFormat::EmptyKeyId));
         }
-        let expiration =
-            parse_decimal(expiration_text).ok_or_else(|| format(BceFormat::Expiration))?;
+        let expiration = parse_decimal(expiration_text.as_bytes())
+            .ok_or_else(|| format(BceFormat::Expiration))?;
         check_signed_headers(signed_headers)?;
         if !signature_ok {
             return Err(format(BceFormat::Signature));
@@ -104,24 +93,15 @@ impl<'a> AuthString<'a> {
 
     /// The signature's 32 bytes, when it is 64 lower-case hex digits (always, once parsed).
     pub(crate) fn signature_bytes(&self) -> Option<[u8; 32]> {
-        let digits: &[u8; 64] = self.signature.as_bytes().try_into().ok()?;
-        if !all_lower_hex(digits) {
-            return None;
-        }
-        // '0'..='9' is 0x30..=0x39 and 'a'..='f' 0x61..=0x66: the low nibble, plus 9 for a letter.
-        let value = |c: u8| (c & 0x0F) + 9 * (c >> 6);
         let mut bytes = [0u8; 32];
-        let (pairs, _) = digits.as_chunks::<2>();
-        for (byte, &[hi, lo]) in bytes.iter_mut().zip(pairs) {
-            *byte = (value(hi) << 4) | value(lo);
-        }
+        hex::decode_to_slice(self.signature, &mut bytes).ok()?;
         Some(bytes)
     }
 
     /// The signed header names; none for the default set.
     pub fn signed_header_names(&self) -> impl Iterator<Item = &'a str> + 'a {
-        split_on(self.signed_headers, b';')
-            .map(|(_, name)| name)
+        self.signed_headers
+            .split(';')
             .filter(|name| !name.is_empty())
     }
 
@@ -136,30 +116,9 @@ impl<'a> AuthString<'a> {
     }
 }
 
-/// A decimal number of seconds: 1 to 20 digits that fit in a `u64`.
-fn parse_decimal(text: &str) -> Option<u64> {
-    if text.is_empty() || text.len() > 20 {
-        return None;
-    }
-    text.bytes().try_fold(0u64, |acc, b| {
-        if b.is_ascii_digit() {
-            acc.checked_mul(10)?.checked_add(u64::from(b - b'0'))
-        } else {
-            None
-        }
-    })
-}
-
 /// Whether `text` is 64 lower-case hex digits.
 fn is_signature(text: &str) -> bool {
-    <&[u8; 64]>::try_from(text.as_bytes()).is_ok_and(all_lower_hex)
-}
-
-/// Whether every byte is a lower-case hex digit (no early exit: the loop vectorizes).
-fn all_lower_hex(digits: &[u8; 64]) -> bool {
-    digits.iter().fold(true, |ok, &c| {
-        ok & ((c.wrapping_sub(b'0') < 10) | (c.wrapping_sub(b'a') < 6))
-    })
+    text.len() == 64 && text.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// Empty, or `;`-separated non-empty tokens, at most [`MAX_SIGNED_HEADERS`] of them.
@@ -167,29 +126,42 @@ fn check_signed_headers(list: &str) -> Result<(), Error> {
     if list.is_empty() {
         return Ok(());
     }
-    let bad = Err(Error::BceSignatureFormatInvalid {
-        reason: BceFormat::SignedHeaders,
-    });
-    let mut count = 1usize;
-    // Whether the last byte ended a name (or nothing has begun): a `;` there is an empty name.
-    let mut at_start = true;
-    for b in list.bytes() {
-        if b == b';' {
-            count += 1;
-            if at_start || count > MAX_SIGNED_HEADERS {
-                return bad;
-            }
-            at_start = true;
-        } else if is_tchar(b) {
-            at_start = false;
-        } else {
-            return bad;
-        }
+    let mut names = list.split(';');
+    let ok = names
+        .by_ref()
+        .take(MAX_SIGNED_HEADERS)
+        .all(|name| !name.is_empty() && name.bytes().all(is_tchar));
+    if ok && names.next().is_none() {
+        Ok(())
+    } else {
+        Err(Error::BceSignatureFormatInvalid {
+            reason: BceFormat::SignedHeaders,
+        })
     }
-    if at_start {
-        return bad;
-    }
-    Ok(())
+}
+
+/// The signing key: `hex(HMAC-SHA256(secret, prefix))` as its 64 ASCII bytes, where `prefix` is
+/// `bce-auth-v1/{accessKeyId}/{timestamp}/{expiration}` ([`AuthString::prefix_len`]). It keys
+/// the second HMAC, over the canonical request.
+pub(crate) fn signing_key(secret: &Secret, prefix: &[u8]) -> Result<[u8; 64], RequestError> {
+    let mut tag = [0u8; MAX_TAG_LEN];
+    compute(
+        Algorithm::HmacSha256,
+        secret.key(),
+        &Bytes(prefix),
+        &mut tag,
+    )
+    .filter(|&len| len == 32)
+    .ok_or(RequestError::UnusableSecret)?;
+    Ok(hex_lower(&tag))
+}
+
+/// Lower-case hex of the first 32 bytes of `tag`: an HMAC-SHA256 as text.
+pub(crate) fn hex_lower(tag: &[u8; MAX_TAG_LEN]) -> [u8; 64] {
+    let mut out = [0u8; 64];
+    // 32 bytes into 64 digits: the sizes match, so this cannot fail.
+    let _ = hex::encode_to_slice(tag.get(..32).unwrap_or_default(), &mut out);
+    out
 }
 
 /// Writes exactly `bce-auth-v1/{ak}/{timestamp}/{expiration}/{signedHeaders}/{signature}`.

@@ -1,7 +1,9 @@
 //! Baidu AI Cloud `bce-auth-v1` signatures, in every carrier, and AppCode.
 //!
 //! - [`AuthString`], the auth string `bce-auth-v1/{ak}/{timestamp}/{expiration}/{signedHeaders}/{signature}`.
-//! - [`CanonicalRequest`]: method, URI, query string and headers, shared by signer and verifier.
+//! - the canonical request (`canonical.rs`, with the signed headers in `signed_headers.rs`):
+//!   method, URI, query string and headers, shared by signer and verifier;
+//!   [`Signer::explain`] and [`Verifier::explain`] show it.
 //! - [`Signer`]: the client side, in the `Authorization` header, the `X-Bce-Signature` header (API
 //!   Gateway APP authentication) or an `authorization` query parameter (a presigned URL);
 //!   [`app_code_header`] for AppCode. [`Verifier`] with its [`Policy`]: the server side.
@@ -38,19 +40,24 @@
 //!   presigned URL gets no extra header (it must work without one), as in the SDKs'
 //!   `generate_pre_signed_url`.
 //! - Baidu's seed table has rows 5–7 rotated (each code beside the next row's message); the crate
-//!   pairs codes and messages by the codes' names ([`Error`](crate::Error)'s docs).
+//!   pairs codes and messages by the codes' names ([`Error`]'s docs).
 //! - An AppCode is a bearer secret: accept it only over HTTPS. The verifier looks it up through
 //!   the same [`KeyLookup`](crate::KeyLookup) as access keys; it is off by default.
 
 mod auth_string;
 mod canonical;
+mod signed_headers;
 mod signer;
 mod verifier;
 
 use core::fmt;
 
+use crate::error::Error;
+use crate::request::{trim_ows, Found};
+use crate::set::{sealed, Member, Set};
+
 pub use auth_string::{AuthString, AUTH_VERSION};
-pub use canonical::{CanonicalRequest, DEFAULT_SIGNED_HEADERS};
+pub use signed_headers::DEFAULT_SIGNED_HEADERS;
 pub use signer::{app_code_header, Signature, Signer};
 pub use verifier::{MismatchDetail, Policy, Verified, Verifier};
 
@@ -82,6 +89,20 @@ impl Stage {
             .into_iter()
             .find(|s| s.as_str().as_bytes() == value)
     }
+
+    /// The stage of a request's `X-Bce-Stage` header: `release` when absent, the value's stage
+    /// (trimmed) when it names one. The one reading of the header, the verifier's and the
+    /// gateway's.
+    pub(crate) fn of(header: Found<'_>) -> Result<Self, Error> {
+        let invalid = |value: &[u8]| Error::BceInvalidStage {
+            stage: String::from_utf8_lossy(value).into_owned(),
+        };
+        match header.single() {
+            Ok(None) => Ok(Stage::Release),
+            Ok(Some(value)) => Stage::from_value(trim_ows(value)).ok_or_else(|| invalid(value)),
+            Err(_) => Err(invalid(b"(repeated)")),
+        }
+    }
 }
 
 impl fmt::Display for Stage {
@@ -104,58 +125,91 @@ pub enum Carrier {
 }
 
 impl Carrier {
-    const fn bit(self) -> u8 {
-        match self {
-            Carrier::Authorization => 1,
-            Carrier::XBceSignature => 2,
-            Carrier::Query => 4,
-            Carrier::AppCode => 8,
-        }
+    /// The four carriers, in this order (how a [`Carriers`] set lists them).
+    pub const ALL: [Carrier; 4] = [
+        Carrier::Authorization,
+        Carrier::XBceSignature,
+        Carrier::Query,
+        Carrier::AppCode,
+    ];
+}
+
+impl sealed::Sealed for Carrier {}
+
+impl Member for Carrier {
+    const MEMBERS: &'static [Self] = &Carrier::ALL;
+
+    fn bit(self) -> u8 {
+        1 << self as u8
     }
 }
 
 /// A set of [`Carrier`]s: what a verifier accepts.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Carriers(u8);
+pub type Carriers = Set<Carrier>;
 
-impl Carriers {
+impl Set<Carrier> {
     /// The three signature carriers, not AppCode: the default.
-    pub const SIGNATURES: Carriers = Carriers(1 | 2 | 4);
-
-    /// Only `carrier`.
-    pub const fn only(carrier: Carrier) -> Self {
-        Carriers(carrier.bit())
-    }
-
-    /// This set plus `carrier`.
-    #[must_use]
-    pub const fn with(self, carrier: Carrier) -> Self {
-        Carriers(self.0 | carrier.bit())
-    }
-
-    /// Whether `carrier` is in the set.
-    pub const fn contains(self, carrier: Carrier) -> bool {
-        self.0 & carrier.bit() != 0
-    }
+    pub const SIGNATURES: Self = Set::from_bits(0b0111);
 }
 
-impl Default for Carriers {
+impl Default for Set<Carrier> {
     /// [`Carriers::SIGNATURES`].
     fn default() -> Self {
         Carriers::SIGNATURES
     }
 }
 
-impl fmt::Debug for Carriers {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let all = [
-            Carrier::Authorization,
-            Carrier::XBceSignature,
-            Carrier::Query,
-            Carrier::AppCode,
+/// A key id as `Debug` shows it: an AppCode, a bearer secret, as `"<AppCode>"`. The one place
+/// that decides, for [`Verified`] and the adapters' identities.
+pub(crate) fn shown_key_id(key_id: &dyn fmt::Debug, carrier: Option<Carrier>) -> &dyn fmt::Debug {
+    if carrier == Some(Carrier::AppCode) {
+        &"<AppCode>"
+    } else {
+        key_id
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::request::{Header, Request};
+
+    #[test]
+    fn carrier_sets() {
+        assert_eq!(Carriers::default(), Carriers::SIGNATURES);
+        assert!(!Carriers::SIGNATURES.contains(Carrier::AppCode));
+        assert_eq!(
+            Carriers::SIGNATURES.with(Carrier::AppCode).iter().count(),
+            4
+        );
+        assert_eq!(format!("{:?}", Carriers::only(Carrier::Query)), "{Query}");
+    }
+
+    #[test]
+    fn stages_from_the_header() {
+        let stage = |headers: &[Header<'_>]| {
+            Stage::of(Request::new("GET", "/", headers, b"").find("x-bce-stage"))
+        };
+        assert_eq!(stage(&[]), Ok(Stage::Release));
+        assert_eq!(
+            stage(&[Header::new("X-Bce-Stage", " test ")]),
+            Ok(Stage::Test)
+        );
+        assert_eq!(
+            stage(&[Header::new("X-Bce-Stage", "prod")]),
+            Err(Error::BceInvalidStage {
+                stage: "prod".into()
+            })
+        );
+        let twice = [
+            Header::new("X-Bce-Stage", "test"),
+            Header::new("x-bce-stage", "test"),
         ];
-        f.debug_set()
-            .entries(all.into_iter().filter(|c| self.contains(*c)))
-            .finish()
+        assert_eq!(
+            stage(&twice),
+            Err(Error::BceInvalidStage {
+                stage: "(repeated)".into()
+            })
+        );
     }
 }

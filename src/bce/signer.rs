@@ -1,16 +1,20 @@
 //! The client side: signing a request with `bce-auth-v1`.
 
+use core::fmt::Write as _;
+
 use time::OffsetDateTime;
 
-use crate::bce::auth_string::AUTH_VERSION;
-use crate::bce::canonical::{CanonicalRequest, Selection, SignedHeaders};
+use crate::algorithm::{Algorithm, MAX_TAG_LEN};
+use crate::bce::auth_string::{hex_lower, signing_key, AUTH_VERSION};
+use crate::bce::canonical::CanonicalRequest;
+use crate::bce::signed_headers::{Selection, SignedHeaders};
 use crate::bce::{Carrier, Stage};
+use crate::date::iso8601_bytes;
 use crate::encoding::encode_component;
-use crate::error::{BceFormat, Error, RequestError};
+use crate::error::Error;
 use crate::keys::Secret;
-use crate::mac::{compute, compute_keyed, Algorithm, Bytes, MAX_TAG_LEN};
-use crate::request::{Header, Request};
-use crate::time::iso8601_bytes;
+use crate::mac::{compute, Key};
+use crate::request::{Header, Request, RequestError, Sent};
 
 /// Signs requests with one access key.
 ///
@@ -98,32 +102,43 @@ impl<'k> Signer<'k> {
     pub fn sign(&self, request: &Request<'_>, now: OffsetDateTime) -> Result<Signature, Error> {
         let timestamp = iso8601_bytes(now.unix_timestamp());
         let timestamp_text = core::str::from_utf8(&timestamp).unwrap_or_default();
-        let mut added = [Header::new("", ""); 2];
-        let added = self.added_headers(request, timestamp_text, &mut added)?;
-        let date = (added.iter().any(|h| h.name == "x-bce-date")).then_some(timestamp);
+        let mut set = [Header::new("", ""); 2];
+        let set = self.set_headers(request, timestamp_text, &mut set)?;
+        let date = set
+            .iter()
+            .any(|h| h.name == "x-bce-date")
+            .then_some(timestamp);
+        let canonical = self.prepare(request, set)?;
 
-        let mut auth = String::with_capacity(140 + self.access_key_id.len());
+        // One allocation, of the exact size: the version, the id, the timestamp, the
+        // expiration, the names and the hex signature, and the five `/` between them.
+        let capacity = AUTH_VERSION.len()
+            + self.access_key_id.len()
+            + timestamp.len()
+            + 20
+            + canonical.headers().names_len()
+            + 64
+            + 5;
+        let mut auth = String::with_capacity(capacity);
         auth.push_str(AUTH_VERSION);
         auth.push('/');
         auth.push_str(self.access_key_id);
         auth.push('/');
         auth.push_str(timestamp_text);
         auth.push('/');
-        push_decimal(&mut auth, self.expiration);
+        let _ = write!(auth, "{}", self.expiration);
         let signing_key = signing_key(self.secret, auth.as_bytes())?;
-
-        let signed = SignedHeaders::select(request.headers(), added, self.selection())
-            .map_err(client_side)?;
-        if signed.value_of("host").is_none() {
-            return Err(RequestError::MissingHeaderToSign.into());
-        }
         auth.push('/');
-        signed.write_names(&mut auth);
-        let canonical = CanonicalRequest::new(request, signed)?;
+        canonical.headers().write_names(&mut auth);
         let mut tag = [0u8; MAX_TAG_LEN];
-        compute(Algorithm::HmacSha256, &signing_key, &canonical, &mut tag)
-            .filter(|&len| len == 32)
-            .ok_or(RequestError::UnusableSecret)?;
+        compute(
+            Algorithm::HmacSha256,
+            Key::Once(&signing_key),
+            &canonical,
+            &mut tag,
+        )
+        .filter(|&len| len == 32)
+        .ok_or(RequestError::UnusableSecret)?;
         auth.push('/');
         auth.push_str(core::str::from_utf8(&hex_lower(&tag)).unwrap_or_default());
 
@@ -155,24 +170,34 @@ impl<'k> Signer<'k> {
     /// As [`Signer::sign`].
     pub fn explain(&self, request: &Request<'_>, now: OffsetDateTime) -> Result<String, Error> {
         let timestamp = iso8601_bytes(now.unix_timestamp());
-        let mut added = [Header::new("", ""); 2];
-        let added = self.added_headers(
-            request,
-            core::str::from_utf8(&timestamp).unwrap_or_default(),
-            &mut added,
-        )?;
-        let signed = SignedHeaders::select(request.headers(), added, self.selection())
-            .map_err(client_side)?;
-        Ok(CanonicalRequest::new(request, signed)?.to_string())
+        let timestamp_text = core::str::from_utf8(&timestamp).unwrap_or_default();
+        let mut set = [Header::new("", ""); 2];
+        let set = self.set_headers(request, timestamp_text, &mut set)?;
+        Ok(self.prepare(request, set)?.to_string())
+    }
+
+    /// The canonical request of `request` with the headers the signer sets: what
+    /// [`sign`](Self::sign) signs and [`explain`](Self::explain) shows.
+    fn prepare<'a>(
+        &self,
+        request: &Request<'a>,
+        set: &'a [Header<'a>],
+    ) -> Result<CanonicalRequest<'a>, Error> {
+        let sent = Sent::new(request.headers(), set)?;
+        let signed = SignedHeaders::select(sent, self.selection()).map_err(|e| e.for_signer())?;
+        if !signed.signs_host() {
+            return Err(RequestError::MissingHeaderToSign.into());
+        }
+        Ok(CanonicalRequest::new(request, signed)?)
     }
 
     fn selection(&self) -> Selection<'k> {
         self.headers.map_or(Selection::Default, Selection::Names)
     }
 
-    /// The headers the signer adds: `x-bce-date` (header carriers, when absent) and
+    /// The headers the signer sets: `x-bce-date` (header carriers, when absent) and
     /// `X-Bce-Stage` (when asked).
-    fn added_headers<'a>(
+    fn set_headers<'a>(
         &self,
         request: &Request<'_>,
         timestamp: &'a str,
@@ -185,71 +210,25 @@ impl<'k> Signer<'k> {
         if self.carrier == Carrier::AppCode {
             return Err(RequestError::UnsupportedCarrier.into());
         }
+        let [date, stage] = request.find_each(["x-bce-date", "x-bce-stage"]);
         let mut len = 0;
-        if self.carrier != Carrier::Query && request.header_values("x-bce-date").next().is_none() {
+        if self.carrier != Carrier::Query && !date.is_present() {
             if let Some(slot) = out.get_mut(len) {
                 *slot = Header::new("x-bce-date", timestamp);
                 len += 1;
             }
         }
-        if let Some(stage) = self.stage {
-            if request.header_values("x-bce-stage").next().is_some() {
+        if let Some(stage_to_set) = self.stage {
+            if stage.is_present() {
                 return Err(RequestError::RepeatedHeaderToSign.into());
             }
             if let Some(slot) = out.get_mut(len) {
-                *slot = Header::new("X-Bce-Stage", stage.as_str());
+                *slot = Header::new("X-Bce-Stage", stage_to_set.as_str());
                 len += 1;
             }
         }
         Ok(out.get(..len).unwrap_or_default())
     }
-}
-
-/// The verifier's format errors, said the way a client needs to hear them.
-fn client_side(e: Error) -> Error {
-    match e {
-        Error::BceSignatureFormatInvalid {
-            reason: BceFormat::RepeatedHeader,
-        } => RequestError::RepeatedHeaderToSign.into(),
-        Error::BceSignatureFormatInvalid {
-            reason: BceFormat::TooManyHeaders,
-        } => RequestError::TooManySignedHeaders.into(),
-        Error::BceSignatureFormatInvalid { .. } => RequestError::MissingHeaderToSign.into(),
-        other => other,
-    }
-}
-
-/// `hex(HMAC-SHA256(secret, prefix))` as its 64 ASCII bytes: the key of the second HMAC.
-pub(crate) fn signing_key(secret: &Secret, prefix: &[u8]) -> Result<[u8; 64], Error> {
-    let mut tag = [0u8; MAX_TAG_LEN];
-    compute_keyed(Algorithm::HmacSha256, secret, &Bytes(prefix), &mut tag)
-        .filter(|&len| len == 32)
-        .ok_or(RequestError::UnusableSecret)?;
-    Ok(hex_lower(&tag))
-}
-
-/// Lower-case hex of the first 32 bytes of `tag`: an HMAC-SHA256 as text.
-fn hex_lower(tag: &[u8; MAX_TAG_LEN]) -> [u8; 64] {
-    let mut out = [0u8; 64];
-    // 32 bytes into 64 digits: the sizes match, so this cannot fail.
-    let _ = hex::encode_to_slice(tag.get(..32).unwrap_or_default(), &mut out);
-    out
-}
-
-fn push_decimal(out: &mut String, mut n: u64) {
-    let mut buf = [0u8; 20];
-    let mut start = buf.len();
-    loop {
-        start -= 1;
-        if let Some(slot) = buf.get_mut(start) {
-            *slot = b'0' + (n % 10) as u8;
-        }
-        n /= 10;
-        if n == 0 || start == 0 {
-            break;
-        }
-    }
-    out.push_str(core::str::from_utf8(buf.get(start..).unwrap_or_default()).unwrap_or_default());
 }
 
 /// What to apply after signing: headers to set and, for a presigned URL, the new target.
@@ -311,18 +290,4 @@ pub fn app_code_header(code: &str) -> Result<(&'static str, String), Error> {
         return Err(RequestError::InvalidKeyId.into());
     }
     Ok(("X-Bce-Signature", format!("AppCode/{code}")))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn decimals() {
-        for n in [0u64, 7, 1800, 129_600, u64::MAX] {
-            let mut s = String::new();
-            push_decimal(&mut s, n);
-            assert_eq!(s, n.to_string());
-        }
-    }
 }

@@ -6,24 +6,25 @@
 //! → `RequestTimeTooSkewed` → `SignatureTimestampExpired` → (the request canonicalizes) →
 //! `SignatureAppInvalid` → `SignatureMismatch`.
 
-use std::borrow::Cow;
-
 use core::fmt;
 use core::time::Duration;
+use std::borrow::Cow;
 
 use time::OffsetDateTime;
 
-use crate::bce::auth_string::{AuthString, AUTH_VERSION};
-use crate::bce::canonical::{CanonicalRequest, Selection, SignedHeaders, CARRIER_HEADER};
-use crate::bce::signer::signing_key;
-use crate::bce::{Carrier, Carriers, Stage};
+use crate::algorithm::Algorithm;
+use crate::bce::auth_string::{signing_key, AuthString, AUTH_VERSION};
+use crate::bce::canonical::CanonicalRequest;
+use crate::bce::signed_headers::{Selection, SignedHeaders, CARRIER_HEADER};
+use crate::bce::{shown_key_id, Carrier, Carriers, Stage};
+use crate::date::{instant, parse_iso8601_unix, window_end};
 use crate::encoding::{decode, decoded_eq_ignore_ascii_case, validate_wire, Plus};
-use crate::error::{BceFormat, BceTimestamp, Error, KeyRejection};
+use crate::error::{BceFormat, BceTimestamp, Error};
 use crate::keys::{KeyLookup, KeyStatus};
-use crate::mac::{verify, Algorithm};
-use crate::replay::{window_end, ReplayGuard};
-use crate::request::{split_on, trim_ows, Repeated, Request};
-use crate::time::parse_iso8601_unix;
+use crate::mac::{verify, Key};
+use crate::replay::ReplayGuard;
+use crate::request::{trim_ows, Found, Request, Sent};
+use crate::verification::{complete, Phases};
 
 /// Whether a signature mismatch reports the server's canonical request.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -65,7 +66,8 @@ impl Default for Policy {
     }
 }
 
-/// What a successful verification established.
+/// What a successful verification established. Borrows from the request;
+/// [`into_owned`](Verified::into_owned) keeps it beyond.
 ///
 /// `Debug` leaves the signature out: until its window ends it is a credential.
 #[derive(Clone, PartialEq, Eq)]
@@ -107,17 +109,21 @@ impl Verified<'_> {
     pub fn not_after(&self) -> Option<OffsetDateTime> {
         self.signed.map(|(_, not_after)| window_end(not_after))
     }
+
+    /// The same, owning its key id: for keeping it past the request (an `http` adapter's
+    /// result, a log line).
+    pub fn into_owned(self) -> Verified<'static> {
+        Verified {
+            key_id: Cow::Owned(self.key_id.into_owned()),
+            ..self
+        }
+    }
 }
 
 impl fmt::Debug for Verified<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let key_id: &dyn fmt::Debug = if self.carrier == Carrier::AppCode {
-            &"<AppCode>"
-        } else {
-            &self.key_id
-        };
         f.debug_struct("Verified")
-            .field("key_id", key_id)
+            .field("key_id", shown_key_id(&self.key_id, Some(self.carrier)))
             .field("stage", &self.stage)
             .field("carrier", &self.carrier)
             .field("not_after", &self.not_after())
@@ -145,10 +151,7 @@ impl fmt::Debug for Verified<'_> {
 /// assert_eq!((verified.key_id(), verified.stage()), ("AKdemo", Stage::Release));
 /// # Ok::<(), apigw_sign::Error>(())
 /// ```
-#[derive(Clone, Debug, Default)]
-pub struct Verifier {
-    policy: Policy,
-}
+pub type Verifier = crate::verification::Verifier<Policy>;
 
 /// The auth string or AppCode a request carries.
 enum Carried<'r> {
@@ -156,17 +159,41 @@ enum Carried<'r> {
     AppCode(&'r str),
 }
 
+/// What the first phase of verification established: everything but the key.
+// It lives on the stack for one call; boxing the large variant would allocate per request.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Pending<'r> {
+    /// An AppCode, to look up.
+    AppCode { code: &'r str, stage: Stage },
+    /// A signature: the request is well formed, inside its window, and canonicalized.
+    Signed(Signed<'r>),
+}
+
+pub(crate) struct Signed<'r> {
+    stage: Stage,
+    carrier: Carrier,
+    /// The auth string's text (decoded from the query for a presigned URL).
+    text: Cow<'r, str>,
+    /// The access key id's length: it follows `bce-auth-v1/` in `text`.
+    key_id_len: usize,
+    /// The length of the signing key's prefix, `bce-auth-v1/{ak}/{timestamp}/{expiration}`.
+    prefix_len: usize,
+    tag: [u8; 32],
+    /// The last second (Unix time) at which the signature verifies.
+    expires: i64,
+    canonical: CanonicalRequest<'r>,
+}
+
+impl Signed<'_> {
+    fn key_id(&self) -> &str {
+        let start = AUTH_VERSION.len() + 1;
+        self.text
+            .get(start..start + self.key_id_len)
+            .unwrap_or_default()
+    }
+}
+
 impl Verifier {
-    /// A verifier applying `policy`.
-    pub const fn new(policy: Policy) -> Self {
-        Verifier { policy }
-    }
-
-    /// The policy.
-    pub const fn policy(&self) -> &Policy {
-        &self.policy
-    }
-
     /// Verifies `request` at time `now` with keys (and AppCodes) from `keys`.
     ///
     /// # Errors
@@ -178,118 +205,7 @@ impl Verifier {
         keys: &impl KeyLookup,
         now: OffsetDateTime,
     ) -> Result<Verified<'r>, Error> {
-        let headers = CarrierHeaders::of(request);
-        let stage = stage(&headers)?;
-        let (text, carrier) = match self.carried(request, &headers)? {
-            Carried::AppCode(code) => {
-                return match keys.lookup(code) {
-                    KeyStatus::Active(_) => Ok(Verified {
-                        key_id: Cow::Borrowed(code),
-                        stage,
-                        carrier: Carrier::AppCode,
-                        signed: None,
-                    }),
-                    KeyStatus::Unknown => Err(Error::BceSignatureAppInvalid {
-                        key_id: None,
-                        reason: KeyRejection::Unknown,
-                    }),
-                    KeyStatus::Disabled => Err(Error::BceSignatureAppInvalid {
-                        key_id: None,
-                        reason: KeyRejection::Disabled,
-                    }),
-                    KeyStatus::NotBound => Err(Error::BceSignatureAppInvalid {
-                        key_id: None,
-                        reason: KeyRejection::NotBound,
-                    }),
-                };
-            }
-            Carried::Auth(text, carrier) => (text, carrier),
-        };
-        let auth = AuthString::parse(&text)?;
-        let signed = SignedHeaders::select(request.headers(), &[], Selection::of(&auth))?;
-
-        let invalid = |reason| Error::BceSignatureTimestampInvalid { reason };
-        let timestamp = parse_iso8601_unix(auth.timestamp.as_bytes())
-            .ok_or_else(|| invalid(BceTimestamp::Unparsable))?;
-        if auth.expiration > self.policy.max_expiration.as_secs() {
-            return Err(invalid(BceTimestamp::ExpirationOverCap));
-        }
-        let date = match signed.value_of("x-bce-date") {
-            Some(value) => Some(
-                parse_iso8601_unix(value)
-                    .ok_or_else(|| invalid(BceTimestamp::DateHeaderUnparsable))?,
-            ),
-            None => None,
-        };
-        let now_unix = now.unix_timestamp();
-        let latest = now_unix
-            .checked_add_unsigned(self.policy.max_skew.as_secs())
-            .unwrap_or(i64::MAX);
-        for t in [Some(timestamp), date].into_iter().flatten() {
-            if t > latest {
-                return Err(Error::BceRequestTimeTooSkewed {
-                    timestamp: instant(t),
-                    now,
-                });
-            }
-        }
-        let expires = timestamp
-            .checked_add_unsigned(auth.expiration)
-            .unwrap_or(i64::MAX);
-        if now_unix > expires {
-            return Err(Error::BceSignatureTimestampExpired {
-                timestamp: instant(timestamp),
-                expiration: auth.expiration,
-                now,
-            });
-        }
-
-        let canonical = CanonicalRequest::new(request, signed)?;
-        let rejected = |reason| Error::BceSignatureAppInvalid {
-            key_id: Some(auth.access_key_id.to_owned()),
-            reason,
-        };
-        let key = match keys.lookup(auth.access_key_id) {
-            KeyStatus::Unknown => return Err(rejected(KeyRejection::Unknown)),
-            KeyStatus::Disabled => return Err(rejected(KeyRejection::Disabled)),
-            KeyStatus::NotBound => return Err(rejected(KeyRejection::NotBound)),
-            KeyStatus::Active(key) if key.algorithm.is_some_and(|a| a != Algorithm::HmacSha256) => {
-                return Err(rejected(KeyRejection::AlgorithmPinned))
-            }
-            KeyStatus::Active(key) if key.secrets.is_empty() => {
-                return Err(rejected(KeyRejection::NoSecret))
-            }
-            KeyStatus::Active(key) => key,
-        };
-
-        let tag = auth.signature_bytes();
-        let prefix = text.as_bytes().get(..auth.prefix_len()).unwrap_or_default();
-        let matched = tag.is_some_and(|tag| {
-            key.secrets.iter().any(|secret| {
-                signing_key(secret, prefix).is_ok_and(|signing_key| {
-                    verify(Algorithm::HmacSha256, [&signing_key[..]], &canonical, &tag)
-                })
-            })
-        });
-        if !matched {
-            let server_canonical_request = match self.policy.mismatch_detail {
-                MismatchDetail::Hidden => None,
-                MismatchDetail::ServerCanonicalRequest => Some(canonical.to_string()),
-            };
-            return Err(Error::BceSignatureMismatch {
-                server_canonical_request,
-            });
-        }
-        let key_id = match text {
-            Cow::Borrowed(text) => Cow::Borrowed(access_key_id(text, auth.access_key_id.len())),
-            Cow::Owned(_) => Cow::Owned(auth.access_key_id.to_owned()),
-        };
-        Ok(Verified {
-            key_id,
-            stage,
-            carrier,
-            signed: tag.map(|tag| (tag, expires)),
-        })
+        self.verify_with(request, keys, None, now)
     }
 
     /// Verifies `request` as [`verify`](Self::verify) does, then records its signature in
@@ -311,42 +227,124 @@ impl Verifier {
         guard: &(impl ReplayGuard + ?Sized),
         now: OffsetDateTime,
     ) -> Result<Verified<'r>, Error> {
-        let verified = self.verify(request, keys, now)?;
-        if let (Some(signature), Some(not_after)) = (verified.signature(), verified.not_after()) {
-            guard
-                .check_and_record(signature, not_after, now)
-                .map_err(|replay| Error::from_replay(replay, verified.key_id()))?;
+        // `&G` is a sized guard for any `G`, so it makes a trait object.
+        self.verify_with(request, keys, Some(&guard), now)
+    }
+
+    /// The one path of [`verify`](Self::verify) and [`verify_once`](Self::verify_once) (and of
+    /// the gateway and the adapters): the request's checks, the key's, then the guard's when
+    /// there is one.
+    pub(crate) fn verify_with<'r>(
+        &self,
+        request: &Request<'r>,
+        keys: &(impl KeyLookup + ?Sized),
+        guard: Option<&dyn ReplayGuard>,
+        now: OffsetDateTime,
+    ) -> Result<Verified<'r>, Error> {
+        let pending = self.prepare(request, now)?;
+        complete(self, pending, keys, guard, now)
+    }
+
+    /// Phase one: every check that needs no key, in the spec's order.
+    fn prepare<'r>(
+        &self,
+        request: &Request<'r>,
+        now: OffsetDateTime,
+    ) -> Result<Pending<'r>, Error> {
+        let [stage, signature, authorization] =
+            request.find_each(["x-bce-stage", CARRIER_HEADER, "authorization"]);
+        let stage = Stage::of(stage)?;
+        let (text, carrier) = match self.carried(request, signature, authorization)? {
+            Carried::AppCode(code) => return Ok(Pending::AppCode { code, stage }),
+            Carried::Auth(text, carrier) => (text, carrier),
+        };
+        let auth = AuthString::parse(&text)?;
+        let signed = signed_headers(request, &auth)?;
+
+        let invalid = |reason| Error::BceSignatureTimestampInvalid { reason };
+        let timestamp = parse_iso8601_unix(auth.timestamp.as_bytes())
+            .ok_or_else(|| invalid(BceTimestamp::Unparsable))?;
+        if auth.expiration > self.policy().max_expiration.as_secs() {
+            return Err(invalid(BceTimestamp::ExpirationOverCap));
         }
-        Ok(verified)
+        let date = match signed.date() {
+            Some(value) => Some(
+                parse_iso8601_unix(value)
+                    .ok_or_else(|| invalid(BceTimestamp::DateHeaderUnparsable))?,
+            ),
+            None => None,
+        };
+        let now_unix = now.unix_timestamp();
+        let latest = now_unix
+            .checked_add_unsigned(self.policy().max_skew.as_secs())
+            .unwrap_or(i64::MAX);
+        for t in [Some(timestamp), date].into_iter().flatten() {
+            if t > latest {
+                return Err(Error::BceRequestTimeTooSkewed {
+                    timestamp: instant(t),
+                    now,
+                });
+            }
+        }
+        let expires = timestamp
+            .checked_add_unsigned(auth.expiration)
+            .unwrap_or(i64::MAX);
+        if now_unix > expires {
+            return Err(Error::BceSignatureTimestampExpired {
+                timestamp: instant(timestamp),
+                expiration: auth.expiration,
+                now,
+            });
+        }
+
+        let canonical = CanonicalRequest::new(request, signed)?;
+        let (key_id_len, prefix_len) = (auth.access_key_id.len(), auth.prefix_len());
+        // A parsed auth string's signature is 64 hex digits: it always decodes.
+        let tag = auth.signature_bytes().unwrap_or_default();
+        Ok(Pending::Signed(Signed {
+            stage,
+            carrier,
+            text,
+            key_id_len,
+            prefix_len,
+            tag,
+            expires,
+            canonical,
+        }))
     }
 
     /// The canonical request the server builds for `request`, as text: what `--explain` prints.
+    /// It is built whatever the stage and the clock say.
     ///
     /// # Errors
     ///
     /// When the request gets no canonical request: no auth string, or one that does not parse,
     /// or signed headers that are not valid, or a request that does not canonicalize.
     pub fn explain(&self, request: &Request<'_>) -> Result<String, Error> {
-        let Carried::Auth(text, _) = self.carried(request, &CarrierHeaders::of(request))? else {
+        let [signature, authorization] = request.find_each([CARRIER_HEADER, "authorization"]);
+        let Carried::Auth(text, _) = self.carried(request, signature, authorization)? else {
             return Err(Error::BceSignatureFormatInvalid {
                 reason: BceFormat::WrongCarrier,
             });
         };
         let auth = AuthString::parse(&text)?;
-        let signed = SignedHeaders::select(request.headers(), &[], Selection::of(&auth))?;
+        let signed = signed_headers(request, &auth)?;
         Ok(CanonicalRequest::new(request, signed)?.to_string())
     }
 
-    /// Finds the auth string (or AppCode) in the first accepted carrier present.
+    /// Finds the auth string (or AppCode) in the first accepted carrier present: the
+    /// `X-Bce-Signature` header (`signature`), the `Authorization` header (`authorization`),
+    /// the `authorization` query parameter.
     fn carried<'r>(
         &self,
         request: &Request<'r>,
-        headers: &CarrierHeaders<'r>,
+        signature: Found<'r>,
+        authorization: Found<'r>,
     ) -> Result<Carried<'r>, Error> {
-        let carriers = self.policy.carriers;
+        let carriers = self.policy().carriers;
         let format = |reason| Error::BceSignatureFormatInvalid { reason };
         if carriers.contains(Carrier::XBceSignature) || carriers.contains(Carrier::AppCode) {
-            if let Some(value) = header_text(headers.signature)? {
+            if let Some(value) = header_text(signature)? {
                 return match value.strip_prefix("AppCode/") {
                     Some(code) if carriers.contains(Carrier::AppCode) && !code.is_empty() => {
                         Ok(Carried::AppCode(code))
@@ -360,13 +358,13 @@ impl Verifier {
             }
         }
         if carriers.contains(Carrier::Authorization) {
-            if let Some(value) = header_text(headers.authorization)? {
+            if let Some(value) = header_text(authorization)? {
                 return Ok(Carried::Auth(Cow::Borrowed(value), Carrier::Authorization));
             }
         }
         if carriers.contains(Carrier::Query) {
             let mut found = None;
-            for (_, item) in split_on(request.query(), b'&') {
+            for item in request.query().split('&') {
                 let (key, value) = item.split_once('=').unwrap_or((item, ""));
                 if validate_wire(key).is_ok()
                     && decoded_eq_ignore_ascii_case(key, Plus::Literal, "authorization")
@@ -387,74 +385,120 @@ impl Verifier {
     }
 }
 
-/// A header that should appear at most once: absent, its value, or repeated.
-type Single<'r> = Result<Option<&'r [u8]>, Repeated>;
+impl Phases for Verifier {
+    type Pending<'r> = Pending<'r>;
+    type Verified<'r> = Verified<'r>;
 
-/// The headers the verifier reads before the auth string: found in one pass over the request.
-struct CarrierHeaders<'r> {
-    stage: Single<'r>,
-    signature: Single<'r>,
-    authorization: Single<'r>,
-}
-
-impl<'r> CarrierHeaders<'r> {
-    fn of(request: &Request<'r>) -> Self {
-        let mut found = CarrierHeaders {
-            stage: Ok(None),
-            signature: Ok(None),
-            authorization: Ok(None),
-        };
-        for header in request.headers() {
-            // The three names have different lengths: one comparison at most per header.
-            let slot = match header.name.len() {
-                11 if header.name.eq_ignore_ascii_case("x-bce-stage") => &mut found.stage,
-                15 if header.name.eq_ignore_ascii_case(CARRIER_HEADER) => &mut found.signature,
-                13 if header.name.eq_ignore_ascii_case("authorization") => &mut found.authorization,
-                _ => continue,
-            };
-            *slot = match slot {
-                Ok(None) => Ok(Some(header.value)),
-                _ => Err(Repeated),
-            };
+    fn key_id<'p>(pending: &'p Pending<'_>) -> &'p str {
+        match pending {
+            Pending::AppCode { code, .. } => code,
+            Pending::Signed(signed) => signed.key_id(),
         }
-        found
+    }
+
+    /// Phase two: the key's status and secrets, then the signature.
+    fn finish<'r>(
+        &self,
+        pending: Self::Pending<'r>,
+        key: KeyStatus<'_>,
+    ) -> Result<Self::Verified<'r>, Error> {
+        let signed = match pending {
+            Pending::AppCode { code, stage } => {
+                key.active()
+                    .map_err(|reason| Error::BceSignatureAppInvalid {
+                        key_id: None,
+                        reason,
+                    })?;
+                return Ok(Verified {
+                    key_id: Cow::Borrowed(code),
+                    stage,
+                    carrier: Carrier::AppCode,
+                    signed: None,
+                });
+            }
+            Pending::Signed(signed) => signed,
+        };
+        let secrets = key.secrets_for(Algorithm::HmacSha256).map_err(|reason| {
+            Error::BceSignatureAppInvalid {
+                key_id: Some(signed.key_id().to_owned()),
+                reason,
+            }
+        })?;
+        let prefix = signed
+            .text
+            .as_bytes()
+            .get(..signed.prefix_len)
+            .unwrap_or_default();
+        let matched = secrets.iter().any(|secret| {
+            signing_key(secret, prefix).is_ok_and(|signing_key| {
+                verify(
+                    Algorithm::HmacSha256,
+                    Key::Once(&signing_key),
+                    &signed.canonical,
+                    &signed.tag,
+                )
+            })
+        });
+        if !matched {
+            let server_canonical_request = match self.policy().mismatch_detail {
+                MismatchDetail::Hidden => None,
+                MismatchDetail::ServerCanonicalRequest => Some(signed.canonical.to_string()),
+            };
+            return Err(Error::BceSignatureMismatch {
+                server_canonical_request,
+            });
+        }
+        let key_id = match signed.text {
+            Cow::Borrowed(text) => {
+                let start = AUTH_VERSION.len() + 1;
+                Cow::Borrowed(
+                    text.get(start..start + signed.key_id_len)
+                        .unwrap_or_default(),
+                )
+            }
+            Cow::Owned(_) => Cow::Owned(signed.key_id().to_owned()),
+        };
+        Ok(Verified {
+            key_id,
+            stage: signed.stage,
+            carrier: signed.carrier,
+            signed: Some((signed.tag, signed.expires)),
+        })
+    }
+
+    fn replay_entry<'v>(verified: &'v Verified<'_>) -> Option<(&'v [u8], OffsetDateTime, &'v str)> {
+        Some((
+            verified.signature()?,
+            verified.not_after()?,
+            verified.key_id(),
+        ))
     }
 }
 
-/// The trimmed text of a single header; `None` when absent or empty.
-fn header_text(value: Single<'_>) -> Result<Option<&str>, Error> {
-    let value = value.map_err(|_| Error::BceSignatureFormatInvalid {
-        reason: BceFormat::RepeatedCarrier,
-    })?;
+/// The headers `auth` selects, as the request has them.
+fn signed_headers<'r>(
+    request: &Request<'r>,
+    auth: &AuthString<'_>,
+) -> Result<SignedHeaders<'r>, Error> {
+    let selection = if auth.signed_headers.is_empty() {
+        Selection::Default
+    } else {
+        Selection::Listed(auth.signed_headers)
+    };
+    let sent = Sent::new(request.headers(), &[])?;
+    SignedHeaders::select(sent, selection).map_err(|e| e.for_verifier())
+}
+
+/// The trimmed text of a carrier header that may appear once; `None` when absent or empty.
+fn header_text(found: Found<'_>) -> Result<Option<&str>, Error> {
+    let format = |reason| Error::BceSignatureFormatInvalid { reason };
+    let value = found
+        .single()
+        .map_err(|_| format(BceFormat::RepeatedCarrier))?;
     let Some(value) = value.map(trim_ows).filter(|v| !v.is_empty()) else {
         return Ok(None);
     };
     core::str::from_utf8(value)
         .map(Some)
-        .map_err(|_| Error::BceSignatureFormatInvalid {
-            reason: BceFormat::Shape,
-        })
-}
-
-/// The request's stage: `X-Bce-Stage`, `release` when absent.
-fn stage(headers: &CarrierHeaders<'_>) -> Result<Stage, Error> {
-    let invalid = |value: &[u8]| Error::BceInvalidStage {
-        stage: String::from_utf8_lossy(value).into_owned(),
-    };
-    match headers.stage {
-        Ok(None) => Ok(Stage::Release),
-        Ok(Some(value)) => Stage::from_value(trim_ows(value)).ok_or_else(|| invalid(value)),
-        Err(_) => Err(invalid(b"(repeated)")),
-    }
-}
-
-/// The access key id field, `len` bytes long, of a parsed auth string's text: it follows
-/// `bce-auth-v1/`.
-fn access_key_id(text: &str, len: usize) -> &str {
-    let start = AUTH_VERSION.len() + 1;
-    text.get(start..start + len).unwrap_or_default()
-}
-
-fn instant(unix: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp(unix).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+        .map_err(|_| format(BceFormat::Shape))
 }

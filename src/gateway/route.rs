@@ -7,7 +7,9 @@ use time::OffsetDateTime;
 
 use crate::bce;
 use crate::error::Error;
-use crate::gateway::model::{environments, Api, Auth, Gateway, Service, Vendor, SUPPORTED_METHODS};
+use crate::gateway::model::{
+    environments, Api, Auth, CustomDomain, Gateway, Service, Vendor, SUPPORTED_METHODS,
+};
 use crate::keys::{KeyLookup, KeySet, KeyStatus};
 use crate::replay::ReplayGuard;
 use crate::request::{trim_ows, Protocol, Request};
@@ -92,14 +94,16 @@ impl Gateway {
         self.route_with(request, protocol, Some(&guard), now)
     }
 
-    fn route_with(
+    /// The one path of [`route`](Self::route) and [`route_once`](Self::route_once) (and of the
+    /// adapters).
+    pub(crate) fn route_with(
         &self,
         request: &Request<'_>,
         protocol: Protocol,
         guard: Option<&dyn ReplayGuard>,
         now: OffsetDateTime,
     ) -> Result<Routed<'_>, Error> {
-        let host = match request.unique_header("host") {
+        let host = match request.find("host").single() {
             Ok(None) => return Err(Error::HostNotFound),
             Err(_) => return Err(Error::HostUnusable),
             Ok(Some(value)) => match core::str::from_utf8(trim_ows(value)) {
@@ -210,10 +214,7 @@ impl Gateway {
                 let mut policy = self.tencent.clone();
                 policy.environment_prefix = tencent::EnvironmentPrefix::Keep;
                 let verifier = tencent::Verifier::new(policy);
-                let verified = match guard {
-                    Some(guard) => verifier.verify_once(mode, &inner, &keys, guard, now)?,
-                    None => verifier.verify(mode, &inner, &keys, now)?,
-                };
+                let verified = verifier.verify_with(mode, &inner, &keys, guard, now)?;
                 Some(verified.key_id().to_owned())
             }
             Auth::BceApp | Auth::BceAppcode => {
@@ -224,10 +225,7 @@ impl Gateway {
                     bce::Carrier::AppCode
                 });
                 let verifier = bce::Verifier::new(policy);
-                let verified = match guard {
-                    Some(guard) => verifier.verify_once(request, &keys, guard, now)?,
-                    None => verifier.verify(request, &keys, now)?,
-                };
+                let verified = verifier.verify_with(request, &keys, guard, now)?;
                 Some(verified.key_id().to_owned())
             }
         };
@@ -252,7 +250,7 @@ fn host_name(host: &str) -> &str {
 /// The environment and the path inside the service.
 fn environment<'g, 'p>(
     service: &'g Service,
-    custom: Option<&'g crate::gateway::model::CustomDomain>,
+    custom: Option<&'g CustomDomain>,
     request: &Request<'_>,
     path: &'p str,
 ) -> Result<(&'g str, &'p str), Error> {
@@ -264,19 +262,7 @@ fn environment<'g, 'p>(
             .map(String::as_str)
     };
     if service.vendor == Vendor::Bce {
-        let stage = match request.unique_header("x-bce-stage") {
-            Ok(None) => bce::Stage::Release,
-            Ok(Some(value)) => {
-                bce::Stage::from_value(trim_ows(value)).ok_or_else(|| Error::BceInvalidStage {
-                    stage: String::from_utf8_lossy(value).into_owned(),
-                })?
-            }
-            Err(_) => {
-                return Err(Error::BceInvalidStage {
-                    stage: "(repeated)".to_owned(),
-                })
-            }
-        };
+        let stage = bce::Stage::of(request.find("x-bce-stage"))?;
         let env = published(stage.as_str()).ok_or_else(|| Error::NoEnvMapping {
             mapping: stage.as_str().to_owned(),
         })?;
@@ -338,7 +324,7 @@ fn template_matches(template: &str, path: &str) -> bool {
 /// A request is cross-origin when it carries an `Origin` that differs from its own
 /// `scheme://host`.
 fn is_cross_origin(request: &Request<'_>, protocol: Protocol, host: &str) -> bool {
-    let Some(origin) = request.header_values("origin").next() else {
+    let Some((_, origin)) = request.find("origin").first else {
         return false;
     };
     let scheme = match protocol {

@@ -1,7 +1,8 @@
 //! Tencent Cloud API Gateway HMAC authentication, key-pair and app modes.
 //!
 //! - [`Authorization`]: the `hmac id="…", algorithm="…", headers="…", signature="…"` header.
-//! - [`StringToSign`]: the canonical string, for both [`Mode`]s, shared by signer and verifier.
+//! - the string to sign (`string_to_sign.rs`): the canonical string, for both [`Mode`]s, shared
+//!   by signer and verifier; [`Signer::explain`] and [`Verifier::explain`] show it.
 //! - [`Signer`]: the client side; [`Verifier`] with its [`Policy`]: the server side.
 //!
 //! # Decisions where Tencent's documents are ambiguous
@@ -39,6 +40,6 @@ mod verifier;
 pub use authorization::Authorization;
 pub use signer::{Body, DateHeader, Parts, Signature, SignedParts, Signer};
 pub use string_to_sign::{
-    content_md5, is_form_content_type, EnvironmentPrefix, Mode, StringToSign, ENVIRONMENTS,
+    content_md5, is_form_content_type, EnvironmentPrefix, Mode, ENVIRONMENTS,
 };
 pub use verifier::{MismatchDetail, Policy, Verified, Verifier};

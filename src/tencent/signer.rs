@@ -7,19 +7,25 @@
 
 use core::fmt::Write as _;
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
 use time::OffsetDateTime;
 
-use crate::base64::{encode_into, encoded_len};
+use crate::algorithm::{Algorithm, MAX_TAG_LEN};
+use crate::date::http_date_bytes;
 use crate::encoding::{encode_component, encode_path};
-use crate::error::{Error, RequestError};
+use crate::error::Error;
 use crate::keys::Secret;
 use crate::limits::MAX_SIGNED_HEADERS;
-use crate::mac::{compute_keyed, Algorithm, MAX_TAG_LEN};
-use crate::request::{check_header_name, push_sorted_names, Header, Request};
+use crate::mac::compute;
+use crate::request::{check_header_name, push_sorted_names, Header, Request, RequestError, Sent};
 use crate::tencent::string_to_sign::{
-    is_form_content_type, EnvironmentPrefix, Mode, SignedHeaders, StringToSign, CONTENT_MD5_LEN,
+    date_header, is_form_content_type, EnvironmentPrefix, Mode, SignedHeaders, StringToSign,
+    CONTENT_MD5_LEN,
 };
-use crate::time::{format_http_date, http_date_bytes};
+
+/// Base64 of the longest MAC: what the `signature="…"` field holds at most.
+const MAX_SIGNATURE_LEN: usize = MAX_TAG_LEN.div_ceil(3) * 4;
 
 /// The date header a signature covers.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -144,8 +150,7 @@ impl<'k> Signer<'k> {
 
         // One allocation, of the exact size: the fixed text, the id, the algorithm, the names
         // and the base64 MAC.
-        let capacity =
-            60 + self.key_id.len() + self.header_list_len_hint() + MAX_TAG_LEN.div_ceil(3) * 4;
+        let capacity = 60 + self.key_id.len() + self.header_list_len_hint() + MAX_SIGNATURE_LEN;
         let mut authorization = String::with_capacity(capacity);
         authorization.push_str("hmac id=\"");
         authorization.push_str(self.key_id);
@@ -158,13 +163,16 @@ impl<'k> Signer<'k> {
         let mut tag = [0u8; MAX_TAG_LEN];
         let (len, content_md5) = {
             let names = authorization.get(names_start..).unwrap_or_default();
-            let string_to_sign = self.string_to_sign(names, request, &date)?;
-            let len = compute_keyed(self.algorithm, self.secret, &string_to_sign, &mut tag)
+            let set = date_header(self.date_header.lower(), &date);
+            let string_to_sign = self.prepare(names, request, &set)?;
+            let len = compute(self.algorithm, self.secret.key(), &string_to_sign, &mut tag)
                 .ok_or(RequestError::UnusableSecret)?;
             (len, string_to_sign.computed_content_md5().copied())
         };
-        let mut base64 = [0u8; encoded_len(MAX_TAG_LEN)];
-        let written = encode_into(tag.get(..len).unwrap_or_default(), &mut base64);
+        let mut base64 = [0u8; MAX_SIGNATURE_LEN];
+        let written = STANDARD
+            .encode_slice(tag.get(..len).unwrap_or_default(), &mut base64)
+            .unwrap_or_default();
         authorization.push_str("\", signature=\"");
         authorization.push_str(
             core::str::from_utf8(base64.get(..written).unwrap_or_default()).unwrap_or_default(),
@@ -229,31 +237,25 @@ impl<'k> Signer<'k> {
     ///
     /// As [`Signer::sign`].
     pub fn explain(&self, request: &Request<'_>, now: OffsetDateTime) -> Result<String, Error> {
-        self.check_config()?;
-        let date = format_http_date(now);
+        let date = http_date_bytes(now.unix_timestamp());
         let mut names = String::new();
+        self.check_config()?;
         self.write_header_list(request, &mut names)?;
-        Ok(self
-            .string_to_sign(&names, request, date.as_bytes())?
-            .to_string())
+        let set = date_header(self.date_header.lower(), &date);
+        Ok(self.prepare(&names, request, &set)?.to_string())
     }
 
-    fn string_to_sign<'a>(
+    /// The string to sign over the headers `names` (space-separated) of `request` with `set`
+    /// (the date header): what [`sign`](Self::sign) signs and [`explain`](Self::explain) shows.
+    fn prepare<'a>(
         &self,
         names: &'a str,
         request: &Request<'a>,
-        date: &'a [u8],
+        set: &'a [Header<'a>],
     ) -> Result<StringToSign<'a>, Error> {
-        // The verifier's "a valid … header is required" messages speak to a server; a client
-        // that asked to sign a header its request lacks gets a client-side error.
-        let client_side = |e: Error| match e {
-            Error::MissingSignedHeader { .. } => RequestError::MissingHeaderToSign.into(),
-            Error::RepeatedHeader { .. } => RequestError::RepeatedHeaderToSign.into(),
-            other => other,
-        };
-        let headers = SignedHeaders::new(names, request, Some((self.date_header.lower(), date)))
-            .map_err(client_side)?;
-        StringToSign::new(self.mode, headers, request, self.environment).map_err(client_side)
+        let sent = Sent::new(request.headers(), set)?;
+        let headers = SignedHeaders::new(names, sent).map_err(|e| e.for_signer())?;
+        StringToSign::new(self.mode, headers, request, self.environment).map_err(|e| e.for_signer())
     }
 
     /// An upper bound on the length of the `headers="…"` list.
@@ -287,7 +289,7 @@ impl<'k> Signer<'k> {
     ) -> Result<(), RequestError> {
         let Some(extra) = self.extra_headers else {
             // The default selection, already sorted: the date header, and `source` if present.
-            let has_source = request.header_values("source").next().is_some();
+            let has_source = request.find("source").is_present();
             out.push_str(match (self.date_header, has_source) {
                 (DateHeader::XDate, true) => "source x-date",
                 (DateHeader::XDate, false) => "x-date",

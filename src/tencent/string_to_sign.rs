@@ -1,4 +1,5 @@
-//! The string to sign, for both modes: one builder shared by the signer and the verifier.
+//! The string to sign, for both modes: one canonicalizer shared by the signer, the verifier and
+//! both `explain`s.
 //!
 //! Key-pair mode: one line `lower(name): value` per signed header, in the listed order, joined by
 //! `\n`. App mode: those lines, then the method (upper case), `Accept`, `Content-Type`,
@@ -9,14 +10,17 @@
 
 use core::fmt;
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
 use md5::{Digest as _, Md5};
 
 use crate::encoding::{decoded_eq, validate_wire, write_decoded, Plus};
-use crate::error::{Error, RequestError};
+use crate::error::Error;
 use crate::limits::{MAX_DIGEST_BODY_LEN, MAX_FORM_BODY_LEN, MAX_SIGNED_HEADERS};
-use crate::mac::{display_message, Buffered, Message, Sink};
-use crate::params::{Params, Sources};
-use crate::request::{header_names, signable_value, trim_ows, Header, Request};
+use crate::params::{self, Canonical, Param};
+use crate::request::{signable_value, trim_ows, Found, Header, Request, RequestError, Sent};
+use crate::sink::{display_message, put_lower, put_upper, Buffered, Message, Sink};
+use crate::sorted::Sorted;
 
 /// Which of Tencent's two HMAC modes a signature uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -64,7 +68,7 @@ pub(crate) fn content_md5_bytes(body: &[u8]) -> [u8; CONTENT_MD5_LEN] {
     let mut out = [0u8; CONTENT_MD5_LEN];
     // Both buffers have exactly the needed size, so neither call can fail.
     let _ = hex::encode_to_slice(digest.as_slice(), &mut hex_digits);
-    let _ = crate::base64::encode_into(&hex_digits, &mut out);
+    let _ = STANDARD.encode_slice(hex_digits, &mut out);
     out
 }
 
@@ -85,118 +89,106 @@ pub fn is_form_content_type(content_type: &[u8]) -> bool {
     trim_ows(media).eq_ignore_ascii_case(b"application/x-www-form-urlencoded")
 }
 
-/// The string to sign of one request. `Display` writes it as text.
-#[derive(Clone, Debug)]
-pub struct StringToSign<'a> {
-    headers: SignedHeaders<'a>,
-    app: Option<AppLines<'a>>,
+/// Why the headers a string to sign covers cannot be signed. The verifier reports it as the
+/// vendor's errors, the signer as a client's mistake ([`HeaderError::for_verifier`],
+/// [`HeaderError::for_signer`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum HeaderError<'a> {
+    /// A listed header is not in the request.
+    Missing(&'a str),
+    /// A listed header, or one app mode signs (`Accept`, `Content-Type`, `Content-MD5`), is
+    /// repeated.
+    Repeated(&'a str),
+    /// The request cannot be canonicalized.
+    Request(RequestError),
 }
 
-/// Index standing for "the header the signer sets" in [`SignedHeaders`].
-const SET_BY_SIGNER: u16 = u16::MAX;
+impl From<RequestError> for HeaderError<'_> {
+    fn from(error: RequestError) -> Self {
+        HeaderError::Request(error)
+    }
+}
 
-/// The headers a signature lists, checked, with where each value is: the index of its header
-/// in the request, or the value the signer sets.
+impl HeaderError<'_> {
+    /// The verifier's error: "a valid {name} header is required", "do not support multiple
+    /// HTTP header".
+    pub(crate) fn for_verifier(self) -> Error {
+        match self {
+            HeaderError::Missing(name) => Error::MissingSignedHeader {
+                name: name.to_owned(),
+            },
+            HeaderError::Repeated(name) => Error::RepeatedHeader {
+                name: name.to_owned(),
+            },
+            HeaderError::Request(error) => error.into(),
+        }
+    }
+
+    /// The signer's error: the header it was asked to sign is missing or repeated.
+    pub(crate) fn for_signer(self) -> Error {
+        match self {
+            HeaderError::Missing(_) => RequestError::MissingHeaderToSign.into(),
+            HeaderError::Repeated(_) => RequestError::RepeatedHeaderToSign.into(),
+            HeaderError::Request(error) => error.into(),
+        }
+    }
+}
+
+/// The headers a signature lists, each with its trimmed value, in the listed order.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct SignedHeaders<'a> {
     /// Names separated by single spaces, as in `headers="…"`.
     names: &'a str,
-    headers: &'a [Header<'a>],
-    set: &'a [u8],
-    index: [u16; MAX_SIGNED_HEADERS],
+    values: [&'a [u8]; MAX_SIGNED_HEADERS],
 }
 
 impl<'a> SignedHeaders<'a> {
-    /// Looks up each name in `names` (space-separated; at most [`MAX_SIGNED_HEADERS`]) with one
-    /// pass over the headers per name. `set` is a header the signer sets (lower-case name,
-    /// value), which shadows the request's own.
+    /// Finds each name of `names` (space-separated; at most [`MAX_SIGNED_HEADERS`]) in `headers`.
     ///
-    /// Errors in the spec's order: a listed header absent, then one repeated, then a value that
-    /// cannot be signed.
-    #[inline]
-    pub(crate) fn new(
-        names: &'a str,
-        request: &Request<'a>,
-        set: Option<(&str, &'a [u8])>,
-    ) -> Result<Self, Error> {
-        let headers = request.headers();
-        let mut index = [SET_BY_SIGNER; MAX_SIGNED_HEADERS];
+    /// Errors in the spec's order: a listed header absent, then one repeated; a value that
+    /// cannot be signed as soon as it is found.
+    pub(crate) fn new(names: &'a str, headers: Sent<'a>) -> Result<Self, HeaderError<'a>> {
+        let mut values = [&b""[..]; MAX_SIGNED_HEADERS];
         let mut missing = None;
         let mut repeated = None;
-        let mut names_iter = header_names(names);
-        for (slot, name) in index.iter_mut().zip(names_iter.by_ref()) {
-            if set.is_some_and(|(set_name, _)| set_name.eq_ignore_ascii_case(name)) {
-                continue;
-            }
-            // The first and the number of headers with this name, in a plain loop.
-            let mut first = None;
-            let mut count = 0usize;
-            for (i, header) in headers.iter().enumerate() {
-                if header.name.len() == name.len() && header.name.eq_ignore_ascii_case(name) {
-                    first.get_or_insert((i, header));
-                    count += 1;
-                }
-            }
-            match (first, count) {
-                (None, _) => {
+        let mut listed = names.split(' ');
+        for (slot, name) in values.iter_mut().zip(listed.by_ref()) {
+            let found = headers.find(name);
+            match found.first {
+                None => {
                     missing.get_or_insert(name);
                 }
-                (Some(_), 2..) => {
+                Some(_) if found.repeated => {
                     repeated.get_or_insert(name);
                 }
-                (Some((i, header)), _) => {
-                    signable_value(header.value)?;
-                    *slot = u16::try_from(i)
-                        .ok()
-                        .filter(|&i| i != SET_BY_SIGNER)
-                        .ok_or(RequestError::TooManyHeaders)?;
-                }
+                Some((_, value)) => *slot = signable_value(value)?,
             }
         }
-        if names_iter.next().is_some() {
+        if listed.next().is_some() {
             return Err(RequestError::TooManySignedHeaders.into());
         }
         if let Some(name) = missing {
-            return Err(Error::MissingSignedHeader {
-                name: name.to_owned(),
-            });
+            return Err(HeaderError::Missing(name));
         }
         if let Some(name) = repeated {
-            return Err(Error::RepeatedHeader {
-                name: name.to_owned(),
-            });
+            return Err(HeaderError::Repeated(name));
         }
-        Ok(SignedHeaders {
-            names,
-            headers,
-            set: set.map_or(&b""[..], |(_, v)| v),
-            index,
-        })
-    }
-
-    fn value(&self, index: u16) -> &'a [u8] {
-        if index == SET_BY_SIGNER {
-            return self.set;
-        }
-        let header = self.headers.get(usize::from(index));
-        header.map_or(&b""[..], |h| trim_ows(h.value))
+        Ok(SignedHeaders { names, values })
     }
 
     /// The (trimmed) value of the header at `position` in the list (empty past its end).
     pub(crate) fn value_at(&self, position: usize) -> &'a [u8] {
-        self.index
-            .get(position)
-            .map_or(&b""[..], |&i| self.value(i))
+        self.values.get(position).copied().unwrap_or_default()
     }
 
-    fn write<S: Sink>(&self, sink: &mut Buffered<'_, S>) {
-        for (i, (name, index)) in header_names(self.names).zip(self.index).enumerate() {
+    fn write(&self, sink: &mut impl Sink) {
+        for (i, (name, value)) in self.names.split(' ').zip(self.values).enumerate() {
             if i > 0 {
                 sink.put(b"\n");
             }
-            sink.put_mapped(name.as_bytes(), u8::to_ascii_lowercase);
+            put_lower(name.as_bytes(), sink);
             sink.put(b": ");
-            sink.put(self.value(index));
+            sink.put(value);
         }
     }
 }
@@ -218,6 +210,36 @@ impl ContentMd5<'_> {
     }
 }
 
+/// How app mode signs a parameter: its key and value decoded, `key=value`, or the bare key for
+/// an empty value.
+struct Decoded;
+
+impl Canonical for Decoded {
+    fn keeps(&self, _: &Param<'_>) -> bool {
+        true
+    }
+
+    fn head(&self, param: &Param<'_>, out: &mut Sorted) {
+        if param.key_plain {
+            out.put(param.key.as_bytes());
+        } else {
+            write_decoded(param.key, param.plus, out);
+        }
+    }
+
+    fn tail(&self, param: &Param<'_>, out: &mut Sorted) {
+        if param.value.is_empty() {
+            return;
+        }
+        out.put(b"=");
+        if param.value_plain {
+            out.put(param.value.as_bytes());
+        } else {
+            write_decoded(param.value, param.plus, out);
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 struct AppLines<'a> {
     method: &'a str,
@@ -232,52 +254,24 @@ struct AppLines<'a> {
     path: &'a str,
     /// The path decodes to itself.
     path_plain: bool,
-    sources: Sources<'a>,
-    /// Sorted by decoded key, then decoded value.
-    params: Params,
-}
-
-/// A header that may appear at most once, as found in the request.
-#[derive(Default)]
-struct Single<'a> {
-    value: Option<&'a [u8]>,
-    repeated: bool,
-}
-
-impl<'a> Single<'a> {
-    /// The value, checked: [`Error::RepeatedHeader`] when it came more than once.
-    fn signable(&self, name: &str) -> Result<Option<&'a [u8]>, Error> {
-        if self.repeated {
-            return Err(Error::RepeatedHeader {
-                name: name.to_owned(),
-            });
-        }
-        Ok(self.value.map(signable_value).transpose()?)
-    }
+    /// Query and form parameters, decoded, sorted by key, then value.
+    params: Sorted,
 }
 
 impl<'a> AppLines<'a> {
-    #[inline]
-    fn new(request: &Request<'a>, environment: EnvironmentPrefix) -> Result<Self, Error> {
+    fn new(request: &Request<'a>, environment: EnvironmentPrefix) -> Result<Self, HeaderError<'a>> {
         request.check_method_and_target_shape()?;
-        // One pass over the headers for the three the string to sign reads; then the checks,
-        // in the spec's order: a repeated header, then a value that cannot be signed.
-        let mut accept = Single::default();
-        let mut content_type = Single::default();
-        let mut content_md5 = Single::default();
-        for header in request.headers() {
-            let slot = match header.name.len() {
-                6 if header.name.eq_ignore_ascii_case("accept") => &mut accept,
-                11 if header.name.eq_ignore_ascii_case("content-md5") => &mut content_md5,
-                12 if header.name.eq_ignore_ascii_case("content-type") => &mut content_type,
-                _ => continue,
-            };
-            slot.repeated |= slot.value.is_some();
-            slot.value = Some(header.value);
-        }
-        let accept = accept.signable("accept")?.unwrap_or_default();
-        let content_type = content_type.signable("content-type")?.unwrap_or_default();
-        let sent_md5 = content_md5.signable("content-md5")?;
+        // The three headers app mode signs without listing them, each checked in the spec's
+        // order: repeated, then a value that cannot be signed.
+        let [accept, content_type, content_md5] =
+            request.find_each(["accept", "content-type", "content-md5"]);
+        let single = |found: Found<'a>, name| -> Result<Option<&'a [u8]>, HeaderError<'a>> {
+            let value = found.single().map_err(|_| HeaderError::Repeated(name))?;
+            Ok(value.map(signable_value).transpose()?)
+        };
+        let accept = single(accept, "accept")?.unwrap_or_default();
+        let content_type = single(content_type, "content-type")?.unwrap_or_default();
+        let sent_md5 = single(content_md5, "content-md5")?;
         let form = is_form_content_type(content_type);
 
         let (raw_path, query) = request.path_and_query();
@@ -287,17 +281,15 @@ impl<'a> AppLines<'a> {
             EnvironmentPrefix::Keep => raw_path,
         };
 
-        let mut params = Params::default();
-        let mut sources = Sources { query, form: "" };
-        params.add_all(sources.query, false, |_, _| true)?;
-
+        let mut params = Sorted::default();
+        params::add_all(query, false, &Decoded, &mut params)?;
         let content_md5 = match request.body() {
             Some(body) if form => {
                 if body.len() > MAX_FORM_BODY_LEN {
                     return Err(RequestError::BodyTooLarge.into());
                 }
-                sources.form = core::str::from_utf8(body).map_err(|_| RequestError::InvalidUtf8)?;
-                params.add_all(sources.form, true, |_, _| true)?;
+                let form = core::str::from_utf8(body).map_err(|_| RequestError::InvalidUtf8)?;
+                params::add_all(form, true, &Decoded, &mut params)?;
                 ContentMd5::Empty
             }
             Some([]) => ContentMd5::Empty,
@@ -308,9 +300,7 @@ impl<'a> AppLines<'a> {
             None if form => return Err(RequestError::BodyUnavailable.into()),
             None => ContentMd5::FromHeader(sent_md5.unwrap_or_default()),
         };
-        params
-            .as_mut_slice()
-            .sort_unstable_by(|a, b| sources.cmp_decoded(a, b));
+        params.sort_by_parts();
 
         Ok(AppLines {
             method: request.method(),
@@ -321,13 +311,12 @@ impl<'a> AppLines<'a> {
             body: request.body(),
             path,
             path_plain,
-            sources,
             params,
         })
     }
 
-    fn write<S: Sink>(&self, sink: &mut Buffered<'_, S>) {
-        sink.put_mapped(self.method.as_bytes(), u8::to_ascii_uppercase);
+    fn write(&self, sink: &mut impl Sink) {
+        put_upper(self.method.as_bytes(), sink);
         sink.put(b"\n");
         sink.put(self.accept);
         sink.put(b"\n");
@@ -342,27 +331,9 @@ impl<'a> AppLines<'a> {
         } else {
             write_decoded(self.path, Plus::Literal, sink);
         }
-        for (i, param) in self.params.as_slice().iter().enumerate() {
-            let (key, value, plus) = self.sources.text(param);
-            sink.put(if i == 0 { b"?" } else { b"&" });
-            if param.plain() && !value.is_empty() {
-                // `key=value` as it stands in the source: one piece.
-                sink.put(self.sources.item(param).as_bytes());
-                continue;
-            }
-            if param.key_plain {
-                sink.put(key.as_bytes());
-            } else {
-                write_decoded(key, plus, sink);
-            }
-            if !value.is_empty() {
-                sink.put(b"=");
-                if param.value_plain {
-                    sink.put(value.as_bytes());
-                } else {
-                    write_decoded(value, plus, sink);
-                }
-            }
+        if self.params.len() > 0 {
+            sink.put(b"?");
+            self.params.write_joined(b"&", sink);
         }
     }
 }
@@ -373,29 +344,34 @@ fn strip_environment(path: &str) -> &str {
         return path;
     };
     let (segment, tail) = rest.find('/').map_or((rest, ""), |i| rest.split_at(i));
-    let is_environment = if segment.contains('%') {
-        ENVIRONMENTS
-            .iter()
-            .any(|env| decoded_eq(segment, Plus::Literal, env))
-    } else {
-        ENVIRONMENTS.contains(&segment)
-    };
-    if is_environment {
+    if ENVIRONMENTS
+        .iter()
+        .any(|env| decoded_eq(segment, Plus::Literal, env))
+    {
         tail
     } else {
         path
     }
 }
 
+/// The string to sign of one request. `Display` writes it as text.
+#[derive(Clone, Debug)]
+pub(crate) struct StringToSign<'a> {
+    headers: SignedHeaders<'a>,
+    app: Option<AppLines<'a>>,
+}
+
 impl<'a> StringToSign<'a> {
-    /// Builds the string to sign for `mode` from the checked signed headers and the request.
-    #[inline]
+    /// The string to sign for `mode`: the signed headers `names` (space-separated) as `headers`
+    /// has them, then for app mode the request canonicalized. The one prepare step of signer,
+    /// verifier and `explain`; the verifier checks the clock between the two halves
+    /// ([`SignedHeaders::new`], then this).
     pub(crate) fn new(
         mode: Mode,
         headers: SignedHeaders<'a>,
         request: &Request<'a>,
         environment: EnvironmentPrefix,
-    ) -> Result<Self, Error> {
+    ) -> Result<Self, HeaderError<'a>> {
         let app = match mode {
             Mode::KeyPair => None,
             Mode::App => Some(AppLines::new(request, environment)?),
@@ -429,7 +405,7 @@ impl<'a> StringToSign<'a> {
     }
 
     /// The string with each newline shown as `#`, as Tencent prints it in a mismatch message.
-    pub fn to_hash_separated(&self) -> String {
+    pub(crate) fn to_hash_separated(&self) -> String {
         self.to_string().replace('\n', "#")
     }
 }
@@ -453,46 +429,32 @@ impl fmt::Display for StringToSign<'_> {
     }
 }
 
+/// The headers the signer sets: its date header, which replaces any of the same name.
+pub(crate) fn date_header<'a>(lower_name: &'a str, date: &'a [u8]) -> [Header<'a>; 1] {
+    [Header::from_bytes(lower_name, date)]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::limits::MAX_PARAMETERS;
-    use crate::request::Header;
 
     fn sts<'a>(
         mode: Mode,
         names: &'a str,
         request: &Request<'a>,
-        set: Option<(&str, &'a [u8])>,
+        set: &'a [Header<'a>],
         environment: EnvironmentPrefix,
-    ) -> Result<StringToSign<'a>, Error> {
-        StringToSign::new(
-            mode,
-            SignedHeaders::new(names, request, set)?,
-            request,
-            environment,
-        )
-    }
-
-    fn check_signed_headers(
-        names: &str,
-        request: &Request<'_>,
-        set: Option<&str>,
-    ) -> Result<(), Error> {
-        SignedHeaders::new(names, request, set.map(|name| (name, &b"v"[..]))).map(|_| ())
+    ) -> Result<StringToSign<'a>, HeaderError<'a>> {
+        let sent = Sent::new(request.headers(), set)?;
+        StringToSign::new(mode, SignedHeaders::new(names, sent)?, request, environment)
     }
 
     fn app(target: &str, headers: &[Header<'_>], body: &[u8]) -> String {
         let request = Request::new("POST", target, headers, body);
-        sts(
-            Mode::App,
-            "x-date",
-            &request,
-            None,
-            EnvironmentPrefix::Strip,
-        )
-        .unwrap()
-        .to_string()
+        sts(Mode::App, "x-date", &request, &[], EnvironmentPrefix::Strip)
+            .unwrap()
+            .to_string()
     }
 
     #[test]
@@ -523,7 +485,7 @@ mod tests {
         assert!(app("/%70repub/x", &h, b"").ends_with("\n/x"));
         assert!(app("/releases/x", &h, b"").ends_with("\n/releases/x"));
         let request = Request::new("GET", "/release/x", &h, b"");
-        let kept = sts(Mode::App, "x-date", &request, None, EnvironmentPrefix::Keep).unwrap();
+        let kept = sts(Mode::App, "x-date", &request, &[], EnvironmentPrefix::Keep).unwrap();
         assert!(kept.to_string().ends_with("\n/release/x"));
     }
 
@@ -541,14 +503,7 @@ mod tests {
             Header::new("Content-MD5", "abc"),
         ];
         let request = Request::new("POST", "/", &with_header, b"{}").without_body();
-        let s = sts(
-            Mode::App,
-            "x-date",
-            &request,
-            None,
-            EnvironmentPrefix::Strip,
-        )
-        .unwrap();
+        let s = sts(Mode::App, "x-date", &request, &[], EnvironmentPrefix::Strip).unwrap();
         assert!(s.to_string().ends_with("\nabc\n/"));
     }
 
@@ -559,19 +514,12 @@ mod tests {
             Header::new("Content-Type", "application/x-www-form-urlencoded"),
         ];
         let request = Request::new("POST", "/", &h, b"a=1").without_body();
-        let err = sts(
-            Mode::App,
-            "x-date",
-            &request,
-            None,
-            EnvironmentPrefix::Strip,
-        )
-        .unwrap_err();
-        assert_eq!(err, Error::InvalidRequest(RequestError::BodyUnavailable));
+        let err = sts(Mode::App, "x-date", &request, &[], EnvironmentPrefix::Strip).unwrap_err();
+        assert_eq!(err, HeaderError::Request(RequestError::BodyUnavailable));
     }
 
     #[test]
-    fn many_params_spill_to_the_heap_and_stop_at_the_limit() {
+    fn many_params_sort_and_stop_at_the_limit() {
         let h = [Header::new("X-Date", "d")];
         let query: Vec<String> = (0..40).rev().map(|i| format!("k{i:02}=v")).collect();
         let s = app(&format!("/?{}", query.join("&")), &h, b"");
@@ -579,15 +527,8 @@ mod tests {
         let too_many = vec!["a=1"; MAX_PARAMETERS + 1].join("&");
         let target = format!("/?{too_many}");
         let request = Request::new("GET", &target, &h, b"");
-        let err = sts(
-            Mode::App,
-            "x-date",
-            &request,
-            None,
-            EnvironmentPrefix::Strip,
-        )
-        .unwrap_err();
-        assert_eq!(err, Error::InvalidRequest(RequestError::TooManyParameters));
+        let err = sts(Mode::App, "x-date", &request, &[], EnvironmentPrefix::Strip).unwrap_err();
+        assert_eq!(err, HeaderError::Request(RequestError::TooManyParameters));
     }
 
     #[test]
@@ -601,7 +542,7 @@ mod tests {
             Mode::KeyPair,
             "date Source",
             &request,
-            None,
+            &[],
             EnvironmentPrefix::Strip,
         )
         .unwrap();
@@ -609,11 +550,12 @@ mod tests {
             s.to_string(),
             "date: Fri, 09 Oct 2015 00:00:00 GMT\nsource: AndriodApp"
         );
+        let set = date_header("date", b"X");
         let shadowed = sts(
             Mode::KeyPair,
             "date",
             &request,
-            Some(("date", &b"X"[..])),
+            &set,
             EnvironmentPrefix::Strip,
         )
         .unwrap();
@@ -624,17 +566,24 @@ mod tests {
     fn header_checks_in_order() {
         let h = [Header::new("A", "1"), Header::new("A", "2")];
         let request = Request::new("GET", "/", &h, b"");
+        let check = |names, set: &[Header<'_>]| {
+            let sent = Sent::new(request.headers(), set).unwrap();
+            SignedHeaders::new(names, sent)
+                .map(|_| ())
+                .map_err(|e| e.for_verifier())
+        };
         assert_eq!(
-            check_signed_headers("a b", &request, None),
+            check("a b", &[]),
             Err(Error::MissingSignedHeader { name: "b".into() })
         );
         assert_eq!(
-            check_signed_headers("a", &request, None),
+            check("a", &[]),
             Err(Error::RepeatedHeader { name: "a".into() })
         );
+        assert_eq!(check("x-date", &date_header("x-date", b"v")), Ok(()));
         assert_eq!(
-            check_signed_headers("x-date", &request, Some("x-date")),
-            Ok(())
+            HeaderError::Missing("b").for_signer(),
+            Error::InvalidRequest(RequestError::MissingHeaderToSign)
         );
     }
 }

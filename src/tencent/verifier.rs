@@ -8,20 +8,28 @@
 
 use core::fmt;
 use core::time::Duration;
+use std::borrow::Cow;
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
 use time::OffsetDateTime;
 
-use crate::error::{Error, KeyRejection, StatusProfile};
+use crate::algorithm::{Algorithm, AlgorithmSet, MAX_TAG_LEN};
+use crate::date::{instant, parse_http_date_unix, window_end, within_window};
+use crate::error::{Error, Malformed, StatusProfile};
 use crate::keys::{KeyLookup, KeyStatus};
-use crate::mac::{verify_keyed, Algorithm, AlgorithmSet};
-use crate::replay::{window_end, ReplayGuard};
-use crate::request::{header_names, Request};
+use crate::mac::verify;
+use crate::replay::ReplayGuard;
+use crate::request::{Request, Sent};
 use crate::tencent::authorization::Authorization;
 use crate::tencent::string_to_sign::{EnvironmentPrefix, Mode, SignedHeaders, StringToSign};
-use crate::time::{parse_http_date_unix, within_window};
+use crate::verification::{complete, Phases};
 
 /// Longest base64 signature worth decoding: HMAC-SHA512's 64 bytes are 88 characters.
-const MAX_SIGNATURE_LEN: usize = 88;
+const MAX_SIGNATURE_LEN: usize = MAX_TAG_LEN.div_ceil(3) * 4;
+
+/// The room the base64 decoder asks for to decode [`MAX_SIGNATURE_LEN`] characters.
+const DECODE_ROOM: usize = MAX_SIGNATURE_LEN / 4 * 3;
 
 /// Whether a signature mismatch reports the server's string to sign.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -65,25 +73,26 @@ impl Default for Policy {
     }
 }
 
-/// What a successful verification established. Borrows from the request.
+/// What a successful verification established. Borrows from the request;
+/// [`into_owned`](Verified::into_owned) keeps it beyond.
 ///
 /// `Debug` leaves the signature out: until its window ends it is a credential.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Verified<'r> {
-    key_id: &'r str,
+    key_id: Cow<'r, str>,
     algorithm: Algorithm,
-    signed_headers: &'r str,
+    signed_headers: Cow<'r, str>,
     /// The MAC bytes, decoded: the first `mac_len` bytes of `mac`.
-    mac: [u8; 64],
+    mac: [u8; MAX_TAG_LEN],
     mac_len: usize,
     /// The last second (Unix time) at which the signature still verifies.
     not_after: i64,
 }
 
-impl<'r> Verified<'r> {
+impl Verified<'_> {
     /// The verified key id.
-    pub const fn key_id(&self) -> &'r str {
-        self.key_id
+    pub fn key_id(&self) -> &str {
+        &self.key_id
     }
 
     /// The algorithm the request was signed with.
@@ -92,8 +101,8 @@ impl<'r> Verified<'r> {
     }
 
     /// The signed header names, in signing order, as the client listed them.
-    pub fn signed_headers(&self) -> impl Iterator<Item = &'r str> + 'r {
-        header_names(self.signed_headers)
+    pub fn signed_headers(&self) -> impl Iterator<Item = &str> {
+        self.signed_headers.split(' ')
     }
 
     /// The signature's MAC bytes (decoded from base64): what a
@@ -108,6 +117,16 @@ impl<'r> Verified<'r> {
     pub fn not_after(&self) -> OffsetDateTime {
         window_end(self.not_after)
     }
+
+    /// The same, owning its text: for keeping it past the request (an `http` adapter's result,
+    /// a log line).
+    pub fn into_owned(self) -> Verified<'static> {
+        Verified {
+            key_id: Cow::Owned(self.key_id.into_owned()),
+            signed_headers: Cow::Owned(self.signed_headers.into_owned()),
+            ..self
+        }
+    }
 }
 
 impl fmt::Debug for Verified<'_> {
@@ -119,6 +138,15 @@ impl fmt::Debug for Verified<'_> {
             .field("not_after", &self.not_after())
             .finish_non_exhaustive()
     }
+}
+
+/// What the first phase of verification established: the request is well formed, inside the
+/// clock window, and canonicalized. What is left needs the key.
+pub(crate) struct Pending<'r> {
+    authorization: Authorization<'r>,
+    algorithm: Algorithm,
+    not_after: i64,
+    string_to_sign: StringToSign<'r>,
 }
 
 /// Verifies Tencent HMAC signatures under one [`Policy`].
@@ -144,22 +172,9 @@ impl fmt::Debug for Verified<'_> {
 /// assert_eq!(err.to_string(), "HMAC signature cannot be verified, the x-date header is out of date for HMAC Authentication");
 /// # Ok::<(), apigw_sign::Error>(())
 /// ```
-#[derive(Clone, Debug, Default)]
-pub struct Verifier {
-    policy: Policy,
-}
+pub type Verifier = crate::verification::Verifier<Policy>;
 
 impl Verifier {
-    /// A verifier applying `policy`.
-    pub const fn new(policy: Policy) -> Self {
-        Verifier { policy }
-    }
-
-    /// The policy.
-    pub const fn policy(&self) -> &Policy {
-        &self.policy
-    }
-
     /// Verifies `request`, signed in `mode`, at time `now`, with keys from `keys`.
     ///
     /// # Errors
@@ -172,81 +187,7 @@ impl Verifier {
         keys: &impl KeyLookup,
         now: OffsetDateTime,
     ) -> Result<Verified<'r>, Error> {
-        let authorization = authorization(request)?;
-        let algorithm = Algorithm::from_name(authorization.algorithm)
-            .filter(|a| self.policy.algorithms.contains(*a))
-            .ok_or_else(|| Error::AlgorithmNotSupported {
-                algorithm: authorization.algorithm.to_owned(),
-            })?;
-
-        let dates = signed_dates(mode, &authorization)?;
-        let headers = SignedHeaders::new(authorization.headers, request, None)?;
-        let max_skew = self.policy.max_skew.as_secs();
-        let now_unix = now.unix_timestamp();
-        let mut parsed = [None; 2];
-        for (slot, (position, header)) in parsed.iter_mut().zip(dates.iter().flatten()) {
-            let value = headers.value_at(*position);
-            let date =
-                parse_http_date_unix(value, now_unix).ok_or(Error::InvalidDate { header })?;
-            *slot = Some((*header, date));
-        }
-        let mut not_after = i64::MAX;
-        for (header, date) in parsed.into_iter().flatten() {
-            if !within_window(date, now_unix, max_skew) {
-                let date =
-                    OffsetDateTime::from_unix_timestamp(date).unwrap_or(OffsetDateTime::UNIX_EPOCH);
-                return Err(Error::DateOutOfWindow { header, date, now });
-            }
-            not_after = not_after.min(date.checked_add_unsigned(max_skew).unwrap_or(i64::MAX));
-        }
-
-        let string_to_sign =
-            StringToSign::new(mode, headers, request, self.policy.environment_prefix)?;
-
-        let key = match keys.lookup(authorization.id) {
-            KeyStatus::Unknown => Err(KeyRejection::Unknown),
-            KeyStatus::Disabled => Err(KeyRejection::Disabled),
-            KeyStatus::NotBound => Err(KeyRejection::NotBound),
-            KeyStatus::Active(key) if key.algorithm.is_some_and(|pin| pin != algorithm) => {
-                Err(KeyRejection::AlgorithmPinned)
-            }
-            KeyStatus::Active(key) if key.secrets.is_empty() => Err(KeyRejection::NoSecret),
-            KeyStatus::Active(key) => Ok(key),
-        }
-        .map_err(|reason| Error::KeyRejected {
-            key_id: authorization.id.to_owned(),
-            reason,
-        })?;
-
-        let mut buf = [0u8; 72];
-        let tag = decode_signature(authorization.signature, &mut buf);
-        let content_md5_agrees = string_to_sign.content_md5_header_agrees();
-        let matched =
-            tag.is_some_and(|tag| verify_keyed(algorithm, key.secrets, &string_to_sign, tag));
-        if !matched || !content_md5_agrees {
-            let server_string_to_sign = match self.policy.mismatch_detail {
-                MismatchDetail::Hidden => None,
-                MismatchDetail::ServerStringToSign => Some(string_to_sign.to_hash_separated()),
-            };
-            return Err(Error::SignatureMismatch {
-                server_string_to_sign,
-            });
-        }
-        // A matched tag is as long as the algorithm's MAC: at most 64 bytes.
-        let mut mac = [0u8; 64];
-        let mut mac_len = 0;
-        for (to, from) in mac.iter_mut().zip(tag.unwrap_or_default()) {
-            *to = *from;
-            mac_len += 1;
-        }
-        Ok(Verified {
-            key_id: authorization.id,
-            algorithm,
-            signed_headers: authorization.headers,
-            mac,
-            mac_len,
-            not_after,
-        })
+        self.verify_with(mode, request, keys, None, now)
     }
 
     /// Verifies `request` as [`verify`](Self::verify) does, then records its signature in
@@ -289,14 +230,91 @@ impl Verifier {
         guard: &(impl ReplayGuard + ?Sized),
         now: OffsetDateTime,
     ) -> Result<Verified<'r>, Error> {
-        let verified = self.verify(mode, request, keys, now)?;
-        guard
-            .check_and_record(verified.signature(), verified.not_after(), now)
-            .map_err(|replay| Error::from_replay(replay, verified.key_id()))?;
-        Ok(verified)
+        // `&G` is a sized guard for any `G`, so it makes a trait object.
+        self.verify_with(mode, request, keys, Some(&guard), now)
+    }
+
+    /// The one path of [`verify`](Self::verify) and [`verify_once`](Self::verify_once) (and of
+    /// the gateway and the adapters): the request's checks, the key's, then the guard's when
+    /// there is one.
+    pub(crate) fn verify_with<'r>(
+        &self,
+        mode: Mode,
+        request: &Request<'r>,
+        keys: &(impl KeyLookup + ?Sized),
+        guard: Option<&dyn ReplayGuard>,
+        now: OffsetDateTime,
+    ) -> Result<Verified<'r>, Error> {
+        let pending = self.prepare(mode, request, now)?;
+        complete(self, pending, keys, guard, now)
+    }
+
+    /// Phase one: every check that needs no key, in the spec's order.
+    fn prepare<'r>(
+        &self,
+        mode: Mode,
+        request: &Request<'r>,
+        now: OffsetDateTime,
+    ) -> Result<Pending<'r>, Error> {
+        let authorization = authorization(request)?;
+        let algorithm = Algorithm::from_name(authorization.algorithm)
+            .filter(|a| self.policy().algorithms.contains(*a))
+            .ok_or_else(|| Error::AlgorithmNotSupported {
+                algorithm: authorization.algorithm.to_owned(),
+            })?;
+        let dates = signed_dates(mode, &authorization)?;
+        let headers = signed_headers(&authorization, request)?;
+        let not_after = self.window(dates, &headers, now)?;
+        let string_to_sign = self.string_to_sign(mode, headers, request)?;
+        Ok(Pending {
+            authorization,
+            algorithm,
+            not_after,
+            string_to_sign,
+        })
+    }
+
+    /// The clock window: each signed date parses and lies within `max_skew` of `now`. Returns
+    /// the last second the signature verifies (the earlier date's, when two are signed).
+    fn window(
+        &self,
+        dates: [Option<(usize, &'static str)>; 2],
+        headers: &SignedHeaders<'_>,
+        now: OffsetDateTime,
+    ) -> Result<i64, Error> {
+        let max_skew = self.policy().max_skew.as_secs();
+        let now_unix = now.unix_timestamp();
+        let mut parsed = [None; 2];
+        for (slot, (position, header)) in parsed.iter_mut().zip(dates.iter().flatten()) {
+            let value = headers.value_at(*position);
+            let date = parse_http_date_unix(value, now).ok_or(Error::InvalidDate { header })?;
+            *slot = Some((*header, date));
+        }
+        let mut not_after = i64::MAX;
+        for (header, date) in parsed.into_iter().flatten() {
+            if !within_window(date, now_unix, max_skew) {
+                let date = instant(date);
+                return Err(Error::DateOutOfWindow { header, date, now });
+            }
+            not_after = not_after.min(date.checked_add_unsigned(max_skew).unwrap_or(i64::MAX));
+        }
+        Ok(not_after)
+    }
+
+    /// The request canonicalized (the shared step of [`prepare`](Self::prepare) and
+    /// [`explain`](Self::explain)).
+    fn string_to_sign<'r>(
+        &self,
+        mode: Mode,
+        headers: SignedHeaders<'r>,
+        request: &Request<'r>,
+    ) -> Result<StringToSign<'r>, Error> {
+        StringToSign::new(mode, headers, request, self.policy().environment_prefix)
+            .map_err(|e| e.for_verifier())
     }
 
     /// The string the server signs for `request` in `mode`, as text: what `--explain` prints.
+    /// It is built whatever the algorithm and the clock say.
     ///
     /// # Errors
     ///
@@ -305,28 +323,102 @@ impl Verifier {
     /// canonicalize.
     pub fn explain(&self, mode: Mode, request: &Request<'_>) -> Result<String, Error> {
         let authorization = authorization(request)?;
-        let headers = SignedHeaders::new(authorization.headers, request, None)?;
-        let string_to_sign =
-            StringToSign::new(mode, headers, request, self.policy.environment_prefix)?;
-        Ok(string_to_sign.to_string())
+        let headers = signed_headers(&authorization, request)?;
+        Ok(self.string_to_sign(mode, headers, request)?.to_string())
+    }
+}
+
+impl Phases for Verifier {
+    type Pending<'r> = Pending<'r>;
+    type Verified<'r> = Verified<'r>;
+
+    fn key_id<'p>(pending: &'p Pending<'_>) -> &'p str {
+        pending.authorization.id
+    }
+
+    /// Phase two: the key's status and secrets, then the signature and `Content-MD5`.
+    fn finish<'r>(
+        &self,
+        pending: Self::Pending<'r>,
+        key: KeyStatus<'_>,
+    ) -> Result<Self::Verified<'r>, Error> {
+        let Pending {
+            authorization,
+            algorithm,
+            not_after,
+            string_to_sign,
+        } = pending;
+        let secrets = key
+            .secrets_for(algorithm)
+            .map_err(|reason| Error::KeyRejected {
+                key_id: authorization.id.to_owned(),
+                reason,
+            })?;
+        let mut mac = [0u8; DECODE_ROOM];
+        let mac_len = decode_signature(authorization.signature, &mut mac);
+        let tag = mac_len.and_then(|len| mac.get(..len));
+        let matched = tag.is_some_and(|tag| {
+            secrets
+                .iter()
+                .any(|secret| verify(algorithm, secret.key(), &string_to_sign, tag))
+        });
+        if !matched || !string_to_sign.content_md5_header_agrees() {
+            let server_string_to_sign = match self.policy().mismatch_detail {
+                MismatchDetail::Hidden => None,
+                MismatchDetail::ServerStringToSign => Some(string_to_sign.to_hash_separated()),
+            };
+            return Err(Error::SignatureMismatch {
+                server_string_to_sign,
+            });
+        }
+        let mut kept = [0u8; MAX_TAG_LEN];
+        let mac_len = mac_len.unwrap_or_default().min(MAX_TAG_LEN);
+        kept.get_mut(..mac_len)
+            .unwrap_or_default()
+            .copy_from_slice(mac.get(..mac_len).unwrap_or_default());
+        Ok(Verified {
+            key_id: Cow::Borrowed(authorization.id),
+            algorithm,
+            signed_headers: Cow::Borrowed(authorization.headers),
+            mac: kept,
+            mac_len,
+            not_after,
+        })
+    }
+
+    fn replay_entry<'v>(verified: &'v Verified<'_>) -> Option<(&'v [u8], OffsetDateTime, &'v str)> {
+        Some((
+            verified.signature(),
+            verified.not_after(),
+            verified.key_id(),
+        ))
     }
 }
 
 /// The request's single `Authorization` header, parsed.
 fn authorization<'r>(request: &Request<'r>) -> Result<Authorization<'r>, Error> {
-    let value = match request.unique_header("authorization") {
+    let value = match request.find("authorization").single() {
         Ok(Some(value)) if !value.iter().all(|&b| b == b' ' || b == b'\t') => value,
         Ok(_) => return Err(Error::MissingAuthorization),
         Err(_) => {
             return Err(Error::MalformedAuthorization {
-                reason: crate::Malformed::Repeated,
+                reason: Malformed::Repeated,
             })
         }
     };
     let value = core::str::from_utf8(value).map_err(|_| Error::MalformedAuthorization {
-        reason: crate::Malformed::NotText,
+        reason: Malformed::NotText,
     })?;
     Authorization::parse(value)
+}
+
+/// The headers `authorization` lists, as the request has them.
+fn signed_headers<'r>(
+    authorization: &Authorization<'r>,
+    request: &Request<'r>,
+) -> Result<SignedHeaders<'r>, Error> {
+    let sent = Sent::new(request.headers(), &[])?;
+    SignedHeaders::new(authorization.headers, sent).map_err(|e| e.for_verifier())
 }
 
 /// The signed date headers to check (`x-date`, `date`), or the error when the mode's date
@@ -354,12 +446,11 @@ fn signed_dates(
     }
 }
 
-/// The decoded signature bytes; `None` (a mismatch) when the text is not canonical padded
-/// base64 of at most 64 bytes.
-fn decode_signature<'b>(signature: &str, buf: &'b mut [u8; 72]) -> Option<&'b [u8]> {
+/// Decodes the signature into `buf` and returns its length; `None` (a mismatch) when the text
+/// is not canonical padded base64 of at most [`MAX_TAG_LEN`] bytes.
+fn decode_signature(signature: &str, buf: &mut [u8; DECODE_ROOM]) -> Option<usize> {
     if signature.len() > MAX_SIGNATURE_LEN {
         return None;
     }
-    let len = crate::base64::decode_into(signature.as_bytes(), buf)?;
-    buf.get(..len)
+    STANDARD.decode_slice(signature, buf).ok()
 }

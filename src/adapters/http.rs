@@ -8,7 +8,8 @@
 //!   small `Vec` of borrowed names and values; the method, the target and the body are borrowed,
 //!   so the body is never copied.
 //! - [`sign_tencent`] and [`sign_bce`] sign a request in place; [`verify_tencent`] and
-//!   [`verify_bce`] verify one and return what was established as owned data.
+//!   [`verify_bce`] verify one and return what was established, owned
+//!   ([`tencent::Verified::into_owned`], [`bce::Verified::into_owned`]).
 //! - [`route`] runs a request through the [gateway model](crate::gateway).
 //! - [`error_response`] turns an [`Error`] into the vendor's JSON response.
 //!
@@ -45,7 +46,7 @@
 //! let mut keys = KeySet::new();
 //! keys.insert("AKIDdemo", "demo-secret");
 //! let verifier = Verifier::new(Policy::default());
-//! assert_eq!(verify_tencent(&verifier, Mode::App, &request, &keys, now)?.key_id, "AKIDdemo");
+//! assert_eq!(verify_tencent(&verifier, Mode::App, &request, &keys, now)?.key_id(), "AKIDdemo");
 //!
 //! request.body_mut().push(b' ');
 //! let error = verify_tencent(&verifier, Mode::App, &request, &keys, now).unwrap_err();
@@ -62,13 +63,12 @@ use http::uri::{PathAndQuery, Uri};
 use http::{HeaderMap, Method, Response, StatusCode};
 use time::OffsetDateTime;
 
-use crate::bce::{self, Carrier, Stage};
-use crate::error::{Error, RequestError, StatusProfile};
+use crate::bce;
+use crate::error::{Error, StatusProfile};
 use crate::gateway::{Gateway, Routed};
 use crate::keys::KeyLookup;
-use crate::mac::Algorithm;
 use crate::replay::ReplayGuard;
-use crate::request::{Header, Protocol, Request};
+use crate::request::{Header, Protocol, Request, RequestError};
 use crate::tencent::{self, Mode};
 
 /// An [`http::Request`] seen as the crate's borrowed [`Request`].
@@ -178,20 +178,8 @@ pub fn sign_tencent<B: AsRef<[u8]>>(
     apply(request, signature.headers(), None)
 }
 
-/// What [`verify_tencent`] established, owned.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct VerifiedTencent {
-    /// The verified key id.
-    pub key_id: String,
-    /// The algorithm the request was signed with.
-    pub algorithm: Algorithm,
-}
-
-/// Verifies `request`, signed in `mode`, at `now`, with keys from `keys`.
-///
-/// For the borrowed [`tencent::Verified`] (with the signed header names), call the verifier
-/// on [`HttpRequestView::request`] instead.
+/// Verifies `request`, signed in `mode`, at `now`, with keys from `keys`: what
+/// [`tencent::Verifier::verify`] established, owned.
 ///
 /// # Errors
 ///
@@ -202,16 +190,13 @@ pub fn verify_tencent<B: AsRef<[u8]>>(
     request: &http::Request<B>,
     keys: &impl KeyLookup,
     now: OffsetDateTime,
-) -> Result<VerifiedTencent, Error> {
+) -> Result<tencent::Verified<'static>, Error> {
     let view = HttpRequestView::new(request);
     let verified = verifier.verify(mode, &view.request(), keys, now)?;
-    Ok(VerifiedTencent {
-        key_id: verified.key_id().to_owned(),
-        algorithm: verified.algorithm(),
-    })
+    Ok(verified.into_owned())
 }
 
-/// Signs `request` with `bce-auth-v1` at `now`, in place: for [`Carrier::Query`] the URI gets
+/// Signs `request` with `bce-auth-v1` at `now`, in place: for [`Carrier::Query`](bce::Carrier::Query) the URI gets
 /// the `authorization` parameter (a presigned URL); otherwise sets `x-bce-date` when the signer
 /// added it, `X-Bce-Stage` when asked, and the carrier header, replacing any of the same name
 /// (and `Host`, when it was taken from the URI).
@@ -230,35 +215,8 @@ pub fn sign_bce<B: AsRef<[u8]>>(
     apply(request, signature.headers(), signature.target())
 }
 
-/// What [`verify_bce`] established, owned.
-#[derive(Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct VerifiedBce {
-    /// The verified access key id, or for [`Carrier::AppCode`] the AppCode (a secret: keep it out
-    /// of logs; `Debug` hides it).
-    pub key_id: String,
-    /// The stage the request is for (`X-Bce-Stage`, `release` when absent).
-    pub stage: Stage,
-    /// Where the auth string (or AppCode) was found.
-    pub carrier: Carrier,
-}
-
-impl fmt::Debug for VerifiedBce {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let key_id: &dyn fmt::Debug = if self.carrier == Carrier::AppCode {
-            &"<AppCode>"
-        } else {
-            &self.key_id
-        };
-        f.debug_struct("VerifiedBce")
-            .field("key_id", key_id)
-            .field("stage", &self.stage)
-            .field("carrier", &self.carrier)
-            .finish()
-    }
-}
-
-/// Verifies `request` at `now` with keys (and AppCodes) from `keys`.
+/// Verifies `request` at `now` with keys (and AppCodes) from `keys`: what
+/// [`bce::Verifier::verify`] established, owned.
 ///
 /// # Errors
 ///
@@ -268,14 +226,10 @@ pub fn verify_bce<B: AsRef<[u8]>>(
     request: &http::Request<B>,
     keys: &impl KeyLookup,
     now: OffsetDateTime,
-) -> Result<VerifiedBce, Error> {
+) -> Result<bce::Verified<'static>, Error> {
     let view = HttpRequestView::new(request);
     let verified = verifier.verify(&view.request(), keys, now)?;
-    Ok(VerifiedBce {
-        key_id: verified.key_id().to_owned(),
-        stage: verified.stage(),
-        carrier: verified.carrier(),
-    })
+    Ok(verified.into_owned())
 }
 
 /// Routes `request`, which arrived over `protocol`, through `gateway` at `now`: what
@@ -317,12 +271,9 @@ pub fn route_once<'g, B: AsRef<[u8]>>(
     guard: &(impl ReplayGuard + ?Sized),
     now: OffsetDateTime,
 ) -> Result<Routed<'g>, Error> {
-    gateway.route_once(
-        &HttpRequestView::new(request).request(),
-        protocol,
-        guard,
-        now,
-    )
+    let view = HttpRequestView::new(request);
+    // `&G` is a sized guard for any `G`, so it makes a trait object.
+    gateway.route_with(&view.request(), protocol, Some(&guard), now)
 }
 
 /// The vendor's response to `error`: its status under `profile` (BCE errors ignore it),

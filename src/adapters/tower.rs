@@ -18,7 +18,7 @@
 //! 3. on success, inserts an [`Identity`] into the request's extensions and calls the inner
 //!    service with the body collected into a [`Full<Bytes>`] (trailers are dropped);
 //! 4. on failure, answers with the vendor's status and JSON body, as [`error_response`] builds
-//!    it: the status under the Tencent policy's [`StatusProfile`] (the gateway's `tencent`
+//!    it: the status under the Tencent policy's [`StatusProfile`](crate::StatusProfile) (the gateway's `tencent`
 //!    policy for the gateway), and for BCE errors a `requestId` (see
 //!    [`VerifyLayer::request_id`]).
 //!
@@ -85,14 +85,17 @@ use time::OffsetDateTime;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::bce::{self, Carrier, Stage};
-use crate::error::{push_json_string, Error, StatusProfile};
-use crate::gateway::{Auth, Gateway, Vendor};
-use crate::http::{error_response, route, route_once, HttpRequestView};
+use crate::adapters::authenticate::{Authenticator, SharedGuard};
+use crate::adapters::http::{error_response, HttpRequestView};
+use crate::bce;
+use crate::error::push_json_string;
+use crate::gateway::Gateway;
 use crate::keys::KeyLookup;
 use crate::replay::ReplayGuard;
 use crate::request::Protocol;
 use crate::tencent::{self, Mode};
+
+pub use crate::adapters::authenticate::Identity;
 
 /// The default [`body_limit`](VerifyLayer::body_limit): 1 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
@@ -107,168 +110,6 @@ pub type ResponseBody<B> = Either<Full<Bytes>, B>;
 /// The future a [`VerifyService`] returns.
 pub type ResponseFuture<B, E> =
     Pin<Box<dyn Future<Output = Result<Response<ResponseBody<B>>, E>> + Send + 'static>>;
-
-/// A key store shared between requests.
-type SharedKeys = Arc<dyn KeyLookup + Send + Sync>;
-
-/// A replay guard shared between requests (and with whoever else holds it).
-type SharedGuard = Arc<dyn ReplayGuard + Send + Sync>;
-
-/// What authenticated a request, handed to the inner service in the request's extensions.
-///
-/// Read it with `request.extensions().get::<Identity>()` (in axum, the `Extension<Identity>`
-/// extractor).
-#[derive(Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Identity {
-    /// The verified key id; `None` for a gateway API without authentication. For an AppCode
-    /// ([`carrier`](Identity::carrier) `Some(Carrier::AppCode)`) the AppCode itself, a secret:
-    /// keep it out of logs (`Debug` hides it).
-    pub key_id: Option<String>,
-    /// Gateway: the id of the matched service. `None` otherwise.
-    pub service: Option<String>,
-    /// Gateway: the environment (`release`, `prepub`, `test`; for a BCE service `release`,
-    /// `pre-online`, `test`). BCE verifier: the stage's name. `None` for the Tencent verifier.
-    pub environment: Option<String>,
-    /// Gateway: the matched API's path template (`/items/{id}`). `None` otherwise.
-    pub api: Option<String>,
-    /// Gateway: the path inside the service, without the environment part. `None` otherwise.
-    pub path: Option<String>,
-    /// BCE (the verifier, or a gateway service of vendor `bce`): the `X-Bce-Stage` stage.
-    pub stage: Option<Stage>,
-    /// BCE: where the signature or AppCode was found. `None` for Tencent.
-    pub carrier: Option<Carrier>,
-}
-
-impl fmt::Debug for Identity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let key_id: &dyn fmt::Debug = if self.carrier == Some(Carrier::AppCode) {
-            &"<AppCode>"
-        } else {
-            &self.key_id
-        };
-        f.debug_struct("Identity")
-            .field("key_id", key_id)
-            .field("service", &self.service)
-            .field("environment", &self.environment)
-            .field("api", &self.api)
-            .field("path", &self.path)
-            .field("stage", &self.stage)
-            .field("carrier", &self.carrier)
-            .finish()
-    }
-}
-
-/// How requests are authenticated.
-#[derive(Clone)]
-enum Authenticator {
-    Tencent {
-        verifier: tencent::Verifier,
-        mode: Mode,
-        keys: SharedKeys,
-    },
-    Bce {
-        verifier: bce::Verifier,
-        keys: SharedKeys,
-    },
-    Gateway {
-        gateway: Gateway,
-        protocol: Protocol,
-    },
-}
-
-impl Authenticator {
-    /// The status profile of Tencent errors (BCE errors ignore it).
-    fn profile(&self) -> StatusProfile {
-        match self {
-            Authenticator::Tencent { verifier, .. } => verifier.policy().statuses,
-            Authenticator::Bce { .. } => StatusProfile::default(),
-            Authenticator::Gateway { gateway, .. } => gateway.tencent.statuses,
-        }
-    }
-
-    /// Authenticates `request` at `now`; with a `guard`, also refuses a second use of its
-    /// signature (see [`VerifyLayer::replay_guard`]).
-    fn authenticate(
-        &self,
-        request: &Request<Bytes>,
-        guard: Option<&(dyn ReplayGuard + Send + Sync)>,
-        now: OffsetDateTime,
-    ) -> Result<Identity, Error> {
-        let mut identity = Identity::default();
-        match self {
-            Authenticator::Tencent {
-                verifier,
-                mode,
-                keys,
-            } => {
-                let view = HttpRequestView::new(request);
-                let request = view.request();
-                let keys = &&**keys;
-                let verified = match guard {
-                    Some(guard) => verifier.verify_once(*mode, &request, keys, guard, now)?,
-                    None => verifier.verify(*mode, &request, keys, now)?,
-                };
-                identity.key_id = Some(verified.key_id().to_owned());
-            }
-            Authenticator::Bce { verifier, keys } => {
-                let view = HttpRequestView::new(request);
-                let request = view.request();
-                let keys = &&**keys;
-                let verified = match guard {
-                    Some(guard) => verifier.verify_once(&request, keys, guard, now)?,
-                    None => verifier.verify(&request, keys, now)?,
-                };
-                let stage = verified.stage();
-                identity.key_id = Some(verified.key_id().to_owned());
-                identity.environment = Some(stage.as_str().to_owned());
-                identity.stage = Some(stage);
-                identity.carrier = Some(verified.carrier());
-            }
-            Authenticator::Gateway { gateway, protocol } => {
-                let routed = match guard {
-                    Some(guard) => route_once(gateway, request, *protocol, guard, now)?,
-                    None => route(gateway, request, *protocol, now)?,
-                };
-                identity.stage = match routed.service.vendor {
-                    Vendor::Bce => Stage::from_value(routed.environment.as_bytes()),
-                    Vendor::Tencent => None,
-                };
-                identity.carrier = match routed.api.auth {
-                    Auth::BceApp => Some(Carrier::XBceSignature),
-                    Auth::BceAppcode => Some(Carrier::AppCode),
-                    Auth::None | Auth::KeyPair | Auth::App => None,
-                };
-                identity.key_id = routed.key_id;
-                identity.service = Some(routed.service.id.clone());
-                identity.environment = Some(routed.environment.to_owned());
-                identity.api = Some(routed.api.path.clone());
-                identity.path = Some(routed.uri);
-            }
-        }
-        Ok(identity)
-    }
-}
-
-impl fmt::Debug for Authenticator {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Authenticator::Tencent { verifier, mode, .. } => f
-                .debug_struct("Tencent")
-                .field("verifier", verifier)
-                .field("mode", mode)
-                .finish_non_exhaustive(),
-            Authenticator::Bce { verifier, .. } => f
-                .debug_struct("Bce")
-                .field("verifier", verifier)
-                .finish_non_exhaustive(),
-            Authenticator::Gateway { protocol, .. } => f
-                .debug_struct("Gateway")
-                .field("protocol", protocol)
-                .finish_non_exhaustive(),
-        }
-    }
-}
 
 /// The settings every request reads, shared by the layer and its services.
 #[derive(Clone)]
@@ -372,13 +213,13 @@ impl VerifyLayer {
     /// retries signs again). It fails closed: each refusal is answered like the other failures,
     /// with a JSON body and without calling the inner service:
     ///
-    /// - already used, or its window passed by the guard's clock: [`Error::SignatureReplayed`],
+    /// - already used, or its window passed by the guard's clock: [`Error::SignatureReplayed`](crate::Error::SignatureReplayed),
     ///   `{"message":"the signature was already used"}`, with the status of the other
-    ///   authentication errors: 403 under [`StatusProfile::Classic`], 401 under
-    ///   [`StatusProfile::Current`] (the Tencent policy's `statuses`; always 403 for BCE);
+    ///   authentication errors: 403 under [`StatusProfile::Classic`](crate::StatusProfile::Classic), 401 under
+    ///   [`StatusProfile::Current`](crate::StatusProfile::Current) (the Tencent policy's `statuses`; always 403 for BCE);
     /// - no room (a full [`MemoryReplayGuard`](crate::replay::MemoryReplayGuard)):
-    ///   [`Error::ReplayCacheFull`], 503;
-    /// - cannot decide (its store unreachable): [`Error::ReplayGuardUnavailable`], 503.
+    ///   [`Error::ReplayCacheFull`](crate::Error::ReplayCacheFull), 503;
+    /// - cannot decide (its store unreachable): [`Error::ReplayGuardUnavailable`](crate::Error::ReplayGuardUnavailable), 503.
     ///
     /// These are the crate's errors, not Baidu's: BCE layers answer them with the same
     /// `{"message":"…"}` body, without `code` or `requestId`. BCE AppCodes carry no signature
@@ -491,8 +332,15 @@ where
             };
             let mut request = Request::from_parts(parts, body);
             let authenticator = &settings.authenticator;
-            let guard = settings.replay_guard.as_deref();
-            match authenticator.authenticate(&request, guard, OffsetDateTime::now_utc()) {
+            let guard = settings
+                .replay_guard
+                .as_deref()
+                .map(|guard| guard as &dyn ReplayGuard);
+            let view = HttpRequestView::new(&request);
+            let identity =
+                authenticator.authenticate(&view.request(), guard, OffsetDateTime::now_utc());
+            drop(view);
+            match identity {
                 Ok(identity) => {
                     request.extensions_mut().insert(identity);
                     let response = inner.call(request.map(Full::new)).await?;
@@ -542,8 +390,10 @@ fn message_response<B>(status: StatusCode, message: &str) -> Response<ResponseBo
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bce::Carrier;
     use crate::http::sign_bce;
     use crate::keys::{KeySet, Secret};
+    use crate::StatusProfile;
     use std::convert::Infallible;
 
     /// Answers with the `Identity` it was handed, in `Debug` form.

@@ -7,7 +7,9 @@
 //! GMT`) and asctime (`Sun Nov  6 08:49:37 1994`). Parsing is strict: exact layout, a real
 //! calendar date, and a weekday that matches it.
 
-use time::OffsetDateTime;
+use time::{Date, Month, OffsetDateTime, PrimitiveDateTime};
+
+use crate::encoding::parse_decimal;
 
 const MONTHS: [&[u8; 3]; 12] = [
     b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec",
@@ -40,12 +42,12 @@ const DAYS: [(&[u8; 3], &str); 7] = [
 /// assert_eq!(parse_http_date(b"Fri, 11 Mar 2021 08:29:58 GMT", now), None); // wrong weekday
 /// ```
 pub fn parse_http_date(value: &[u8], now: OffsetDateTime) -> Option<OffsetDateTime> {
-    let unix = parse_http_date_unix(value, now.unix_timestamp())?;
+    let unix = parse_http_date_unix(value, now)?;
     OffsetDateTime::from_unix_timestamp(unix).ok()
 }
 
-/// [`parse_http_date`] on Unix seconds, without building calendar types: the verifier's path.
-pub(crate) fn parse_http_date_unix(value: &[u8], now_unix: i64) -> Option<i64> {
+/// [`parse_http_date`] as Unix seconds: the verifier's path.
+pub(crate) fn parse_http_date_unix(value: &[u8], now: OffsetDateTime) -> Option<i64> {
     match value {
         // IMF-fixdate
         [w1, w2, w3, b',', b' ', d1, d2, b' ', m1, m2, m3, b' ', y1, y2, y3, y4, b' ', rest @ ..] =>
@@ -74,11 +76,11 @@ pub(crate) fn parse_http_date_unix(value: &[u8], now_unix: i64) -> Option<i64> {
                 clock,
             )
         }
-        _ => rfc850(value, now_unix),
+        _ => rfc850(value, now),
     }
 }
 
-fn rfc850(value: &[u8], now_unix: i64) -> Option<i64> {
+fn rfc850(value: &[u8], now: OffsetDateTime) -> Option<i64> {
     let comma = value.iter().position(|&b| b == b',')?;
     let (weekday, rest) = value.split_at_checked(comma)?;
     let weekday = DAYS
@@ -88,7 +90,7 @@ fn rfc850(value: &[u8], now_unix: i64) -> Option<i64> {
         [b',', b' ', d1, d2, b'-', m1, m2, m3, b'-', y1, y2, b' ', clock_text @ ..] => {
             let clock = clock(clock_text, b" GMT")?;
             let yy = i64::from(number(&[*y1, *y2])?);
-            let (now_year, _, _) = civil_from_days(now_unix.div_euclid(SECONDS_PER_DAY));
+            let now_year = i64::from(now.year());
             let mut year = now_year
                 .checked_sub(now_year.rem_euclid(100))?
                 .checked_add(yy)?;
@@ -105,8 +107,6 @@ fn rfc850(value: &[u8], now_unix: i64) -> Option<i64> {
         _ => None,
     }
 }
-
-const SECONDS_PER_DAY: i64 = 86_400;
 
 /// Seconds into the day of `hh:mm:ss` followed by exactly `suffix`.
 fn clock(text: &[u8], suffix: &[u8]) -> Option<i64> {
@@ -126,13 +126,7 @@ fn clock(text: &[u8], suffix: &[u8]) -> Option<i64> {
 
 /// A fixed-width decimal number: every byte a digit.
 fn number(digits: &[u8]) -> Option<u16> {
-    digits.iter().try_fold(0u16, |acc, &d| {
-        if d.is_ascii_digit() {
-            acc.checked_mul(10)?.checked_add(u16::from(d - b'0'))
-        } else {
-            None
-        }
-    })
+    parse_decimal(digits).and_then(|n| u16::try_from(n).ok())
 }
 
 fn weekday_abbrev(text: &[u8]) -> Option<usize> {
@@ -140,92 +134,54 @@ fn weekday_abbrev(text: &[u8]) -> Option<usize> {
         .position(|(abbrev, _)| abbrev.as_slice() == text)
 }
 
-/// Unix seconds of a calendar date and time of day, if the date exists and falls on `weekday`
+/// Unix seconds of an HTTP date's fields, if the date exists and falls on `weekday`
 /// (0 = Monday).
 fn build(weekday: usize, year: i64, month: &[u8], day: &[u8], seconds_of_day: i64) -> Option<i64> {
-    let month = u32::try_from(MONTHS.iter().position(|m| m.as_slice() == month)?).ok()? + 1;
-    let day = u32::from(number(day)?);
-    if day == 0 || day > days_in_month(year, month) {
+    let month = MONTHS.iter().position(|m| m.as_slice() == month)? + 1;
+    let date = date(year, u16::try_from(month).ok()?, number(day)?)?;
+    if usize::from(date.weekday().number_days_from_monday()) != weekday {
         return None;
     }
-    let days = days_from_civil(year, month, day);
-    if usize::try_from(days.checked_add(3)?.rem_euclid(7)).ok()? != weekday {
-        return None;
-    }
-    days.checked_mul(SECONDS_PER_DAY)?
+    unix_seconds(date, seconds_of_day)
+}
+
+/// The calendar date, if it exists.
+fn date(year: i64, month: u16, day: u16) -> Option<Date> {
+    let month = Month::try_from(u8::try_from(month).ok()?).ok()?;
+    Date::from_calendar_date(i32::try_from(year).ok()?, month, u8::try_from(day).ok()?).ok()
+}
+
+/// Unix seconds of a time of day on `date`.
+fn unix_seconds(date: Date, seconds_of_day: i64) -> Option<i64> {
+    date.midnight()
+        .assume_utc()
+        .unix_timestamp()
         .checked_add(seconds_of_day)
 }
 
-const fn is_leap(year: i64) -> bool {
-    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-}
-
-const fn days_in_month(year: i64, month: u32) -> u32 {
-    match month {
-        2 if is_leap(year) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
-/// `year` is at most four digits here, so nothing overflows.
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let m = i64::from(month);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The date (year, month, day) of a day count since 1970-01-01 (H. Hinnant's `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
-/// The calendar fields of a Unix time clamped to years 0000–9999 (weekday 0 = Monday).
-struct Fields {
-    year: u32,
-    month: u32,
-    day: u32,
-    h: u32,
-    m: u32,
-    s: u32,
-    weekday: usize,
-}
-
-fn fields(unix: i64) -> Fields {
+/// The calendar fields of a Unix time clamped to years 0000–9999.
+fn fields(unix: i64) -> OffsetDateTime {
     let unix = unix.clamp(IMF_RANGE.0, IMF_RANGE.1);
-    let days = unix.div_euclid(SECONDS_PER_DAY);
-    let (year, month, day) = civil_from_days(days);
-    // Clamped above: every field is non-negative and the year has at most four digits.
-    let secs = unix.rem_euclid(SECONDS_PER_DAY) as u32;
-    Fields {
-        year: year as u32,
-        month,
-        day,
-        h: secs / 3600,
-        m: secs / 60 % 60,
-        s: secs % 60,
-        weekday: days.wrapping_add(3).rem_euclid(7) as usize,
-    }
+    // Clamped to years 0000–9999, which `time` always holds.
+    OffsetDateTime::from_unix_timestamp(unix).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
 /// The ASCII digit of `n`'s last decimal place.
 const fn digit(n: u32) -> u8 {
     b'0' + (n % 10) as u8
+}
+
+/// The fields [`http_date_bytes`] and [`iso8601_bytes`] write: year, month, day, hour, minute,
+/// second (all non-negative: the year is clamped to 0000–9999).
+fn numbers(t: OffsetDateTime) -> [u32; 6] {
+    [
+        t.year().unsigned_abs(),
+        u32::from(u8::from(t.month())),
+        u32::from(t.day()),
+        u32::from(t.hour()),
+        u32::from(t.minute()),
+        u32::from(t.second()),
+    ]
 }
 
 /// Earliest and latest instants an IMF-fixdate can write (0000-01-01 and 9999-12-31 23:59:59).
@@ -240,57 +196,42 @@ const IMF_RANGE: (i64, i64) = (-62_167_219_200, 253_402_300_799);
 /// assert_eq!(apigw_sign::format_http_date(t), "Thu, 11 Mar 2021 08:29:58 GMT");
 /// ```
 pub fn format_http_date(t: OffsetDateTime) -> String {
-    let bytes = http_date_bytes(t.unix_timestamp());
-    core::str::from_utf8(&bytes).unwrap_or_default().to_owned()
+    String::from_utf8_lossy(&http_date_bytes(t.unix_timestamp())).into_owned()
 }
 
 /// The 29 ASCII bytes of the IMF-fixdate of Unix time `unix` (clamped to years 0000–9999).
 pub(crate) fn http_date_bytes(unix: i64) -> [u8; 29] {
-    let Fields {
-        year,
-        month,
-        day,
-        h,
-        m,
-        s,
-        weekday,
-    } = fields(unix);
-    let (weekday, _) = DAYS.get(weekday).copied().unwrap_or(DAYS[0]);
-    let month = MONTHS
+    let t = fields(unix);
+    let [year, month, day, h, m, s] = numbers(t);
+    let weekday = usize::from(t.weekday().number_days_from_monday());
+    let ([w0, w1, w2], _) = DAYS.get(weekday).copied().unwrap_or(DAYS[0]);
+    let [m0, m1, m2] = MONTHS
         .get((month as usize).wrapping_sub(1))
         .copied()
         .unwrap_or(MONTHS[0]);
+    let [d0, d1] = two_digits(day);
+    let [y0, y1, y2, y3] = four_digits(year);
+    let [c0, c1, c2, c3, c4, c5, c6, c7] = clock_digits(h, m, s);
     [
-        weekday[0],
-        weekday[1],
-        weekday[2],
-        b',',
-        b' ',
-        digit(day / 10),
-        digit(day),
-        b' ',
-        month[0],
-        month[1],
-        month[2],
-        b' ',
-        digit(year / 1000),
-        digit(year / 100),
-        digit(year / 10),
-        digit(year),
-        b' ',
-        digit(h / 10),
-        digit(h),
-        b':',
-        digit(m / 10),
-        digit(m),
-        b':',
-        digit(s / 10),
-        digit(s),
-        b' ',
-        b'G',
-        b'M',
-        b'T',
+        *w0, *w1, *w2, b',', b' ', d0, d1, b' ', *m0, *m1, *m2, b' ', y0, y1, y2, y3, b' ', c0, c1,
+        c2, c3, c4, c5, c6, c7, b' ', b'G', b'M', b'T',
     ]
+}
+
+/// `n`'s last two decimal places.
+const fn two_digits(n: u32) -> [u8; 2] {
+    [digit(n / 10), digit(n)]
+}
+
+/// `n`'s last four decimal places: a year.
+const fn four_digits(n: u32) -> [u8; 4] {
+    [digit(n / 1000), digit(n / 100), digit(n / 10), digit(n)]
+}
+
+/// `hh:mm:ss`.
+const fn clock_digits(h: u32, m: u32, s: u32) -> [u8; 8] {
+    let ([h0, h1], [m0, m1], [s0, s1]) = (two_digits(h), two_digits(m), two_digits(s));
+    [h0, h1, b':', m0, m1, b':', s0, s1]
 }
 
 /// Parses a BCE timestamp, `yyyy-mm-ddThh:mm:ssZ` exactly (UTC, whole seconds, literal `Z`).
@@ -310,14 +251,8 @@ pub(crate) fn parse_iso8601_unix(value: &[u8]) -> Option<i64> {
         [y1, y2, y3, y4, b'-', m1, m2, b'-', d1, d2, b'T', rest @ ..] => {
             let seconds = clock(rest, b"Z")?;
             let year = i64::from(number(&[*y1, *y2, *y3, *y4])?);
-            let month = u32::from(number(&[*m1, *m2])?);
-            let day = u32::from(number(&[*d1, *d2])?);
-            if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
-                return None;
-            }
-            days_from_civil(year, month, day)
-                .checked_mul(SECONDS_PER_DAY)?
-                .checked_add(seconds)
+            let date = date(year, number(&[*m1, *m2])?, number(&[*d1, *d2])?)?;
+            unix_seconds(date, seconds)
         }
         _ => None,
     }
@@ -331,43 +266,31 @@ pub(crate) fn parse_iso8601_unix(value: &[u8]) -> Option<i64> {
 /// assert_eq!(apigw_sign::format_iso8601(t), "2015-04-27T08:23:49Z");
 /// ```
 pub fn format_iso8601(t: OffsetDateTime) -> String {
-    let bytes = iso8601_bytes(t.unix_timestamp());
-    core::str::from_utf8(&bytes).unwrap_or_default().to_owned()
+    String::from_utf8_lossy(&iso8601_bytes(t.unix_timestamp())).into_owned()
 }
 
 /// The 20 ASCII bytes of the BCE timestamp of Unix time `unix` (clamped to years 0000–9999).
 pub(crate) fn iso8601_bytes(unix: i64) -> [u8; 20] {
-    let Fields {
-        year,
-        month,
-        day,
-        h,
-        m,
-        s,
-        ..
-    } = fields(unix);
+    let [year, month, day, h, m, s] = numbers(fields(unix));
+    let [y0, y1, y2, y3] = four_digits(year);
+    let ([m0, m1], [d0, d1]) = (two_digits(month), two_digits(day));
+    let [c0, c1, c2, c3, c4, c5, c6, c7] = clock_digits(h, m, s);
     [
-        digit(year / 1000),
-        digit(year / 100),
-        digit(year / 10),
-        digit(year),
-        b'-',
-        digit(month / 10),
-        digit(month),
-        b'-',
-        digit(day / 10),
-        digit(day),
-        b'T',
-        digit(h / 10),
-        digit(h),
-        b':',
-        digit(m / 10),
-        digit(m),
-        b':',
-        digit(s / 10),
-        digit(s),
-        b'Z',
+        y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1, b'T', c0, c1, c2, c3, c4, c5, c6, c7, b'Z',
     ]
+}
+
+/// Unix time `unix` as an instant, for the dates an error reports: the epoch for a time `time`
+/// cannot hold (a parsed date always fits).
+pub(crate) fn instant(unix: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(unix).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+/// Unix time `unix` as the end of a signature's window, clamped to the latest instant `time`
+/// holds (a window ending past the year 9999 is, for a replay guard, the same as no end).
+pub(crate) fn window_end(unix: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(unix)
+        .unwrap_or_else(|_| PrimitiveDateTime::MAX.assume_utc())
 }
 
 /// Whether Unix time `date` lies within `max_skew_secs` of `now`, on either side. Overflow is
@@ -476,6 +399,14 @@ mod tests {
         ] {
             assert_eq!(parse_iso8601(bad), None, "{}", String::from_utf8_lossy(bad));
         }
+    }
+
+    #[test]
+    fn window_ends_clamp() {
+        assert_eq!(window_end(0), OffsetDateTime::UNIX_EPOCH);
+        assert_eq!(window_end(i64::MAX), PrimitiveDateTime::MAX.assume_utc());
+        assert_eq!(window_end(i64::MIN), PrimitiveDateTime::MAX.assume_utc());
+        assert_eq!(instant(i64::MAX), OffsetDateTime::UNIX_EPOCH);
     }
 
     #[test]

@@ -1,0 +1,9 @@
+//! The adapters: where the crate meets HTTP libraries, behind cargo features. They translate
+//! and read the clock; every rule stays in the core and the schemes.
+
+#[cfg(feature = "tower")]
+mod authenticate;
+#[cfg(feature = "http")]
+pub mod http;
+#[cfg(feature = "tower")]
+pub mod tower;

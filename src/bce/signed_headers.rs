@@ -1,0 +1,362 @@
+//! Which headers a `bce-auth-v1` signature covers, and their canonical lines.
+//!
+//! The auth string's `signedHeaders` field (or the signer's list) selects them: when it is empty,
+//! [`DEFAULT_SIGNED_HEADERS`]; otherwise the names it lists. In both cases every `x-bce-*` header
+//! but the carrier `x-bce-signature` is signed too, and a header whose trimmed value is empty is
+//! left out (the module documentation of [`bce`](crate::bce) says why). Each signed header
+//! becomes the line `UriEncode(lower(name)):UriEncode(trimmed value)`; the lines sort byte-wise.
+
+use crate::encoding::put_encoded;
+use crate::error::{BceFormat, Error};
+use crate::limits::{MAX_HEADER_VALUE_LEN, MAX_SIGNED_HEADERS};
+use crate::request::{push_sorted_names, trim_ows, RequestError, Sent};
+use crate::sink::{mapped, Sink};
+use crate::sorted::Sorted;
+
+/// Signed when the auth string lists no headers: `host`, `content-length`, `content-type`,
+/// `content-md5`, plus every `x-bce-*` header.
+pub const DEFAULT_SIGNED_HEADERS: [&str; 4] =
+    ["host", "content-length", "content-type", "content-md5"];
+
+/// The API Gateway carrier header, which is never signed.
+pub(crate) const CARRIER_HEADER: &str = "x-bce-signature";
+
+/// Which headers a signature covers, before the `x-bce-*` headers that are always added.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Selection<'a> {
+    /// [`DEFAULT_SIGNED_HEADERS`].
+    Default,
+    /// An auth string's `;`-separated list.
+    Listed(&'a str),
+    /// A signer's explicit list.
+    Names(&'a [&'a str]),
+}
+
+impl<'a> Selection<'a> {
+    /// The names selected, as a slice: an auth string's list is split into `out`.
+    fn names<'s>(
+        &'s self,
+        out: &'s mut [&'a str; MAX_SIGNED_HEADERS],
+    ) -> Result<&'s [&'a str], SelectError> {
+        match self {
+            Selection::Default => Ok(&DEFAULT_SIGNED_HEADERS),
+            Selection::Names(names) => Ok(names),
+            Selection::Listed(list) => {
+                let mut len = 0;
+                for name in list.split(';') {
+                    *out.get_mut(len)
+                        .ok_or(SelectError::Format(BceFormat::SignedHeaders))? = name;
+                    len += 1;
+                }
+                Ok(out.get(..len).unwrap_or_default())
+            }
+        }
+    }
+}
+
+/// Why the selected headers cannot be signed. The verifier reports it as
+/// `SignatureFormatInvalid` ([`SelectError::for_verifier`]), the signer as a client's mistake
+/// ([`SelectError::for_signer`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SelectError {
+    /// The selection itself: no `host` in a list, the carrier listed, a listed header absent, a
+    /// signed header repeated, too many.
+    Format(BceFormat),
+    /// A signed header's value is too long, or the request has too many headers.
+    Request(RequestError),
+}
+
+impl From<RequestError> for SelectError {
+    fn from(error: RequestError) -> Self {
+        SelectError::Request(error)
+    }
+}
+
+impl SelectError {
+    /// The verifier's error.
+    pub(crate) fn for_verifier(self) -> Error {
+        match self {
+            SelectError::Format(reason) => Error::BceSignatureFormatInvalid { reason },
+            SelectError::Request(error) => error.into(),
+        }
+    }
+
+    /// The signer's error.
+    pub(crate) fn for_signer(self) -> Error {
+        match self {
+            SelectError::Format(BceFormat::RepeatedHeader) => {
+                RequestError::RepeatedHeaderToSign.into()
+            }
+            SelectError::Format(BceFormat::TooManyHeaders) => {
+                RequestError::TooManySignedHeaders.into()
+            }
+            SelectError::Format(_) => RequestError::MissingHeaderToSign.into(),
+            SelectError::Request(error) => error.into(),
+        }
+    }
+}
+
+/// Whether `names` holds `name`, ignoring ASCII case.
+fn holds(names: &[&str], name: &str) -> bool {
+    names.iter().any(|n| n.eq_ignore_ascii_case(name))
+}
+
+/// Whether a header of this name is signed: in `names` (the selection), or `x-bce-*` other than
+/// the carrier.
+fn signs(names: &[&str], name: &str) -> bool {
+    let bce = name.len() > 6
+        && name
+            .as_bytes()
+            .get(..6)
+            .is_some_and(|prefix| prefix.eq_ignore_ascii_case(b"x-bce-"));
+    if bce {
+        !name.eq_ignore_ascii_case(CARRIER_HEADER)
+    } else {
+        holds(names, name)
+    }
+}
+
+/// The signed headers of one request: their canonical lines, sorted, and what the signer and
+/// verifier read from them.
+#[derive(Clone, Debug)]
+pub(crate) struct SignedHeaders<'a> {
+    /// `UriEncode(lower(name)):UriEncode(trimmed value)` of each, sorted.
+    lines: Sorted,
+    /// Their names as sent, in request order.
+    names: [&'a str; MAX_SIGNED_HEADERS],
+    len: usize,
+    /// The trimmed value of a signed `x-bce-date`.
+    date: Option<&'a [u8]>,
+    /// Whether `host` is signed.
+    host: bool,
+}
+
+impl<'a> SignedHeaders<'a> {
+    /// Selects the signed headers of `headers`: those `selection` names and every `x-bce-*` but
+    /// the carrier, each with a non-empty trimmed value.
+    ///
+    /// # Errors
+    ///
+    /// In this order: an auth string's list longer than [`MAX_SIGNED_HEADERS`]; an explicit
+    /// selection without `host`, with the carrier, or with a header the request lacks; then, in
+    /// request order, a signed header repeated or with a value longer than
+    /// [`MAX_HEADER_VALUE_LEN`], and more signed headers than [`MAX_SIGNED_HEADERS`].
+    pub(crate) fn select(headers: Sent<'a>, selection: Selection<'_>) -> Result<Self, SelectError> {
+        let format = SelectError::Format;
+        let mut split = [""; MAX_SIGNED_HEADERS];
+        let names = selection.names(&mut split)?;
+        if !matches!(selection, Selection::Default) {
+            if !holds(names, "host") {
+                return Err(format(BceFormat::HostNotSigned));
+            }
+            // The carrier cannot sign itself.
+            if holds(names, CARRIER_HEADER) {
+                return Err(format(BceFormat::SignedHeaders));
+            }
+            if !names.iter().all(|name| headers.find(name).is_present()) {
+                return Err(format(BceFormat::MissingHeader));
+            }
+        }
+
+        let mut signed = SignedHeaders {
+            lines: Sorted::default(),
+            names: [""; MAX_SIGNED_HEADERS],
+            len: 0,
+            date: None,
+            host: false,
+        };
+        for (position, header) in headers.iter().enumerate() {
+            if !signs(names, header.name) {
+                continue;
+            }
+            // An earlier header of the same name makes this one a repeat.
+            if headers
+                .find(header.name)
+                .first
+                .is_some_and(|(first, _)| first != position)
+            {
+                return Err(format(BceFormat::RepeatedHeader));
+            }
+            if header.value.len() > MAX_HEADER_VALUE_LEN {
+                return Err(RequestError::HeaderValueTooLong.into());
+            }
+            let value = trim_ows(header.value);
+            if value.is_empty() {
+                continue;
+            }
+            *signed
+                .names
+                .get_mut(signed.len)
+                .ok_or(format(BceFormat::TooManyHeaders))? = header.name;
+            signed.len += 1;
+            if header.name.eq_ignore_ascii_case("x-bce-date") {
+                signed.date = Some(value);
+            }
+            signed.host |= header.name.eq_ignore_ascii_case("host");
+            let lines = &mut signed.lines;
+            mapped(header.name.as_bytes(), u8::to_ascii_lowercase, |lower| {
+                put_encoded(lower, false, lines);
+            });
+            lines.mid();
+            lines.put(b":");
+            put_encoded(value, false, lines);
+            lines.close()?;
+        }
+        signed.lines.sort_whole();
+        Ok(signed)
+    }
+
+    /// The trimmed value of the signed `x-bce-date` header, if it is signed.
+    pub(crate) fn date(&self) -> Option<&'a [u8]> {
+        self.date
+    }
+
+    /// Whether `host` is signed.
+    pub(crate) fn signs_host(&self) -> bool {
+        self.host
+    }
+
+    /// The length of [`write_names`](Self::write_names)'s text.
+    pub(crate) fn names_len(&self) -> usize {
+        let names = self.names.get(..self.len).unwrap_or_default();
+        names
+            .iter()
+            .map(|name| name.len() + 1)
+            .sum::<usize>()
+            .saturating_sub(1)
+    }
+
+    /// Appends the signed names, lower case, sorted, `;`-separated: the signer's explicit list.
+    pub(crate) fn write_names(&self, out: &mut String) {
+        let mut names = self.names;
+        push_sorted_names(names.get_mut(..self.len).unwrap_or_default(), ';', out);
+    }
+
+    /// Writes the canonical lines, joined by `\n`.
+    pub(crate) fn write(&self, sink: &mut impl Sink) {
+        self.lines.write_joined(b"\n", sink);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::request::Header;
+    use crate::sink::Text;
+
+    fn select<'a>(
+        headers: &'a [Header<'a>],
+        set: &'a [Header<'a>],
+        selection: Selection<'_>,
+    ) -> Result<SignedHeaders<'a>, SelectError> {
+        SignedHeaders::select(Sent::new(headers, set).unwrap(), selection)
+    }
+
+    fn lines(signed: &SignedHeaders<'_>) -> String {
+        let mut text = Text::default();
+        signed.write(&mut text);
+        String::from_utf8(text.0).unwrap()
+    }
+
+    #[test]
+    fn the_documented_headers_example() {
+        let headers = [
+            Header::new("Host", "localhost"),
+            Header::new("x-bce-a", "a/b:c"),
+            Header::new("C", ""),
+            Header::new("Content-MD5", "MD5"),
+        ];
+        let signed = select(&headers, &[], Selection::Default).unwrap();
+        assert_eq!(
+            lines(&signed),
+            "content-md5:MD5\nhost:localhost\nx-bce-a:a%2Fb%3Ac"
+        );
+    }
+
+    #[test]
+    fn explicit_lists_add_x_bce_headers_and_need_host() {
+        let headers = [
+            Header::new("Host", "h"),
+            Header::new("x-bce-date", " d "),
+            Header::new("Content-Type", "t"),
+            Header::new("X-Bce-Signature", "s"),
+        ];
+        let signed = select(&headers, &[], Selection::Listed("host")).unwrap();
+        assert_eq!(lines(&signed), "host:h\nx-bce-date:d");
+        assert_eq!(signed.date(), Some(&b"d"[..]));
+        let reason = |list| match select(&headers, &[], Selection::Listed(list)) {
+            Err(SelectError::Format(reason)) => Some(reason),
+            _ => None,
+        };
+        assert_eq!(reason("content-type"), Some(BceFormat::HostNotSigned));
+        assert_eq!(reason("host;content-md5"), Some(BceFormat::MissingHeader));
+        assert_eq!(
+            reason("host;x-bce-signature"),
+            Some(BceFormat::SignedHeaders)
+        );
+        let twice = [Header::new("Host", "h"), Header::new("host", "h")];
+        assert_eq!(
+            select(&twice, &[], Selection::Default).unwrap_err(),
+            SelectError::Format(BceFormat::RepeatedHeader)
+        );
+    }
+
+    #[test]
+    fn whole_lines_sort_not_names() {
+        // ":" (0x3A) sorts after "-" (0x2D): "x-bce-a-b:…" comes before "x-bce-a:…".
+        let headers = [
+            Header::new("Host", "h"),
+            Header::new("x-bce-a", "1"),
+            Header::new("x-bce-a-b", "2"),
+        ];
+        let signed = select(&headers, &[], Selection::Default).unwrap();
+        assert_eq!(lines(&signed), "host:h\nx-bce-a-b:2\nx-bce-a:1");
+    }
+
+    #[test]
+    fn set_headers_take_part_and_names_are_listed_sorted() {
+        let headers = [Header::new("Host", "h"), Header::new("X-Bce-Meta", "m")];
+        let set = [Header::new("x-bce-date", "2015-04-27T08:23:49Z")];
+        let signed = select(&headers, &set, Selection::Default).unwrap();
+        let mut names = String::new();
+        signed.write_names(&mut names);
+        assert_eq!(names, "host;x-bce-date;x-bce-meta");
+        assert_eq!(signed.names_len(), names.len());
+        assert_eq!(signed.date(), Some(&b"2015-04-27T08:23:49Z"[..]));
+        assert!(signed.signs_host());
+    }
+
+    #[test]
+    fn the_bce_prefix_test() {
+        for (name, signed) in [
+            ("x-bce-date", true),
+            ("X-BCE-D", true),
+            ("x-bce-", false),
+            ("x-bc", false),
+            ("x-bce-signature", false),
+            ("x-bce-中", true),
+            ("", false),
+        ] {
+            assert_eq!(signs(&[], name), signed, "{name:?}");
+        }
+    }
+
+    #[test]
+    fn signers_and_verifiers_phrase_errors_their_own_way() {
+        let repeated = SelectError::Format(BceFormat::RepeatedHeader);
+        assert_eq!(
+            repeated.for_verifier(),
+            Error::BceSignatureFormatInvalid {
+                reason: BceFormat::RepeatedHeader
+            }
+        );
+        assert_eq!(
+            repeated.for_signer(),
+            Error::InvalidRequest(RequestError::RepeatedHeaderToSign)
+        );
+        assert_eq!(
+            SelectError::Format(BceFormat::HostNotSigned).for_signer(),
+            Error::InvalidRequest(RequestError::MissingHeaderToSign)
+        );
+    }
+}
