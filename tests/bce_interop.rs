@@ -118,11 +118,7 @@ fn signature_of(auth: &str) -> &str {
 impl Case {
     /// The request, unsigned, with no body.
     fn wire(&self) -> Wire {
-        self.headers
-            .iter()
-            .fold(Wire::bare(&self.method, &self.target), |wire, (n, v)| {
-                wire.with(n, v)
-            })
+        Wire::bare(&self.method, &self.target).with_all(self.headers.iter().map(|(n, v)| (n, v)))
     }
 
     fn has_header(&self, name: &str) -> bool {

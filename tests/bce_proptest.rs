@@ -15,11 +15,14 @@
 //!   (a successful parse round-trips through `Display`), and [`Verifier::verify`] on arbitrary
 //!   and on mutated signed requests.
 
+mod common;
+
 use apigw_sign::bce::{
     AuthString, Carrier, Carriers, MismatchDetail, Policy, Signer, Stage, Verifier,
 };
 use apigw_sign::encoding::{encode_component, encode_path};
-use apigw_sign::{format_iso8601, Error, Header, KeySet, Request, Secret};
+use apigw_sign::{format_iso8601, Error, KeySet, Secret};
+use common::request::Wire;
 use proptest::prelude::*;
 use proptest::sample::{select, Index};
 use time::{Duration, OffsetDateTime};
@@ -230,6 +233,11 @@ impl Case {
         target
     }
 
+    /// The request as sent, unsigned.
+    fn unsigned(&self) -> Wire {
+        Wire::bare(&self.method, &self.target()).with_all(self.headers())
+    }
+
     fn headers(&self) -> Vec<(String, String)> {
         let mut headers = vec![("Host".to_owned(), self.host.clone())];
         headers.extend(
@@ -248,14 +256,6 @@ impl Case {
 // ---------------------------------------------------------------------------------------------
 // Signing and the wire
 
-/// A request as sent.
-#[derive(Clone, Debug)]
-struct Wire {
-    method: String,
-    target: String,
-    headers: Vec<(String, Vec<u8>)>,
-}
-
 /// A signed case: the auth string, the headers the signer added (`x-bce-date`, `X-Bce-Stage`),
 /// the presigned target, and the signer's canonical request.
 #[derive(Clone, Debug)]
@@ -272,10 +272,9 @@ fn fail(what: &str, e: impl core::fmt::Display) -> TestCaseError {
 }
 
 fn sign(case: &Case, carrier: Carrier) -> Result<Signed, TestCaseError> {
-    let target = case.target();
-    let owned = case.headers();
-    let headers: Vec<Header<'_>> = owned.iter().map(|(n, v)| Header::new(n, v)).collect();
-    let request = Request::new(&case.method, &target, &headers, b"");
+    let unsigned = case.unsigned();
+    let headers = unsigned.view();
+    let request = unsigned.request(&headers);
     let secret = Secret::from(SECRET);
     let listed: Option<Vec<&str>> = case
         .listed
@@ -314,30 +313,9 @@ fn sign(case: &Case, carrier: Carrier) -> Result<Signed, TestCaseError> {
 
 /// `case` as sent with `signed`'s added headers and `auth` in `signed`'s carrier.
 fn send(case: &Case, signed: &Signed, auth: &str) -> Wire {
-    let mut target = case.target();
-    let mut headers: Vec<(String, Vec<u8>)> = case
-        .headers()
-        .into_iter()
-        .chain(signed.added.iter().cloned())
-        .map(|(n, v)| (n, v.into_bytes()))
-        .collect();
-    match signed.carrier {
-        Carrier::Authorization => headers.push(("Authorization".into(), auth.into())),
-        Carrier::XBceSignature => headers.push(("X-Bce-Signature".into(), auth.into())),
-        Carrier::Query => {
-            let separator = if target.contains('?') { '&' } else { '?' };
-            target = format!(
-                "{target}{separator}authorization={}",
-                encode_component(auth)
-            );
-        }
-        Carrier::AppCode => unreachable!("no auth string"),
-    }
-    Wire {
-        method: case.method.clone(),
-        target,
-        headers,
-    }
+    case.unsigned()
+        .with_all(signed.added.iter().map(|(n, v)| (n, v)))
+        .carry(signed.carrier, auth)
 }
 
 fn keys() -> KeySet {
@@ -346,6 +324,7 @@ fn keys() -> KeySet {
     keys
 }
 
+/// The BCE side of the shared owned request.
 impl Wire {
     fn verify_with(
         &self,
@@ -353,15 +332,11 @@ impl Wire {
         keys: &KeySet,
         now: OffsetDateTime,
     ) -> Result<(String, Stage, Carrier), Error> {
-        let headers: Vec<Header<'_>> = self
-            .headers
-            .iter()
-            .map(|(n, v)| Header::from_bytes(n, v))
-            .collect();
-        let request = Request::new(&self.method, &self.target, &headers, b"");
-        verifier
-            .verify(&request, keys, now)
-            .map(|v| (v.key_id().to_owned(), v.stage(), v.carrier()))
+        self.with_request(|request| {
+            verifier
+                .verify(request, keys, now)
+                .map(|v| (v.key_id().to_owned(), v.stage(), v.carrier()))
+        })
     }
 
     fn verify_at(&self, now: OffsetDateTime) -> Result<(String, Stage, Carrier), Error> {
@@ -369,12 +344,7 @@ impl Wire {
     }
 
     fn explain(&self) -> Result<String, Error> {
-        let headers: Vec<Header<'_>> = self
-            .headers
-            .iter()
-            .map(|(n, v)| Header::from_bytes(n, v))
-            .collect();
-        Verifier::default().explain(&Request::new(&self.method, &self.target, &headers, b""))
+        self.with_request(|request| Verifier::default().explain(request))
     }
 }
 
@@ -562,9 +532,9 @@ proptest! {
         value in header_value(),
     ) {
         let signed = sign(&case, carrier)?;
-        let mut wire = send(&case, &signed, &signed.auth);
-        wire.headers.push(("X-Unsigned".into(), value.clone().into_bytes()));
-        wire.headers.push(("Date".into(), value.into_bytes()));
+        let wire = send(&case, &signed, &signed.auth)
+            .with("X-Unsigned", &value)
+            .with("Date", &value);
         prop_assert!(wire.verify_at(case.time).is_ok());
     }
 
@@ -841,20 +811,19 @@ fn arbitrary_wire() -> impl Strategy<Value = Wire> {
             select(vec!["Authorization", "X-Bce-Signature", "?authorization"]),
         ),
     );
-    (method, target, headers, auth).prop_map(|(method, mut target, mut headers, auth)| {
-        if let Some((value, carrier)) = auth {
-            if carrier == "?authorization" {
-                let value = String::from_utf8_lossy(&value).into_owned();
-                let sep = if target.contains('?') { '&' } else { '?' };
-                target = format!("{target}{sep}authorization={}", encode_component(&value));
-            } else {
-                headers.push((carrier.to_owned(), value));
-            }
-        }
-        Wire {
+    (method, target, headers, auth).prop_map(|(method, target, headers, auth)| {
+        let wire = Wire {
             method,
             target,
             headers,
+            body: Vec::new(),
+        };
+        match auth {
+            Some((value, "?authorization")) => {
+                wire.carry(Carrier::Query, &String::from_utf8_lossy(&value))
+            }
+            Some((value, carrier)) => wire.with(carrier, value),
+            None => wire,
         }
     })
 }
@@ -863,12 +832,8 @@ fn arbitrary_wire() -> impl Strategy<Value = Wire> {
 fn exercise(wire: &Wire, at: OffsetDateTime) {
     let mut keys = keys();
     keys.insert(APP_CODE, "unused");
-    let headers: Vec<Header<'_>> = wire
-        .headers
-        .iter()
-        .map(|(n, v)| Header::from_bytes(n, v))
-        .collect();
-    let request = Request::new(&wire.method, &wire.target, &headers, b"");
+    let headers = wire.view();
+    let request = wire.request(&headers);
     let mut detailed = Policy::default();
     detailed.mismatch_detail = MismatchDetail::ServerCanonicalRequest;
     let mut app_code = Policy::default();

@@ -226,10 +226,7 @@ fn run(name: &str) {
 
     // (e) Verification, in every carrier, of the request as sent with auth-string.txt.
     let stage = v.stage("(e) verification");
-    let base = v
-        .added_headers()
-        .into_iter()
-        .fold(v.request.clone(), |wire, (n, value)| wire.with(&n, value));
+    let base = v.request.clone().with_all(v.added_headers());
     let mut keys = KeySet::new();
     keys.insert(ak, sk);
     let verifier = Verifier::default();

@@ -11,10 +11,13 @@
 //! - Never panic: `Authorization::parse` on arbitrary strings and on mutations of valid headers,
 //!   and `Verifier::verify` on arbitrary and on mutated signed requests.
 
+mod common;
+
 use apigw_sign::tencent::{
     Authorization, Body, DateHeader, MismatchDetail, Mode, Parts, Policy, Signer, Verifier,
 };
 use apigw_sign::{format_http_date, Algorithm, Error, Header, KeySet, Request, Secret};
+use common::request::Wire;
 use proptest::prelude::*;
 use proptest::sample::{select, Index};
 use time::{Duration, OffsetDateTime};
@@ -247,15 +250,6 @@ impl Case {
 // ---------------------------------------------------------------------------------------------
 // Signing and the wire
 
-/// A request as sent.
-#[derive(Clone, Debug)]
-struct Wire {
-    method: String,
-    target: String,
-    headers: Vec<(String, Vec<u8>)>,
-    body: Vec<u8>,
-}
-
 /// A signed case: what goes on the wire, and the signer's string to sign.
 #[derive(Clone, Debug)]
 struct Signed {
@@ -319,34 +313,19 @@ fn sign(case: &Case) -> Result<Signed, TestCaseError> {
         .headers()
         .map(|(n, v)| (n.to_owned(), v.to_owned()))
         .collect();
-    let mut wire_headers: Vec<(String, Vec<u8>)> = owned_headers
-        .into_iter()
-        .map(|(n, v)| (n, v.into_bytes()))
-        .collect();
-    wire_headers.extend(
-        applied
-            .iter()
-            .map(|(n, v)| (n.clone(), v.clone().into_bytes())),
-    );
+    let wire = Wire::bare(&case.method, &signed.target)
+        .with_all(owned_headers)
+        .with_all(applied.iter().map(|(n, v)| (n, v)))
+        .body(&wire_body);
     Ok(Signed {
-        wire: Wire {
-            method: case.method.clone(),
-            target: signed.target,
-            headers: wire_headers,
-            body: wire_body,
-        },
+        wire,
         applied,
         string_to_sign,
     })
 }
 
+/// The Tencent side of the shared owned request.
 impl Wire {
-    fn set(&mut self, name: &str, value: &str) {
-        self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
-        self.headers
-            .push((name.to_owned(), value.as_bytes().to_vec()));
-    }
-
     fn verify_at(&self, mode: Mode, now: OffsetDateTime) -> Result<(), Error> {
         let mut keys = KeySet::new();
         keys.insert(KEY_ID, SECRET);
@@ -360,33 +339,15 @@ impl Wire {
         keys: &KeySet,
         now: OffsetDateTime,
     ) -> Result<(), Error> {
-        let headers: Vec<Header<'_>> = self
-            .headers
-            .iter()
-            .map(|(n, v)| Header::from_bytes(n, v))
-            .collect();
-        let request = Request::new(&self.method, &self.target, &headers, &self.body);
-        verifier.verify(mode, &request, keys, now).map(|_| ())
+        self.with_request(|request| verifier.verify(mode, request, keys, now).map(|_| ()))
     }
 }
 
 /// `tampered`, signed only to get its wire target, headers and body, sent with the original
 /// signature's headers.
 fn replay(original: &Signed, tampered: &Case) -> Result<Wire, TestCaseError> {
-    let mut wire = sign(tampered)?.wire;
-    wire.headers.retain(|(n, _)| {
-        !original
-            .applied
-            .iter()
-            .any(|(a, _)| a.eq_ignore_ascii_case(n))
-    });
-    wire.headers.extend(
-        original
-            .applied
-            .iter()
-            .map(|(n, v)| (n.clone(), v.clone().into_bytes())),
-    );
-    Ok(wire)
+    let wire = sign(tampered)?.wire;
+    Ok(wire.set_all(original.applied.iter().map(|(n, v)| (n, v))))
 }
 
 /// The outcome a tampered request must have: in app mode every part is signed; in key-pair
@@ -423,14 +384,8 @@ proptest! {
     #[test]
     fn verify_accepts_what_sign_parts_signs(case in case(Need::Nothing)) {
         let signed = sign(&case)?;
-        let headers: Vec<Header<'_>> = signed
-            .wire
-            .headers
-            .iter()
-            .map(|(n, v)| Header::from_bytes(n, v))
-            .collect();
-        let wire = &signed.wire;
-        let request = Request::new(&wire.method, &wire.target, &headers, &wire.body);
+        let headers = signed.wire.view();
+        let request = signed.wire.request(&headers);
         let mut keys = KeySet::new();
         keys.insert(KEY_ID, SECRET);
         let verifier = Verifier::default();
@@ -538,7 +493,7 @@ proptest! {
         if resend_content_md5 && case.mode == Mode::App {
             // The attacker also sends the new body's Content-MD5: the signature still fails.
             let md5 = apigw_sign::tencent::content_md5(&wire.body);
-            wire.set("Content-MD5", &md5);
+            wire = wire.set("Content-MD5", &md5);
         }
         expect_tamper("body", &case, wire.verify_at(case.mode, case.time), false)?;
     }
@@ -567,9 +522,11 @@ proptest! {
     #[test]
     fn an_unsigned_header_may_change(case in case(Need::Nothing), value in header_value()) {
         let signed = sign(&case)?;
-        let mut wire = signed.wire.clone();
-        wire.set("X-Unsigned", &value);
-        wire.set("Host", "somewhere.else.example");
+        let wire = signed
+            .wire
+            .clone()
+            .set("X-Unsigned", &value)
+            .set("Host", "somewhere.else.example");
         prop_assert_eq!(wire.verify_at(case.mode, case.time), Ok(()));
     }
 
@@ -579,8 +536,8 @@ proptest! {
         secs in prop_oneof![-900i64..=-1, 1i64..=900],
     ) {
         let signed = sign(&case)?;
-        let mut wire = signed.wire.clone();
-        wire.set(case.date_header.name(), &format_http_date(case.time + Duration::seconds(secs)));
+        let date = format_http_date(case.time + Duration::seconds(secs));
+        let wire = signed.wire.clone().set(case.date_header.name(), &date);
         expect_tamper("date within the window", &case, wire.verify_at(case.mode, case.time), true)?;
     }
 
@@ -597,7 +554,7 @@ proptest! {
             (case.time, case.time + Duration::seconds(secs))
         } else {
             let date = case.time + Duration::seconds(secs);
-            wire.set(case.date_header.name(), &format_http_date(date));
+            wire = wire.set(case.date_header.name(), format_http_date(date));
             (date, case.time)
         };
         let result = wire.verify_at(case.mode, now);
@@ -853,12 +810,8 @@ fn exercise(wire: &Wire, skew: i64, detail: bool) {
         policy.mismatch_detail = MismatchDetail::ServerStringToSign;
     }
     let verifier = Verifier::new(policy);
-    let headers: Vec<Header<'_>> = wire
-        .headers
-        .iter()
-        .map(|(n, v)| Header::from_bytes(n, v))
-        .collect();
-    let request = Request::new(&wire.method, &wire.target, &headers, &wire.body);
+    let headers = wire.view();
+    let request = wire.request(&headers);
     let at = now() + Duration::seconds(skew);
     for mode in [Mode::App, Mode::KeyPair] {
         for request in [request, request.without_body()] {

@@ -57,6 +57,17 @@ impl Wire {
         self.without(name).with(name, value)
     }
 
+    /// [`Wire::with`] for each of `headers`, in order.
+    pub(crate) fn with_all<N, V>(self, headers: impl IntoIterator<Item = (N, V)>) -> Self
+    where
+        N: AsRef<str>,
+        V: AsRef<[u8]>,
+    {
+        headers
+            .into_iter()
+            .fold(self, |wire, (n, v)| wire.with(n.as_ref(), v))
+    }
+
     /// [`Wire::set`] for each of `headers`, in order: what applying a signature's headers does.
     pub(crate) fn set_all<N, V>(self, headers: impl IntoIterator<Item = (N, V)>) -> Self
     where
