@@ -20,12 +20,10 @@
 
 mod common;
 
-use std::ops::Deref;
-
 use apigw_sign::bce::{AuthString, Carrier, Signer, Stage, Verifier};
 use apigw_sign::{parse_iso8601, Error, KeySet, Secret};
 use common::request::Wire;
-use common::vectors;
+use common::vectors::{vector_tests, Vector};
 use hmac::{Hmac, KeyInit, Mac};
 use time::{Duration, OffsetDateTime};
 
@@ -34,35 +32,19 @@ const SCHEME: &str = "bce";
 /// The directories under `tests/vectors/bce/` that are not vectors of this suite.
 const NOT_VECTORS: &[&str] = &["interop"];
 
-/// One vector directory, loaded (the shared loader's [`vectors::Vector`], which it derefs to),
-/// with its stage files.
-struct Vector {
-    v: vectors::Vector,
-    canonical_request: Vec<u8>,
-    signing_key: String,
-    signature: String,
-    auth_string: String,
-}
+/// The stage files of a vector.
+const FILES: &[&str] = &[
+    "canonical-request.txt",
+    "signing-key.txt",
+    "signature.txt",
+    "auth-string.txt",
+];
 
 fn load(name: &str) -> Vector {
-    let v = vectors::Vector::load(SCHEME, name);
-    Vector {
-        canonical_request: v.bytes("canonical-request.txt"),
-        signing_key: v.text("signing-key.txt"),
-        signature: v.text("signature.txt"),
-        auth_string: v.text("auth-string.txt"),
-        v,
-    }
+    Vector::load(SCHEME, name, FILES)
 }
 
-impl Deref for Vector {
-    type Target = vectors::Vector;
-
-    fn deref(&self) -> &vectors::Vector {
-        &self.v
-    }
-}
-
+/// What a BCE vector holds.
 impl Vector {
     fn expiration(&self) -> u64 {
         self.u64("expiration")
@@ -129,6 +111,10 @@ fn verify(
 
 fn run(name: &str) {
     let v = load(name);
+    let canonical_request = v.bytes("canonical-request.txt");
+    let signing_key = v.text("signing-key.txt");
+    let signature_txt = v.text("signature.txt");
+    let auth_string = v.text("auth-string.txt");
     let ak = v.str("ak");
     let sk = v.str("sk");
     let secret = Secret::from(sk);
@@ -155,7 +141,7 @@ fn run(name: &str) {
         .unwrap_or_else(|e| panic!("{stage}: explain failed: {e}"));
     assert_eq!(
         explained,
-        String::from_utf8_lossy(&v.canonical_request),
+        String::from_utf8_lossy(canonical_request),
         "{stage}: Signer::explain differs from canonical-request.txt"
     );
 
@@ -164,16 +150,16 @@ fn run(name: &str) {
     let prefix = format!("bce-auth-v1/{ak}/{}/{expiration}", v.str("timestamp"));
     assert_eq!(
         hmac_sha256_hex(sk.as_bytes(), prefix.as_bytes()),
-        v.signing_key,
+        signing_key,
         "{stage}: hex(HMAC-SHA256(sk, {prefix:?})) differs from signing-key.txt"
     );
 
     // (c) The signature of the file's canonical request, keyed by the key's 64 characters.
     let stage = v.stage("(c) signature");
-    assert_eq!(v.signing_key.len(), 64, "{stage}: key length");
+    assert_eq!(signing_key.len(), 64, "{stage}: key length");
     assert_eq!(
-        hmac_sha256_hex(v.signing_key.as_bytes(), &v.canonical_request),
-        v.signature,
+        hmac_sha256_hex(signing_key.as_bytes(), canonical_request),
+        signature_txt,
         "{stage}: HMAC of canonical-request.txt differs from signature.txt"
     );
 
@@ -184,18 +170,18 @@ fn run(name: &str) {
         .unwrap_or_else(|e| panic!("{stage}: sign failed: {e}"));
     assert_eq!(
         signature.auth_string(),
-        v.auth_string,
+        auth_string,
         "{stage}: Signer::sign differs from auth-string.txt"
     );
-    let parsed = AuthString::parse(&v.auth_string)
+    let parsed = AuthString::parse(auth_string)
         .unwrap_or_else(|e| panic!("{stage}: auth-string.txt does not parse: {e}"));
     assert_eq!(
         (
-            &v.auth_string[..parsed.prefix_len()],
+            &auth_string[..parsed.prefix_len()],
             parsed.signature,
             parsed.to_string()
         ),
-        (prefix.as_str(), v.signature.as_str(), v.auth_string.clone()),
+        (prefix.as_str(), signature_txt, auth_string.to_owned()),
         "{stage}: auth-string.txt is not prefix + list + signature.txt"
     );
     let carrier_header = match carrier {
@@ -205,19 +191,15 @@ fn run(name: &str) {
     };
     let mut expected_headers: Vec<(String, String)> = v.added_headers();
     if let Some(h) = carrier_header {
-        expected_headers.push((h.to_owned(), v.auth_string.clone()));
+        expected_headers.push((h.to_owned(), auth_string.to_owned()));
     }
     let applied: Vec<(String, String)> = signature
         .headers()
         .map(|(n, value)| (n.to_owned(), value.to_owned()))
         .collect();
     assert_eq!(applied, expected_headers, "{stage}: the headers to set");
-    let expected_target = (carrier == Carrier::Query).then(|| {
-        v.request
-            .clone()
-            .carry(Carrier::Query, &v.auth_string)
-            .target
-    });
+    let expected_target = (carrier == Carrier::Query)
+        .then(|| v.request.clone().carry(Carrier::Query, auth_string).target);
     assert_eq!(
         signature.target(),
         expected_target.as_deref(),
@@ -236,7 +218,7 @@ fn run(name: &str) {
         Carrier::XBceSignature,
         Carrier::Query,
     ] {
-        let sent = base.clone().carry(carrier, &v.auth_string);
+        let sent = base.clone().carry(carrier, auth_string);
         let what = format!("{stage} in {carrier:?}");
         match verify(&sent, &verifier, &keys, now) {
             Ok(got) => assert_eq!(
@@ -249,7 +231,7 @@ fn run(name: &str) {
         assert_eq!(
             sent.with_request(|request| verifier.explain(request))
                 .map(String::into_bytes),
-            Ok(v.canonical_request.clone()),
+            Ok(canonical_request.to_vec()),
             "{what}: the verifier's canonical request differs from canonical-request.txt"
         );
         // The time bounds, to the second: signed up to 300 s ahead, valid until ts + exp.
@@ -274,7 +256,7 @@ fn run(name: &str) {
     }
 
     // (e) The `//` (default set) form of the same auth string.
-    let default_form = format!("{prefix}//{}", v.signature);
+    let default_form = format!("{prefix}//{}", signature_txt);
     let verifies = v.bool("default_form_verifies");
     let sent = base.carry(Carrier::Authorization, &default_form);
     let result = verify(&sent, &verifier, &keys, now);
@@ -292,21 +274,10 @@ fn run(name: &str) {
     }
 }
 
-macro_rules! vectors {
-    ($($test:ident => $dir:literal,)*) => {
-        $(
-            #[test]
-            fn $test() {
-                run($dir);
-            }
-        )*
-
-        /// Every vector directory, so that a new one cannot be skipped silently.
-        const ALL: &[&str] = &[$($dir),*];
-    };
-}
-
-vectors! {
+vector_tests! {
+    scheme: SCHEME,
+    skip: NOT_VECTORS,
+    run: run,
     published_default_set => "published-default-set",
     published_host_and_date => "published-host-and-date",
     published_without_query => "published-without-query",
@@ -315,13 +286,6 @@ vectors! {
     x_bce_headers_spaces_explicit_list => "x-bce-headers-spaces-explicit-list",
     x_bce_stage_test_app => "x-bce-stage-test-app",
     x_bce_stage_pre_online_in_request => "x-bce-stage-pre-online-in-request",
-}
-
-#[test]
-fn every_vector_directory_has_a_test() {
-    let mut listed: Vec<&str> = ALL.to_vec();
-    listed.sort_unstable();
-    assert_eq!(vectors::names(SCHEME, NOT_VECTORS), listed);
 }
 
 /// The published values (spec §7), pinned here as well as in the files, so that regenerating
@@ -344,8 +308,8 @@ fn published_values_are_the_documented_ones() {
         ),
     ] {
         let v = load(name);
-        assert_eq!(v.signature, expected, "vector {name}");
-        assert_eq!(v.signing_key, SIGNING_KEY, "vector {name}");
+        assert_eq!(v.text("signature.txt"), expected, "vector {name}");
+        assert_eq!(v.text("signing-key.txt"), SIGNING_KEY, "vector {name}");
         assert_eq!(
             (v.str("ak"), v.str("sk"), v.str("timestamp"), v.expiration()),
             (
@@ -358,7 +322,7 @@ fn published_values_are_the_documented_ones() {
         );
     }
     assert_eq!(
-        load("published-default-set").canonical_request,
+        load("published-default-set").bytes("canonical-request.txt"),
         b"PUT\n/v1/test/myfolder/readme.txt\n\
           partNumber=9&uploadId=a44cc9bab11cbd156984767aad637851\n\
           content-length:8\ncontent-md5:NFzcPqhviddjRNnSOGo4rw%3D%3D\n\

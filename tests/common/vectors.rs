@@ -2,7 +2,11 @@
 //! (read by [`read_request`], keeping header values raw), `context.json` (read field by field),
 //! and the stage files, which each suite names for itself. Every failure names the vector, and
 //! the stage where there is one ([`Vector::stage`]).
+//!
+//! A suite adds what its scheme reads from a vector (a mode, a carrier, a stage file by name)
+//! in its own `impl Vector` block.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -31,20 +35,53 @@ pub(crate) fn names(scheme: &str, skip: &[&str]) -> Vec<String> {
     names
 }
 
+/// A vector suite's tests: `$test => "$dir",` makes a `#[test] fn $test` that calls `$run("$dir")`,
+/// and `every_vector_directory_has_a_test` checks that the directories under
+/// `tests/vectors/$scheme` (less `$skip`) are exactly those, so that a new one cannot be skipped
+/// silently.
+// Only the vector suites use it: the others would warn (`dead_code` does not cover macros).
+#[allow(unused_macros)]
+macro_rules! vector_tests {
+    (
+        scheme: $scheme:expr,
+        skip: $skip:expr,
+        run: $run:path,
+        $($test:ident => $dir:literal,)*
+    ) => {
+        $(
+            #[test]
+            fn $test() {
+                $run($dir);
+            }
+        )*
+
+        #[test]
+        fn every_vector_directory_has_a_test() {
+            let mut listed: Vec<&str> = vec![$($dir),*];
+            listed.sort_unstable();
+            assert_eq!($crate::common::vectors::names($scheme, $skip), listed);
+        }
+    };
+}
+
+#[allow(unused_imports)]
+pub(crate) use vector_tests;
+
 /// One vector directory, loaded.
 pub(crate) struct Vector {
     pub(crate) name: String,
-    dir: PathBuf,
     /// `request.http`.
     pub(crate) request: Wire,
     /// `context.json`.
     pub(crate) context: Value,
+    /// The stage files, by name.
+    files: BTreeMap<String, Vec<u8>>,
 }
 
 impl Vector {
-    /// `tests/vectors/<scheme>/<name>/`: its request and its context; the stage files are read
-    /// with [`Vector::bytes`] and [`Vector::text`].
-    pub(crate) fn load(scheme: &str, name: &str) -> Self {
+    /// `tests/vectors/<scheme>/<name>/`: its request, its context and the stage `files` (read
+    /// back with [`Vector::bytes`] and [`Vector::text`]).
+    pub(crate) fn load(scheme: &str, name: &str, files: &[&str]) -> Self {
         let dir = dir(scheme).join(name);
         let context: Value = serde_json::from_slice(&read(&dir, "context.json"))
             .unwrap_or_else(|e| panic!("vector {name}: context.json: {e}"));
@@ -52,7 +89,10 @@ impl Vector {
             name: name.to_owned(),
             request: read_request(name, &read(&dir, "request.http")),
             context,
-            dir,
+            files: files
+                .iter()
+                .map(|file| ((*file).to_owned(), read(&dir, file)))
+                .collect(),
         }
     }
 
@@ -61,15 +101,17 @@ impl Vector {
         format!("vector {}: stage {stage}", self.name)
     }
 
-    /// The bytes of `file` in the vector's directory.
-    pub(crate) fn bytes(&self, file: &str) -> Vec<u8> {
-        read(&self.dir, file)
+    /// The bytes of the stage file `file`.
+    pub(crate) fn bytes(&self, file: &str) -> &[u8] {
+        self.files
+            .get(file)
+            .unwrap_or_else(|| panic!("vector {}: {file} was not loaded", self.name))
     }
 
-    /// The text of `file` in the vector's directory.
-    pub(crate) fn text(&self, file: &str) -> String {
-        String::from_utf8(self.bytes(file))
-            .unwrap_or_else(|e| panic!("{} is not UTF-8: {e}", self.dir.join(file).display()))
+    /// The text of the stage file `file`.
+    pub(crate) fn text(&self, file: &str) -> &str {
+        std::str::from_utf8(self.bytes(file))
+            .unwrap_or_else(|e| panic!("vector {}: {file} is not UTF-8: {e}", self.name))
     }
 
     /// The string `field` of `context.json`.
