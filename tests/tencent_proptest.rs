@@ -18,6 +18,10 @@ use apigw_sign::tencent::{
 };
 use apigw_sign::{format_http_date, Algorithm, Error, Header, KeySet, Request, Secret};
 use common::request::Wire;
+use common::strategies::{
+    self, byte_inserts, edit, fail, insert_bytes, mutate, mutated, other_method, parser_input,
+    METHODS,
+};
 use proptest::prelude::*;
 use proptest::sample::{select, Index};
 use time::{Duration, OffsetDateTime};
@@ -33,30 +37,34 @@ const SPECIAL: &[char] = &[
     '+', '&', '=', '%', '/', '?', '#', ' ', ' ', '中', '文', 'é', '😀', 'a', 'Z', '0', '~', '.',
     '-', '_', '\t', ';', '"', '\\',
 ];
-const METHODS: &[&str] = &[
-    "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "get",
-];
 const ENVIRONMENTS: &[&str] = &["release", "prepub", "test"];
 const CUSTOM: &[&str] = &["X-A", "X-Trace-Id", "x-lower"];
+/// Header names that matter to the verifier (arbitrary requests draw from them).
+const HEADER_NAMES: &[&str] = &[
+    "X-Date",
+    "Date",
+    "Source",
+    "Accept",
+    "Content-Type",
+    "Content-MD5",
+    "x-custom",
+];
+/// Header values that matter to the verifier.
+const HEADER_SAMPLES: &[&str] = &[
+    "application/x-www-form-urlencoded",
+    "application/json",
+    "Thursday, 11-Mar-21 08:29:58 GMT",
+    "Thu Mar 11 08:29:58 2021",
+];
 
-/// Text for path segments, keys and values: empty, plain, unicode with spaces, or a mix of
-/// the characters that matter to encoding.
+/// Text for path segments, keys and values.
 fn text() -> impl Strategy<Value = String> {
-    prop_oneof![
-        Just(String::new()),
-        "[a-z0-9]{1,6}",
-        "[ a-zA-Z\u{4e00}-\u{4e0f}é]{1,8}",
-        prop::collection::vec(select(SPECIAL), 1..10).prop_map(String::from_iter),
-        "\\PC{1,8}",
-    ]
+    strategies::text(SPECIAL, "[ a-zA-Z\u{4e00}-\u{4e0f}é]{1,8}")
 }
 
 /// Keys: often from a small pool, so that keys repeat.
 fn key() -> impl Strategy<Value = String> {
-    prop_oneof![
-        2 => select(vec!["a", "b", "q", "中"]).prop_map(String::from),
-        3 => text(),
-    ]
+    strategies::key(&["a", "b", "q", "中"], text())
 }
 
 fn pairs(min: usize, max: usize) -> impl Strategy<Value = Vec<(String, String)>> {
@@ -65,11 +73,7 @@ fn pairs(min: usize, max: usize) -> impl Strategy<Value = Vec<(String, String)>>
 
 /// A header value: no CR, LF or NUL (which no header can carry); spaces around are allowed.
 fn header_value() -> impl Strategy<Value = String> {
-    prop_oneof![
-        "[a-zA-Z0-9 ]{0,12}",
-        "[^\r\n\u{0}]{0,12}",
-        prop::collection::vec(select(SPECIAL), 0..10).prop_map(String::from_iter),
-    ]
+    strategies::header_value(SPECIAL)
 }
 
 #[derive(Clone, Debug)]
@@ -259,10 +263,6 @@ struct Signed {
     string_to_sign: String,
 }
 
-fn fail(what: &str, e: impl core::fmt::Display) -> TestCaseError {
-    TestCaseError::fail(format!("{what}: {e}"))
-}
-
 fn sign(case: &Case) -> Result<Signed, TestCaseError> {
     let query: Vec<(&str, &str)> = case
         .query
@@ -411,11 +411,7 @@ proptest! {
     ) {
         let signed = sign(&case)?;
         let mut wire = signed.wire.clone();
-        wire.method = if new.eq_ignore_ascii_case(&case.method) {
-            (if case.method.eq_ignore_ascii_case("GET") { "POST" } else { "GET" }).to_owned()
-        } else {
-            new.to_owned()
-        };
+        wire.method = other_method(&case.method, new);
         expect_tamper("method", &case, wire.verify_at(case.mode, case.time), false)?;
     }
 
@@ -632,50 +628,6 @@ fn authorization_with(names: impl Strategy<Value = String>) -> impl Strategy<Val
     )
 }
 
-/// One edit to a string: insert, delete, replace, duplicate or truncate at a char boundary.
-#[derive(Clone, Debug)]
-enum Edit {
-    Insert(Index, char),
-    Delete(Index),
-    Replace(Index, char),
-    Duplicate(Index, Index),
-    Truncate(Index),
-}
-
-fn edit() -> impl Strategy<Value = Edit> {
-    let ch = prop_oneof![3 => select(AUTH_CHARS), 1 => any::<char>()];
-    prop_oneof![
-        (any::<Index>(), ch.clone()).prop_map(|(i, c)| Edit::Insert(i, c)),
-        any::<Index>().prop_map(Edit::Delete),
-        (any::<Index>(), ch).prop_map(|(i, c)| Edit::Replace(i, c)),
-        (any::<Index>(), any::<Index>()).prop_map(|(a, b)| Edit::Duplicate(a, b)),
-        any::<Index>().prop_map(Edit::Truncate),
-    ]
-}
-
-fn apply(text: &str, edits: &[Edit]) -> String {
-    let mut chars: Vec<char> = text.chars().collect();
-    for edit in edits {
-        let n = chars.len();
-        match edit {
-            Edit::Insert(i, c) => chars.insert(i.index(n + 1), *c),
-            Edit::Delete(i) if n > 0 => {
-                chars.remove(i.index(n));
-            }
-            Edit::Replace(i, c) if n > 0 => chars[i.index(n)] = *c,
-            Edit::Duplicate(a, b) if n > 0 => {
-                let (a, b) = (a.index(n), b.index(n));
-                let (from, to) = (a.min(b), a.max(b) + 1);
-                let copy: Vec<char> = chars[from..to].to_vec();
-                chars.splice(to..to, copy);
-            }
-            Edit::Truncate(i) => chars.truncate(i.index(n + 1)),
-            _ => {}
-        }
-    }
-    chars.into_iter().collect()
-}
-
 /// A successful parse survives formatting and parsing again.
 fn check_parse(value: &str) -> Result<(), TestCaseError> {
     if let Ok(parsed) = Authorization::parse(value) {
@@ -693,59 +645,36 @@ proptest! {
 
     #[test]
     fn authorization_parse_never_panics_on_arbitrary_strings(
-        value in prop_oneof![
-            any::<String>(),
-            prop::collection::vec(select(AUTH_CHARS), 0..80).prop_map(String::from_iter),
-            plausible_authorization(),
-        ]
+        value in parser_input(AUTH_CHARS, plausible_authorization()),
     ) {
         check_parse(&value)?;
     }
 
     #[test]
     fn authorization_parse_never_panics_on_mutations(
-        base in prop_oneof![Just(GOOD_AUTHORIZATION.to_owned()), plausible_authorization()],
-        edits in prop::collection::vec(edit(), 1..6),
+        value in mutated(GOOD_AUTHORIZATION, plausible_authorization(), AUTH_CHARS),
     ) {
-        check_parse(&apply(&base, &edits))?;
+        check_parse(&value)?;
     }
-}
-
-/// Header names: the ones that matter, and anything. (A second `Authorization` is rare, as
-/// it stops verification at once.)
-fn header_name() -> impl Strategy<Value = String> {
-    prop_oneof![
-        30 => select(vec![
-            "X-Date", "Date", "Source", "Accept", "Content-Type", "Content-MD5", "x-custom",
-        ])
-        .prop_map(String::from),
-        1 => Just("Authorization".to_owned()),
-        2 => "[!-~]{0,8}",
-        2 => "\\PC{0,4}",
-    ]
-}
-
-fn header_bytes() -> impl Strategy<Value = Vec<u8>> {
-    prop_oneof![
-        prop::collection::vec(any::<u8>(), 0..40),
-        "[ -~]{0,30}".prop_map(String::into_bytes),
-        (-1000i64..1000).prop_map(|s| format_http_date(now() + Duration::seconds(s)).into_bytes()),
-        select(vec![
-            "application/x-www-form-urlencoded",
-            "application/json",
-            "Thursday, 11-Mar-21 08:29:58 GMT",
-            "Thu Mar 11 08:29:58 2021"
-        ])
-        .prop_map(|s| s.as_bytes().to_vec()),
-    ]
 }
 
 fn now() -> OffsetDateTime {
     time::macros::datetime!(2021-03-11 08:29:58 UTC)
 }
 
+/// Header names: the ones that matter, and anything. (A second `Authorization` is rare, as
+/// it stops verification at once.)
+fn header_name() -> impl Strategy<Value = String> {
+    strategies::header_name(HEADER_NAMES, &["Authorization"], 1)
+}
+
+/// Header values: anything, and dates near [`now`] and values that matter.
+fn header_bytes() -> impl Strategy<Value = Vec<u8>> {
+    strategies::header_bytes(now(), format_http_date, HEADER_SAMPLES)
+}
+
 fn arbitrary_wire() -> impl Strategy<Value = Wire> {
-    let method = prop_oneof![select(METHODS).prop_map(String::from), "\\PC{0,6}"];
+    let method = strategies::method();
     let target = prop_oneof![
         "/([a-z=&+?/#中 ]|%[0-9A-Fa-fG]{0,2}){0,30}",
         "/release([a-z=&+?/]|%[0-9A-Fa-f]{2}){0,20}",
@@ -838,24 +767,15 @@ proptest! {
     #[test]
     fn verify_never_panics_on_mutated_signed_requests(
         case in case(Need::Nothing),
-        target_edits in prop::collection::vec(edit(), 0..3),
+        target_edits in prop::collection::vec(edit(AUTH_CHARS), 0..3),
         header in any::<Index>(),
-        header_edits in prop::collection::vec((any::<Index>(), any::<u8>()), 0..4),
-        body_edits in prop::collection::vec((any::<Index>(), any::<u8>()), 0..4),
+        header_edits in byte_inserts(),
+        body_edits in byte_inserts(),
     ) {
         let signed = sign(&case)?;
         let mut wire = signed.wire;
-        wire.target = apply(&wire.target, &target_edits);
-        let h = header.index(wire.headers.len());
-        for (at, byte) in &header_edits {
-            let value = &mut wire.headers[h].1;
-            let i = at.index(value.len() + 1);
-            value.insert(i, *byte);
-        }
-        for (at, byte) in &body_edits {
-            let i = at.index(wire.body.len() + 1);
-            wire.body.insert(i, *byte);
-        }
+        mutate(&mut wire, &target_edits, header, &header_edits);
+        insert_bytes(&mut wire.body, &body_edits);
         let skew = (case.time - now()).whole_seconds();
         exercise(&wire, skew, true);
     }

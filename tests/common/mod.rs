@@ -1,6 +1,7 @@
 //! What the test suites share: one owned request ([`request::Wire`]) that tests build and edit
-//! before lending it to the crate, and one loader for the vectors of `tests/vectors/` whatever
-//! the scheme ([`vectors`]).
+//! before lending it to the crate, one loader for the vectors of `tests/vectors/` whatever the
+//! scheme ([`vectors`]), and the proptest strategies the property suites draw from
+//! ([`strategies`]).
 //!
 //! Each test file includes it with `mod common;`, so each test binary compiles all of it and
 //! uses a part.
@@ -9,4 +10,5 @@
 #![allow(dead_code)]
 
 pub(crate) mod request;
+pub(crate) mod strategies;
 pub(crate) mod vectors;
