@@ -6,7 +6,8 @@
 //! domains and their `""` mapping; the check order; and [`Gateway::new`] rejecting bad
 //! configurations; `Gateway::route_once` refusing a replayed signature after the routing checks.
 //!
-//! The configuration is the issue's TOML, extended, parsed with the `serde` feature.
+//! The configuration is the issue's TOML, extended (`tests/fixtures/gateway.toml`, which the CLI
+//! and end-to-end suites share), parsed with the `serde` feature.
 #![cfg(feature = "serde")]
 
 mod common;
@@ -28,160 +29,10 @@ const NO_PLAN: &str = "service-2-1250000000.gz.apigw.tencentcs.com";
 const BCE: &str = "bce.example.com";
 const BCE_RELEASE_ONLY: &str = "bce-release.example.com";
 
-/// The issue's configuration, extended: a second Tencent service without usage plans, a BCE
-/// service, and a BCE service published in `release` only.
-const CONFIG: &str = r#"
-[[keys]]
-id = "AKIDapp"
-secret = "app-secret"
-
-[[keys]]
-id = "AKIDpair"
-secret = "pair-secret"
-
-[[keys]]
-id = "AKIDoff"
-secret = "off-secret"
-enabled = false
-
-[[keys]]
-id = "AKIDtest"
-secret = "test-secret"
-
-[[keys]]
-id = "bce-ak"
-secret = "bce-sk"
-
-[[keys]]
-id = "bce-off"
-secret = "bce-off-sk"
-enabled = false
-
-[[keys]]
-id = "bce-loose"
-secret = "bce-loose-sk"
-
-[[keys]]
-id = "appcode-1"
-secret = ""
-
-[[keys]]
-id = "appcode-off"
-secret = ""
-enabled = false
-
-[[keys]]
-id = "appcode-loose"
-secret = ""
-
-[[usage_plans]]
-id = "plan-1"
-keys = ["AKIDapp", "AKIDpair", "AKIDoff"]
-
-[[usage_plans]]
-id = "plan-test"
-keys = ["AKIDtest"]
-
-[[usage_plans]]
-id = "plan-bce"
-keys = ["bce-ak", "bce-off", "appcode-1", "appcode-off"]
-
-[[usage_plans]]
-id = "plan-unbound"
-keys = ["bce-loose", "appcode-loose"]
-
-[[services]]
-id = "service-1"
-vendor = "tencent"
-default_domain = "service-1-1250000000.gz.apigw.tencentcs.com"
-published = ["release", "test"]
-custom_domains = [
-    { host = "api.example.com", env_mapping = { "" = "release", "t" = "test" } },
-    { host = "mapped.example.com", env_mapping = { "t" = "test", "p" = "prepub" } },
-]
-
-[services.usage_plans]
-release = ["plan-1"]
-test = ["plan-1", "plan-test"]
-
-[[services.apis]]
-path = "/open"
-methods = ["GET", "HEAD"]
-
-[[services.apis]]
-path = "/cors"
-methods = ["GET"]
-cors = true
-
-[[services.apis]]
-path = "/secure"
-methods = ["GET"]
-protocols = ["https"]
-
-[[services.apis]]
-path = "/plain"
-methods = ["GET"]
-protocols = ["http"]
-
-[[services.apis]]
-path = "/items/{id}"
-methods = ["GET", "PUT"]
-protocols = ["http", "https"]
-cors = false
-auth = "app"
-
-[[services.apis]]
-path = "/pair"
-methods = ["GET"]
-auth = "key-pair"
-
-[[services.apis]]
-path = "/test/{id}"
-methods = ["GET"]
-auth = "app"
-
-[[services]]
-id = "service-2"
-vendor = "tencent"
-default_domain = "service-2-1250000000.gz.apigw.tencentcs.com"
-published = ["release"]
-
-[[services.apis]]
-path = "/pair"
-methods = ["GET"]
-auth = "key-pair"
-
-[[services]]
-id = "bce-service"
-vendor = "bce"
-default_domain = "bce.example.com"
-published = ["release", "pre-online", "test"]
-
-[services.usage_plans]
-release = ["plan-bce"]
-test = ["plan-bce"]
-
-[[services.apis]]
-path = "/v1/app"
-methods = ["GET"]
-auth = "bce-app"
-
-[[services.apis]]
-path = "/v1/code"
-methods = ["GET"]
-protocols = ["https"]
-auth = "bce-appcode"
-
-[[services]]
-id = "bce-release-only"
-vendor = "bce"
-default_domain = "bce-release.example.com"
-published = ["release"]
-
-[[services.apis]]
-path = "/v1/open"
-methods = ["GET"]
-"#;
+/// The shared configuration: the issue's service, extended with a second Tencent service
+/// without usage plans, a BCE service, and a BCE service published in `release` only (and the
+/// CLI's and the end-to-end test's services, on other hosts).
+const CONFIG: &str = include_str!("fixtures/gateway.toml");
 
 fn config(text: &str) -> Config {
     toml::from_str::<Config>(text).expect("the configuration parses")
