@@ -63,18 +63,18 @@ impl Run {
     }
 }
 
+/// How to build the examples when one is missing.
+const BUILD_EXAMPLES: &str = "run the tests with plain `cargo test` (which builds the examples) \
+                              or `cargo build --examples` first";
+
 fn run(name: &str, args: &[&str], stdin: &[u8]) -> Run {
-    let mut child = Command::new(example(
-        name,
-        "run the tests with plain `cargo test` (which builds the examples) or \
-         `cargo build --examples` first",
-    ))
-    .args(args)
-    .stdin(Stdio::piped())
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .expect("spawn the example");
+    let mut child = Command::new(example(name, BUILD_EXAMPLES))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn the example");
     let mut input = child.stdin.take().expect("stdin");
     // A run that stops at a usage error may exit without reading: a broken pipe is fine.
     let _ = input.write_all(stdin);
@@ -1305,6 +1305,8 @@ fn bce_malformed_input_exits_2() {
 }
 
 // --- verify --gateway ------------------------------------------------------------------------
+// The configuration is the shared `tests/fixtures/gateway.toml`; these tests use its services
+// `service-cli` (the issue's TOML) and `bce-cli`.
 
 /// A file in the temporary directory, removed when dropped.
 #[cfg(feature = "serde")]
