@@ -14,12 +14,15 @@
 //!   produces the SDK's signature. Its auth string may differ only in the `signedHeaders` field:
 //!   the signer writes every header it signed there, the SDK writes the list it was given.
 
+mod common;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
 use apigw_sign::bce::{Carrier, Policy, Signer, Verifier};
-use apigw_sign::encoding::encode_component;
-use apigw_sign::{Header, KeySet, Request, Secret};
+use apigw_sign::{KeySet, Secret};
+use common::request::Wire;
+use common::vectors;
 use serde_json::Value;
 use time::OffsetDateTime;
 
@@ -40,8 +43,7 @@ struct Case {
 fn cases_path() -> PathBuf {
     match std::env::var_os("APIGW_SIGN_BCE_SDK_CASES") {
         Some(path) if !path.is_empty() => PathBuf::from(path),
-        _ => PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/vectors/bce/interop/sdk_cases.jsonl"),
+        _ => vectors::dir("bce").join("interop/sdk_cases.jsonl"),
     }
 }
 
@@ -114,11 +116,9 @@ fn signature_of(auth: &str) -> &str {
 }
 
 impl Case {
-    fn headers(&self) -> Vec<Header<'_>> {
-        self.headers
-            .iter()
-            .map(|(name, value)| Header::new(name, value))
-            .collect()
+    /// The request, unsigned, with no body.
+    fn wire(&self) -> Wire {
+        Wire::bare(&self.method, &self.target).with_all(self.headers.iter().map(|(n, v)| (n, v)))
     }
 
     fn has_header(&self, name: &str) -> bool {
@@ -162,29 +162,18 @@ impl Case {
 /// Verifies `case.auth` in one carrier; on failure, a message with the case, both auth strings
 /// and the verifier's canonical request.
 fn verify_in(case: &Case, carrier: Carrier, crate_auth: &str, keys: &KeySet) -> Result<(), String> {
-    let mut headers = case.headers();
-    let mut target = case.target.clone();
-    match carrier {
-        Carrier::Authorization => headers.push(Header::new("Authorization", &case.auth)),
-        Carrier::XBceSignature => headers.push(Header::new("X-Bce-Signature", &case.auth)),
-        Carrier::Query => {
-            let separator = if target.contains('?') { '&' } else { '?' };
-            target = format!(
-                "{target}{separator}authorization={}",
-                encode_component(&case.auth)
-            );
-        }
-        Carrier::AppCode => unreachable!("not a signature carrier"),
-    }
-    let request = Request::new(&case.method, &target, &headers, b"");
+    let sent = case.wire().carry(carrier, &case.auth);
+    let headers = sent.view();
+    let request = sent.request(&headers);
     let mut policy = Policy::default();
     policy.max_expiration = Duration::from_secs(case.expiration);
     let verifier = Verifier::new(policy);
     match verifier.verify(&request, keys, case.now(1)) {
         Ok(verified) if verified.key_id() == case.ak && verified.carrier() == carrier => Ok(()),
         outcome => Err(format!(
-            "{}\n  carrier {carrier:?}, target {target}\n  verify: {outcome:?}\n  SDK auth:   {}\n  crate auth: {crate_auth}\n  verifier canonical request:\n{}",
+            "{}\n  carrier {carrier:?}, target {}\n  verify: {outcome:?}\n  SDK auth:   {}\n  crate auth: {crate_auth}\n  verifier canonical request:\n{}",
             case.describe(),
+            sent.target,
             case.auth,
             indent(&verifier.explain(&request).unwrap_or_else(|e| format!("<{e:?}>"))),
         )),
@@ -222,8 +211,9 @@ fn the_official_python_sdk_and_the_crate_agree() {
         if case.headers_to_sign.is_some() {
             signer = signer.sign_headers(&names);
         }
-        let headers = case.headers();
-        let request = Request::new(&case.method, &case.target, &headers, b"");
+        let unsigned = case.wire();
+        let headers = unsigned.view();
+        let request = unsigned.request(&headers);
         let crate_auth = match signer.sign(&request, case.now(0)) {
             Ok(signature) => signature.auth_string().to_owned(),
             Err(e) => format!("<signer error: {e:?}>"),

@@ -15,11 +15,17 @@
 //!   (a successful parse round-trips through `Display`), and [`Verifier::verify`] on arbitrary
 //!   and on mutated signed requests.
 
+mod common;
+
 use apigw_sign::bce::{
     AuthString, Carrier, Carriers, MismatchDetail, Policy, Signer, Stage, Verifier,
 };
 use apigw_sign::encoding::{encode_component, encode_path};
-use apigw_sign::{format_iso8601, Error, Header, KeySet, Request, Secret};
+use apigw_sign::{format_iso8601, Error, KeySet, Secret};
+use common::request::Wire;
+use common::strategies::{
+    self, apply, byte_inserts, edit, fail, mutate, mutated, other_method, parser_input, METHODS,
+};
 use proptest::prelude::*;
 use proptest::sample::{select, Index};
 use time::{Duration, OffsetDateTime};
@@ -42,9 +48,6 @@ const SPECIAL: &[char] = &[
     '~', '*', '+', '/', '=', '&', '%', ' ', ' ', '中', '文', 'é', '😀', 'a', 'Z', '0', '-', '_',
     '.', '?', '#', ';', ':', '\'',
 ];
-const METHODS: &[&str] = &[
-    "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "get",
-];
 const HOSTS: &[&str] = &[
     "bj.bcebos.com",
     "gw.example.com:8443",
@@ -64,26 +67,36 @@ const OPTIONAL: &[&str] = &[
     "X-Other",
 ];
 const STAGES: [Stage; 3] = [Stage::Release, Stage::PreOnline, Stage::Test];
+/// Header names that matter to the verifier (arbitrary requests draw from them).
+const HEADER_NAMES: &[&str] = &[
+    "Host",
+    "x-bce-date",
+    "X-Bce-Stage",
+    "Content-Type",
+    "Content-Length",
+    "Content-MD5",
+    "x-bce-meta-a",
+    "Accept",
+];
+/// Header values that matter to the verifier.
+const HEADER_SAMPLES: &[&str] = &[
+    "release",
+    "test",
+    "pre-online",
+    "prod",
+    " test ",
+    "",
+    "AppCode/",
+];
 
-/// Text for path segments, keys and values: empty, plain, unicode with spaces, or a mix of
-/// the characters that matter to encoding.
+/// Text for path segments, keys and values.
 fn text() -> impl Strategy<Value = String> {
-    prop_oneof![
-        Just(String::new()),
-        "[a-z0-9]{1,6}",
-        "[ a-zA-Z\u{4e00}-\u{4e0f}é~]{1,8}",
-        prop::collection::vec(select(SPECIAL), 1..10).prop_map(String::from_iter),
-        "\\PC{1,8}",
-    ]
+    strategies::text(SPECIAL, "[ a-zA-Z\u{4e00}-\u{4e0f}é~]{1,8}")
 }
 
 /// Keys: often from a small pool, so that keys repeat; never the `authorization` carrier.
 fn key() -> impl Strategy<Value = String> {
-    prop_oneof![
-        2 => select(vec!["a", "b", "A", "中", "~", "a b"]).prop_map(String::from),
-        3 => text(),
-    ]
-    .prop_map(|k| {
+    strategies::key(&["a", "b", "A", "中", "~", "a b"], text()).prop_map(|k| {
         if k.eq_ignore_ascii_case("authorization") {
             format!("{k}_")
         } else {
@@ -95,14 +108,9 @@ fn key() -> impl Strategy<Value = String> {
 /// A header value: no CR, LF or NUL (which no header can carry); often with spaces or tabs
 /// around it.
 fn header_value() -> impl Strategy<Value = String> {
-    let core = prop_oneof![
-        "[a-zA-Z0-9 ]{0,12}",
-        "[^\r\n\u{0}]{0,12}",
-        prop::collection::vec(select(SPECIAL), 0..10).prop_map(String::from_iter),
-    ];
     (
         select(vec!["", " ", "  ", "\t", " \t "]),
-        core,
+        strategies::header_value(SPECIAL),
         select(vec!["", " ", "\t", "  "]),
     )
         .prop_map(|(before, core, after)| format!("{before}{core}{after}"))
@@ -230,6 +238,11 @@ impl Case {
         target
     }
 
+    /// The request as sent, unsigned.
+    fn unsigned(&self) -> Wire {
+        Wire::bare(&self.method, &self.target()).with_all(self.headers())
+    }
+
     fn headers(&self) -> Vec<(String, String)> {
         let mut headers = vec![("Host".to_owned(), self.host.clone())];
         headers.extend(
@@ -248,14 +261,6 @@ impl Case {
 // ---------------------------------------------------------------------------------------------
 // Signing and the wire
 
-/// A request as sent.
-#[derive(Clone, Debug)]
-struct Wire {
-    method: String,
-    target: String,
-    headers: Vec<(String, Vec<u8>)>,
-}
-
 /// A signed case: the auth string, the headers the signer added (`x-bce-date`, `X-Bce-Stage`),
 /// the presigned target, and the signer's canonical request.
 #[derive(Clone, Debug)]
@@ -267,15 +272,10 @@ struct Signed {
     canonical: String,
 }
 
-fn fail(what: &str, e: impl core::fmt::Display) -> TestCaseError {
-    TestCaseError::fail(format!("{what}: {e}"))
-}
-
 fn sign(case: &Case, carrier: Carrier) -> Result<Signed, TestCaseError> {
-    let target = case.target();
-    let owned = case.headers();
-    let headers: Vec<Header<'_>> = owned.iter().map(|(n, v)| Header::new(n, v)).collect();
-    let request = Request::new(&case.method, &target, &headers, b"");
+    let unsigned = case.unsigned();
+    let headers = unsigned.view();
+    let request = unsigned.request(&headers);
     let secret = Secret::from(SECRET);
     let listed: Option<Vec<&str>> = case
         .listed
@@ -314,30 +314,9 @@ fn sign(case: &Case, carrier: Carrier) -> Result<Signed, TestCaseError> {
 
 /// `case` as sent with `signed`'s added headers and `auth` in `signed`'s carrier.
 fn send(case: &Case, signed: &Signed, auth: &str) -> Wire {
-    let mut target = case.target();
-    let mut headers: Vec<(String, Vec<u8>)> = case
-        .headers()
-        .into_iter()
-        .chain(signed.added.iter().cloned())
-        .map(|(n, v)| (n, v.into_bytes()))
-        .collect();
-    match signed.carrier {
-        Carrier::Authorization => headers.push(("Authorization".into(), auth.into())),
-        Carrier::XBceSignature => headers.push(("X-Bce-Signature".into(), auth.into())),
-        Carrier::Query => {
-            let separator = if target.contains('?') { '&' } else { '?' };
-            target = format!(
-                "{target}{separator}authorization={}",
-                encode_component(auth)
-            );
-        }
-        Carrier::AppCode => unreachable!("no auth string"),
-    }
-    Wire {
-        method: case.method.clone(),
-        target,
-        headers,
-    }
+    case.unsigned()
+        .with_all(signed.added.iter().map(|(n, v)| (n, v)))
+        .carry(signed.carrier, auth)
 }
 
 fn keys() -> KeySet {
@@ -346,6 +325,7 @@ fn keys() -> KeySet {
     keys
 }
 
+/// The BCE side of the shared owned request.
 impl Wire {
     fn verify_with(
         &self,
@@ -353,15 +333,11 @@ impl Wire {
         keys: &KeySet,
         now: OffsetDateTime,
     ) -> Result<(String, Stage, Carrier), Error> {
-        let headers: Vec<Header<'_>> = self
-            .headers
-            .iter()
-            .map(|(n, v)| Header::from_bytes(n, v))
-            .collect();
-        let request = Request::new(&self.method, &self.target, &headers, b"");
-        verifier
-            .verify(&request, keys, now)
-            .map(|v| (v.key_id().to_owned(), v.stage(), v.carrier()))
+        self.with_request(|request| {
+            verifier
+                .verify(request, keys, now)
+                .map(|v| (v.key_id().to_owned(), v.stage(), v.carrier()))
+        })
     }
 
     fn verify_at(&self, now: OffsetDateTime) -> Result<(String, Stage, Carrier), Error> {
@@ -369,12 +345,7 @@ impl Wire {
     }
 
     fn explain(&self) -> Result<String, Error> {
-        let headers: Vec<Header<'_>> = self
-            .headers
-            .iter()
-            .map(|(n, v)| Header::from_bytes(n, v))
-            .collect();
-        Verifier::default().explain(&Request::new(&self.method, &self.target, &headers, b""))
+        self.with_request(|request| Verifier::default().explain(request))
     }
 }
 
@@ -464,11 +435,7 @@ proptest! {
     ) {
         let signed = sign(&case, carrier)?;
         let mut tampered = case.clone();
-        tampered.method = if new.eq_ignore_ascii_case(&case.method) {
-            (if case.method.eq_ignore_ascii_case("GET") { "POST" } else { "GET" }).to_owned()
-        } else {
-            new.to_owned()
-        };
+        tampered.method = other_method(&case.method, new);
         expect_mismatch("method", send(&tampered, &signed, &signed.auth).verify_at(case.time))?;
     }
 
@@ -562,9 +529,9 @@ proptest! {
         value in header_value(),
     ) {
         let signed = sign(&case, carrier)?;
-        let mut wire = send(&case, &signed, &signed.auth);
-        wire.headers.push(("X-Unsigned".into(), value.clone().into_bytes()));
-        wire.headers.push(("Date".into(), value.into_bytes()));
+        let wire = send(&case, &signed, &signed.auth)
+            .with("X-Unsigned", &value)
+            .with("Date", &value);
         prop_assert!(wire.verify_at(case.time).is_ok());
     }
 
@@ -699,50 +666,6 @@ fn plausible_auth_string() -> impl Strategy<Value = String> {
     )
 }
 
-/// One edit to a string: insert, delete, replace, duplicate or truncate at a char boundary.
-#[derive(Clone, Debug)]
-enum Edit {
-    Insert(Index, char),
-    Delete(Index),
-    Replace(Index, char),
-    Duplicate(Index, Index),
-    Truncate(Index),
-}
-
-fn edit() -> impl Strategy<Value = Edit> {
-    let ch = prop_oneof![3 => select(AUTH_CHARS), 1 => any::<char>()];
-    prop_oneof![
-        (any::<Index>(), ch.clone()).prop_map(|(i, c)| Edit::Insert(i, c)),
-        any::<Index>().prop_map(Edit::Delete),
-        (any::<Index>(), ch).prop_map(|(i, c)| Edit::Replace(i, c)),
-        (any::<Index>(), any::<Index>()).prop_map(|(a, b)| Edit::Duplicate(a, b)),
-        any::<Index>().prop_map(Edit::Truncate),
-    ]
-}
-
-fn apply(text: &str, edits: &[Edit]) -> String {
-    let mut chars: Vec<char> = text.chars().collect();
-    for edit in edits {
-        let n = chars.len();
-        match edit {
-            Edit::Insert(i, c) => chars.insert(i.index(n + 1), *c),
-            Edit::Delete(i) if n > 0 => {
-                chars.remove(i.index(n));
-            }
-            Edit::Replace(i, c) if n > 0 => chars[i.index(n)] = *c,
-            Edit::Duplicate(a, b) if n > 0 => {
-                let (a, b) = (a.index(n), b.index(n));
-                let (from, to) = (a.min(b), a.max(b) + 1);
-                let copy: Vec<char> = chars[from..to].to_vec();
-                chars.splice(to..to, copy);
-            }
-            Edit::Truncate(i) => chars.truncate(i.index(n + 1)),
-            _ => {}
-        }
-    }
-    chars.into_iter().collect()
-}
-
 /// A successful parse is the text it came from, field for field: `Display` gives the text
 /// back and parsing that gives the same fields.
 fn check_parse(value: &str) -> Result<(), TestCaseError> {
@@ -767,63 +690,36 @@ proptest! {
 
     #[test]
     fn auth_string_parse_never_panics_on_arbitrary_strings(
-        value in prop_oneof![
-            any::<String>(),
-            prop::collection::vec(select(AUTH_CHARS), 0..80).prop_map(String::from_iter),
-            plausible_auth_string(),
-        ]
+        value in parser_input(AUTH_CHARS, plausible_auth_string()),
     ) {
         check_parse(&value)?;
     }
 
     #[test]
     fn auth_string_parse_never_panics_on_mutations(
-        base in prop_oneof![Just(GOOD_AUTH_STRING.to_owned()), plausible_auth_string()],
-        edits in prop::collection::vec(edit(), 1..6),
+        value in mutated(GOOD_AUTH_STRING, plausible_auth_string(), AUTH_CHARS),
     ) {
-        check_parse(&apply(&base, &edits))?;
+        check_parse(&value)?;
     }
-}
-
-/// Header names: the ones that matter, and anything. (A repeated carrier is rare, as it stops
-/// verification at once.)
-fn header_name() -> impl Strategy<Value = String> {
-    prop_oneof![
-        30 => select(vec![
-            "Host", "x-bce-date", "X-Bce-Stage", "Content-Type", "Content-Length",
-            "Content-MD5", "x-bce-meta-a", "Accept",
-        ])
-        .prop_map(String::from),
-        2 => select(vec!["Authorization", "X-Bce-Signature"]).prop_map(String::from),
-        2 => "[!-~]{0,8}",
-        2 => "\\PC{0,4}",
-    ]
 }
 
 fn now() -> OffsetDateTime {
     time::macros::datetime!(2015-04-27 08:23:49 UTC)
 }
 
+/// Header names: the ones that matter, and anything. (A repeated carrier is rare, as it stops
+/// verification at once.)
+fn header_name() -> impl Strategy<Value = String> {
+    strategies::header_name(HEADER_NAMES, &["Authorization", "X-Bce-Signature"], 2)
+}
+
+/// Header values: anything, and dates near [`now`] and values that matter.
 fn header_bytes() -> impl Strategy<Value = Vec<u8>> {
-    prop_oneof![
-        prop::collection::vec(any::<u8>(), 0..40),
-        "[ -~]{0,30}".prop_map(String::into_bytes),
-        (-1000i64..1000).prop_map(|s| format_iso8601(now() + Duration::seconds(s)).into_bytes()),
-        select(vec![
-            "release",
-            "test",
-            "pre-online",
-            "prod",
-            " test ",
-            "",
-            "AppCode/"
-        ])
-        .prop_map(|s| s.as_bytes().to_vec()),
-    ]
+    strategies::header_bytes(now(), format_iso8601, HEADER_SAMPLES)
 }
 
 fn arbitrary_wire() -> impl Strategy<Value = Wire> {
-    let method = prop_oneof![select(METHODS).prop_map(String::from), "\\PC{0,6}"];
+    let method = strategies::method();
     let target = prop_oneof![
         "/([a-z=&+?/#中 ~*]|%[0-9A-Fa-fG]{0,2}){0,30}",
         "/([a-zA-Z=&]|%[0-9A-Fa-f]{2}){0,20}(&authorization=[a-z0-9%/-]{0,20}){0,2}",
@@ -841,20 +737,19 @@ fn arbitrary_wire() -> impl Strategy<Value = Wire> {
             select(vec!["Authorization", "X-Bce-Signature", "?authorization"]),
         ),
     );
-    (method, target, headers, auth).prop_map(|(method, mut target, mut headers, auth)| {
-        if let Some((value, carrier)) = auth {
-            if carrier == "?authorization" {
-                let value = String::from_utf8_lossy(&value).into_owned();
-                let sep = if target.contains('?') { '&' } else { '?' };
-                target = format!("{target}{sep}authorization={}", encode_component(&value));
-            } else {
-                headers.push((carrier.to_owned(), value));
-            }
-        }
-        Wire {
+    (method, target, headers, auth).prop_map(|(method, target, headers, auth)| {
+        let wire = Wire {
             method,
             target,
             headers,
+            body: Vec::new(),
+        };
+        match auth {
+            Some((value, "?authorization")) => {
+                wire.carry(Carrier::Query, &String::from_utf8_lossy(&value))
+            }
+            Some((value, carrier)) => wire.with(carrier, value),
+            None => wire,
         }
     })
 }
@@ -863,12 +758,8 @@ fn arbitrary_wire() -> impl Strategy<Value = Wire> {
 fn exercise(wire: &Wire, at: OffsetDateTime) {
     let mut keys = keys();
     keys.insert(APP_CODE, "unused");
-    let headers: Vec<Header<'_>> = wire
-        .headers
-        .iter()
-        .map(|(n, v)| Header::from_bytes(n, v))
-        .collect();
-    let request = Request::new(&wire.method, &wire.target, &headers, b"");
+    let headers = wire.view();
+    let request = wire.request(&headers);
     let mut detailed = Policy::default();
     detailed.mismatch_detail = MismatchDetail::ServerCanonicalRequest;
     let mut app_code = Policy::default();
@@ -914,21 +805,15 @@ proptest! {
     fn verify_never_panics_on_mutated_signed_requests(
         case in case(Need::Nothing),
         carrier in carrier(),
-        target_edits in prop::collection::vec(edit(), 0..3),
-        auth_edits in prop::collection::vec(edit(), 0..3),
+        target_edits in prop::collection::vec(edit(AUTH_CHARS), 0..3),
+        auth_edits in prop::collection::vec(edit(AUTH_CHARS), 0..3),
         header in any::<Index>(),
-        header_edits in prop::collection::vec((any::<Index>(), any::<u8>()), 0..4),
+        header_edits in byte_inserts(),
         skew in prop_oneof![-1000i64..1000, any::<i32>().prop_map(i64::from)],
     ) {
         let signed = sign(&case, carrier)?;
         let mut wire = send(&case, &signed, &apply(&signed.auth, &auth_edits));
-        wire.target = apply(&wire.target, &target_edits);
-        let h = header.index(wire.headers.len());
-        for (at, byte) in &header_edits {
-            let value = &mut wire.headers[h].1;
-            let i = at.index(value.len() + 1);
-            value.insert(i, *byte);
-        }
+        mutate(&mut wire, &target_edits, header, &header_edits);
         exercise(&wire, case.time + Duration::seconds(skew));
     }
 }

@@ -5,9 +5,16 @@
 //! `cargo test` builds the examples into `target/<profile>/examples/`, next to the `deps/`
 //! directory that holds this test binary; the tests run them from there.
 
+mod common;
+
 use std::io::Write as _;
+#[cfg(feature = "serde")]
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
+
+use common::example;
+#[cfg(feature = "serde")]
+use common::GATEWAY_TOML;
 
 const APP_SECRET: &str = "Dc44ACV2Da3Gm9JVaaaaaaaaumYRI4CZfVG8Qiuv";
 const KEY_PAIR_SECRET: &str = "k66d99m4gs9f05x6vqgp2yrkrvpdemhhpnhj68FX";
@@ -56,26 +63,12 @@ impl Run {
     }
 }
 
-fn example(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable path");
-    let profile_dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target/<profile>/deps/<test>");
-    let path = profile_dir
-        .join("examples")
-        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        path.exists(),
-        "{} is missing: run the tests with plain `cargo test` (which builds the examples) \
-         or `cargo build --examples` first",
-        path.display()
-    );
-    path
-}
+/// How to build the examples when one is missing.
+const BUILD_EXAMPLES: &str = "run the tests with plain `cargo test` (which builds the examples) \
+                              or `cargo build --examples` first";
 
 fn run(name: &str, args: &[&str], stdin: &[u8]) -> Run {
-    let mut child = Command::new(example(name))
+    let mut child = Command::new(example(name, BUILD_EXAMPLES))
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -1312,72 +1305,8 @@ fn bce_malformed_input_exits_2() {
 }
 
 // --- verify --gateway ------------------------------------------------------------------------
-
-/// A gateway configuration for `verify --gateway` (the issue's TOML, plus a BCE service).
-#[cfg(feature = "serde")]
-const GATEWAY_TOML: &str = r#"
-[[keys]]
-id = "AKIDexample"
-secret = "gateway-secret"
-
-[[keys]]
-id = "AKIDoff"
-secret = "off-secret"
-enabled = false
-
-[[keys]]
-id = "bce-ak"
-secret = "bce-sk"
-
-[[usage_plans]]
-id = "plan-1"
-keys = ["AKIDexample", "AKIDoff"]
-
-[[usage_plans]]
-id = "plan-bce"
-keys = ["bce-ak"]
-
-[[services]]
-id = "service-1"
-vendor = "tencent"
-default_domain = "service-1-1250000000.gz.apigw.tencentcs.com"
-published = ["release", "test"]
-custom_domains = [{ host = "api.example.com", env_mapping = { "" = "release", "t" = "test" } }]
-
-[services.usage_plans]
-release = ["plan-1"]
-
-[[services.apis]]
-path = "/users/{id}"
-methods = ["GET", "POST"]
-protocols = ["https"]
-cors = false
-auth = "app"
-
-[[services.apis]]
-path = "/pair"
-methods = ["GET"]
-auth = "key-pair"
-
-[[services.apis]]
-path = "/open"
-methods = ["GET"]
-protocols = ["http"]
-
-[[services]]
-id = "bce-service"
-vendor = "bce"
-default_domain = "bce.example.com"
-published = ["release", "test"]
-
-[services.usage_plans]
-test = ["plan-bce"]
-
-[[services.apis]]
-path = "/v1/app"
-methods = ["GET"]
-auth = "bce-app"
-"#;
+// The configuration is the shared `tests/fixtures/gateway.toml`; these tests use its services
+// `service-cli` (the issue's TOML) and `bce-cli`.
 
 /// A file in the temporary directory, removed when dropped.
 #[cfg(feature = "serde")]
@@ -1406,8 +1335,8 @@ impl Drop for TempFile {
 
 /// `verify --gateway <file> --now TIME <extra…>`.
 #[cfg(feature = "serde")]
-fn verify_gateway(file: &TempFile, extra: &[&str], stdin: impl AsRef<[u8]>) -> Run {
-    let mut args = vec!["--gateway", file.path(), "--now", TIME];
+fn verify_gateway(file: &str, extra: &[&str], stdin: impl AsRef<[u8]>) -> Run {
+    let mut args = vec!["--gateway", file, "--now", TIME];
     args.extend_from_slice(extra);
     verify(&args, stdin)
 }
@@ -1415,55 +1344,54 @@ fn verify_gateway(file: &TempFile, extra: &[&str], stdin: impl AsRef<[u8]>) -> R
 #[cfg(feature = "serde")]
 #[test]
 fn gateway_routes_a_signed_request_over_https() {
-    let file = TempFile::new("https", GATEWAY_TOML);
     // `sign` strips the `/release` segment, as the gateway does.
     let request = "GET /release/users/42?lang=zh HTTP/1.1
-Host: service-1-1250000000.gz.apigw.tencentcs.com
+Host: service-cli-1250000000.gz.apigw.tencentcs.com
 Accept: application/json
 
 ";
     let signed = sign_with("tencent-app", "gateway-secret", &[], request).ok();
-    let run = verify_gateway(&file, &["--proto", "https"], &signed);
+    let run = verify_gateway(GATEWAY_TOML, &["--proto", "https"], &signed);
     assert_eq!(
         run.ok(),
         concat!(
             r#"{"ok":true,"scheme":"tencent-app","key_id":"AKIDexample","#,
-            r#""service":"service-1","environment":"release","api":"/users/{id}"}"#,
+            r#""service":"service-cli","environment":"release","api":"/users/{id}"}"#,
             "\n"
         )
     );
     // The same request over HTTP (the default) is refused by the API.
     assert_rejected(
-        &verify_gateway(&file, &[], &signed),
+        &verify_gateway(GATEWAY_TOML, &[], &signed),
         r#"{"ok":false,"status":404,"code":"ProtocolNotAllowed","message":"Not allow use HTTP protocol"}"#,
     );
 
     // Key-pair on the custom domain's "" mapping (the whole path is the API's).
-    let request = "GET /pair HTTP/1.1\nHost: api.example.com\nSource: cli\n\n";
+    let request = "GET /pair HTTP/1.1\nHost: cli.example.com\nSource: cli\n\n";
     let signed = sign_with("tencent-key-pair", "gateway-secret", &[], request).ok();
     assert_eq!(
-        verify_gateway(&file, &["--proto", "https"], &signed).ok(),
+        verify_gateway(GATEWAY_TOML, &["--proto", "https"], &signed).ok(),
         concat!(
             r#"{"ok":true,"scheme":"tencent-key-pair","key_id":"AKIDexample","#,
-            r#""service":"service-1","environment":"release","api":"/pair"}"#,
+            r#""service":"service-cli","environment":"release","api":"/pair"}"#,
             "\n"
         )
     );
 
     // No authentication: key_id is null.
     let request =
-        "GET /release/open HTTP/1.1\nHost: service-1-1250000000.gz.apigw.tencentcs.com\n\n";
+        "GET /release/open HTTP/1.1\nHost: service-cli-1250000000.gz.apigw.tencentcs.com\n\n";
     assert_eq!(
-        verify_gateway(&file, &["--proto", "http"], request).ok(),
+        verify_gateway(GATEWAY_TOML, &["--proto", "http"], request).ok(),
         concat!(
             r#"{"ok":true,"scheme":"none","key_id":null,"#,
-            r#""service":"service-1","environment":"release","api":"/open"}"#,
+            r#""service":"service-cli","environment":"release","api":"/open"}"#,
             "\n"
         )
     );
 
     // BCE: the environment comes from X-Bce-Stage (signed, as every x-bce-* header).
-    let request = "GET /v1/app HTTP/1.1\nHost: bce.example.com\nX-Bce-Stage: test\n\n";
+    let request = "GET /v1/app HTTP/1.1\nHost: bce-cli.example.com\nX-Bce-Stage: test\n\n";
     let signed = sign(
         &[
             "--scheme", "bce-app", "--id", "bce-ak", "--secret", "bce-sk", "--time", TIME,
@@ -1472,10 +1400,10 @@ Accept: application/json
     )
     .ok();
     assert_eq!(
-        verify_gateway(&file, &["--proto", "https"], &signed).ok(),
+        verify_gateway(GATEWAY_TOML, &["--proto", "https"], &signed).ok(),
         concat!(
             r#"{"ok":true,"scheme":"bce-app","key_id":"bce-ak","#,
-            r#""service":"bce-service","environment":"test","api":"/v1/app"}"#,
+            r#""service":"bce-cli","environment":"test","api":"/v1/app"}"#,
             "\n"
         )
     );
@@ -1484,11 +1412,10 @@ Accept: application/json
 #[cfg(feature = "serde")]
 #[test]
 fn gateway_errors_are_the_documented_lines() {
-    let file = TempFile::new("errors", GATEWAY_TOML);
     let https = ["--proto", "https"];
     let cases: [(&str, &[&str], &str); 7] = [
         (
-            "GET /release/open HTTP/1.1\nHost: service-1-1250000000.gz.apigw.tencentcs.com\n\n",
+            "GET /release/open HTTP/1.1\nHost: service-cli-1250000000.gz.apigw.tencentcs.com\n\n",
             &https,
             r#"{"ok":false,"status":404,"code":"ProtocolNotAllowed","message":"Not allow use HTTPS protocol"}"#,
         ),
@@ -1498,39 +1425,39 @@ fn gateway_errors_are_the_documented_lines() {
             r#"{"ok":false,"status":404,"code":"NoApiForHost","message":"There is no api match host[nowhere.example:8080]"}"#,
         ),
         (
-            "GET /staging/open HTTP/1.1\nHost: service-1-1250000000.gz.apigw.tencentcs.com\n\n",
+            "GET /staging/open HTTP/1.1\nHost: service-cli-1250000000.gz.apigw.tencentcs.com\n\n",
             &[],
             r#"{"ok":false,"status":404,"code":"NoDefaultEnvMapping","message":"There is no api match default env_mapping[staging]"}"#,
         ),
         (
-            "GET /t/missing HTTP/1.1\nHost: api.example.com\n\n",
+            "GET /t/missing HTTP/1.1\nHost: cli.example.com\n\n",
             &[],
             r#"{"ok":false,"status":404,"code":"NoApiForUri","message":"There is no api match uri[/missing]"}"#,
         ),
         (
-            "TRACE /release/open HTTP/1.1\nHost: service-1-1250000000.gz.apigw.tencentcs.com\n\n",
+            "TRACE /release/open HTTP/1.1\nHost: service-cli-1250000000.gz.apigw.tencentcs.com\n\n",
             &[],
             r#"{"ok":false,"status":404,"code":"MethodNotSupported","message":"Could not support method"}"#,
         ),
         (
-            "GET /release/open HTTP/1.1\nHost: service-1-1250000000.gz.apigw.tencentcs.com\nOrigin: https://evil.example\n\n",
+            "GET /release/open HTTP/1.1\nHost: service-cli-1250000000.gz.apigw.tencentcs.com\nOrigin: https://evil.example\n\n",
             &[],
             r#"{"ok":false,"status":429,"code":"CrossOrigin","message":"req is cross origin, api /open need open cors flag on qcloud apigateway."}"#,
         ),
         // `test` is published but bound to no usage plan.
         (
-            "GET /test/pair HTTP/1.1\nHost: service-1-1250000000.gz.apigw.tencentcs.com\n\n",
+            "GET /test/pair HTTP/1.1\nHost: service-cli-1250000000.gz.apigw.tencentcs.com\n\n",
             &[],
             r#"{"ok":false,"status":403,"code":"NoUsagePlan","message":"Found no validate usage plan"}"#,
         ),
     ];
     for (request, extra, line) in cases {
-        assert_rejected(&verify_gateway(&file, extra, request), line);
+        assert_rejected(&verify_gateway(GATEWAY_TOML, extra, request), line);
     }
 
     // A disabled key: 403 classic, 401 current.
     let request =
-        "GET /release/pair HTTP/1.1\nHost: service-1-1250000000.gz.apigw.tencentcs.com\n\n";
+        "GET /release/pair HTTP/1.1\nHost: service-cli-1250000000.gz.apigw.tencentcs.com\n\n";
     let signed = sign(
         &[
             "--scheme",
@@ -1546,15 +1473,15 @@ fn gateway_errors_are_the_documented_lines() {
     )
     .ok();
     assert_rejected(
-        &verify_gateway(&file, &[], &signed),
+        &verify_gateway(GATEWAY_TOML, &[], &signed),
         r#"{"ok":false,"status":403,"code":"KeyRejected","message":"HMAC signature cannot be verified"}"#,
     );
     assert_rejected(
-        &verify_gateway(&file, &["--statuses", "current"], &signed),
+        &verify_gateway(GATEWAY_TOML, &["--statuses", "current"], &signed),
         r#"{"ok":false,"status":401,"code":"KeyRejected","message":"HMAC signature cannot be verified"}"#,
     );
     // BCE: a key not bound to `release` (the default stage).
-    let request = "GET /v1/app HTTP/1.1\nHost: bce.example.com\n\n";
+    let request = "GET /v1/app HTTP/1.1\nHost: bce-cli.example.com\n\n";
     let signed = sign(
         &[
             "--scheme", "bce-app", "--id", "bce-ak", "--secret", "bce-sk", "--time", TIME,
@@ -1563,7 +1490,7 @@ fn gateway_errors_are_the_documented_lines() {
     )
     .ok();
     assert_rejected(
-        &verify_gateway(&file, &[], &signed),
+        &verify_gateway(GATEWAY_TOML, &[], &signed),
         r#"{"ok":false,"status":403,"code":"NoUsagePlan","message":"Found no validate usage plan"}"#,
     );
 }
@@ -1571,9 +1498,8 @@ fn gateway_errors_are_the_documented_lines() {
 #[cfg(feature = "serde")]
 #[test]
 fn gateway_usage_errors_exit_2() {
-    let file = TempFile::new("usage", GATEWAY_TOML);
     let request =
-        "GET /release/open HTTP/1.1\nHost: service-1-1250000000.gz.apigw.tencentcs.com\n\n";
+        "GET /release/open HTTP/1.1\nHost: service-cli-1250000000.gz.apigw.tencentcs.com\n\n";
     let with_file: &[&[&str]] = &[
         &["--scheme", "tencent-app"],
         &["--key", "a:b"],
@@ -1586,12 +1512,12 @@ fn gateway_usage_errors_exit_2() {
         &["--max-skew", "soon"],
     ];
     for extra in with_file {
-        verify_gateway(&file, extra, request).usage_error();
+        verify_gateway(GATEWAY_TOML, extra, request).usage_error();
     }
     // --gateway needs a value, may be given once, and --proto needs --gateway.
     verify(&["--gateway"], request).usage_error();
     verify(
-        &["--gateway", file.path(), "--gateway", file.path()],
+        &["--gateway", GATEWAY_TOML, "--gateway", GATEWAY_TOML],
         request,
     )
     .usage_error();
@@ -1617,7 +1543,7 @@ fn gateway_usage_errors_exit_2() {
         "bad-toml",
         "[[keys]]\nid = \"k\"\nsecret = \"hunter2\"\ncolour = 1\n",
     );
-    let run = verify_gateway(&bad_toml, &[], request);
+    let run = verify_gateway(bad_toml.path(), &[], request);
     run.usage_error();
     assert!(run.stderr.contains("line 4"), "{run:?}");
     assert!(!run.stderr.contains("hunter2"), "{run:?}");
@@ -1625,7 +1551,7 @@ fn gateway_usage_errors_exit_2() {
         "invalid",
         "[[usage_plans]]\nid = \"p\"\nkeys = [\"ghost\"]\n",
     );
-    let run = verify_gateway(&invalid, &[], request);
+    let run = verify_gateway(invalid.path(), &[], request);
     run.usage_error();
     assert!(
         run.stderr

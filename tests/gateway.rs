@@ -6,13 +6,17 @@
 //! domains and their `""` mapping; the check order; and [`Gateway::new`] rejecting bad
 //! configurations; `Gateway::route_once` refusing a replayed signature after the routing checks.
 //!
-//! The configuration is the issue's TOML, extended, parsed with the `serde` feature.
+//! The configuration is the issue's TOML, extended (`tests/fixtures/gateway.toml`, which the CLI
+//! and end-to-end suites share), parsed with the `serde` feature.
 #![cfg(feature = "serde")]
+
+mod common;
 
 use apigw_sign::bce::{self, Carrier, Stage};
 use apigw_sign::gateway::{Config, ConfigError, Gateway, Routed};
 use apigw_sign::tencent::{self, EnvironmentPrefix, Mode};
-use apigw_sign::{Error, Header, KeyRejection, Protocol, Request, Secret, StatusProfile};
+use apigw_sign::{Error, KeyRejection, Protocol, Secret, StatusProfile};
+use common::request::Wire;
 use time::macros::datetime;
 use time::OffsetDateTime;
 
@@ -25,160 +29,10 @@ const NO_PLAN: &str = "service-2-1250000000.gz.apigw.tencentcs.com";
 const BCE: &str = "bce.example.com";
 const BCE_RELEASE_ONLY: &str = "bce-release.example.com";
 
-/// The issue's configuration, extended: a second Tencent service without usage plans, a BCE
-/// service, and a BCE service published in `release` only.
-const CONFIG: &str = r#"
-[[keys]]
-id = "AKIDapp"
-secret = "app-secret"
-
-[[keys]]
-id = "AKIDpair"
-secret = "pair-secret"
-
-[[keys]]
-id = "AKIDoff"
-secret = "off-secret"
-enabled = false
-
-[[keys]]
-id = "AKIDtest"
-secret = "test-secret"
-
-[[keys]]
-id = "bce-ak"
-secret = "bce-sk"
-
-[[keys]]
-id = "bce-off"
-secret = "bce-off-sk"
-enabled = false
-
-[[keys]]
-id = "bce-loose"
-secret = "bce-loose-sk"
-
-[[keys]]
-id = "appcode-1"
-secret = ""
-
-[[keys]]
-id = "appcode-off"
-secret = ""
-enabled = false
-
-[[keys]]
-id = "appcode-loose"
-secret = ""
-
-[[usage_plans]]
-id = "plan-1"
-keys = ["AKIDapp", "AKIDpair", "AKIDoff"]
-
-[[usage_plans]]
-id = "plan-test"
-keys = ["AKIDtest"]
-
-[[usage_plans]]
-id = "plan-bce"
-keys = ["bce-ak", "bce-off", "appcode-1", "appcode-off"]
-
-[[usage_plans]]
-id = "plan-unbound"
-keys = ["bce-loose", "appcode-loose"]
-
-[[services]]
-id = "service-1"
-vendor = "tencent"
-default_domain = "service-1-1250000000.gz.apigw.tencentcs.com"
-published = ["release", "test"]
-custom_domains = [
-    { host = "api.example.com", env_mapping = { "" = "release", "t" = "test" } },
-    { host = "mapped.example.com", env_mapping = { "t" = "test", "p" = "prepub" } },
-]
-
-[services.usage_plans]
-release = ["plan-1"]
-test = ["plan-1", "plan-test"]
-
-[[services.apis]]
-path = "/open"
-methods = ["GET", "HEAD"]
-
-[[services.apis]]
-path = "/cors"
-methods = ["GET"]
-cors = true
-
-[[services.apis]]
-path = "/secure"
-methods = ["GET"]
-protocols = ["https"]
-
-[[services.apis]]
-path = "/plain"
-methods = ["GET"]
-protocols = ["http"]
-
-[[services.apis]]
-path = "/items/{id}"
-methods = ["GET", "PUT"]
-protocols = ["http", "https"]
-cors = false
-auth = "app"
-
-[[services.apis]]
-path = "/pair"
-methods = ["GET"]
-auth = "key-pair"
-
-[[services.apis]]
-path = "/test/{id}"
-methods = ["GET"]
-auth = "app"
-
-[[services]]
-id = "service-2"
-vendor = "tencent"
-default_domain = "service-2-1250000000.gz.apigw.tencentcs.com"
-published = ["release"]
-
-[[services.apis]]
-path = "/pair"
-methods = ["GET"]
-auth = "key-pair"
-
-[[services]]
-id = "bce-service"
-vendor = "bce"
-default_domain = "bce.example.com"
-published = ["release", "pre-online", "test"]
-
-[services.usage_plans]
-release = ["plan-bce"]
-test = ["plan-bce"]
-
-[[services.apis]]
-path = "/v1/app"
-methods = ["GET"]
-auth = "bce-app"
-
-[[services.apis]]
-path = "/v1/code"
-methods = ["GET"]
-protocols = ["https"]
-auth = "bce-appcode"
-
-[[services]]
-id = "bce-release-only"
-vendor = "bce"
-default_domain = "bce-release.example.com"
-published = ["release"]
-
-[[services.apis]]
-path = "/v1/open"
-methods = ["GET"]
-"#;
+/// The shared configuration: the issue's service, extended with a second Tencent service
+/// without usage plans, a BCE service, and a BCE service published in `release` only (and the
+/// CLI's and the end-to-end test's services, on other hosts).
+const CONFIG: &str = include_str!("fixtures/gateway.toml");
 
 fn config(text: &str) -> Config {
     toml::from_str::<Config>(text).expect("the configuration parses")
@@ -188,52 +42,19 @@ fn gateway() -> Gateway {
     Gateway::new(config(CONFIG)).expect("the configuration is valid")
 }
 
-/// An owned request, built step by step, routed at [`NOW`].
-#[derive(Clone, Debug)]
-struct Req {
-    method: String,
-    target: String,
-    headers: Vec<(String, Vec<u8>)>,
-}
-
-impl Req {
-    /// `method target` with no headers at all.
-    fn bare(method: &str, target: &str) -> Self {
-        Req {
-            method: method.to_owned(),
-            target: target.to_owned(),
-            headers: Vec::new(),
-        }
-    }
-
+/// The gateway side of the shared owned request: built step by step, routed at [`NOW`].
+impl Wire {
     /// `method target` with `Host: host`.
-    fn new(method: &str, host: &str, target: &str) -> Self {
-        Req::bare(method, target).header("Host", host)
+    fn to(method: &str, host: &str, target: &str) -> Self {
+        Wire::bare(method, target).with("Host", host)
     }
 
     fn get(host: &str, target: &str) -> Self {
-        Req::new("GET", host, target)
-    }
-
-    fn header(mut self, name: &str, value: impl AsRef<[u8]>) -> Self {
-        self.headers
-            .push((name.to_owned(), value.as_ref().to_vec()));
-        self
-    }
-
-    fn with_request<T>(&self, target: &str, f: impl FnOnce(&Request<'_>) -> T) -> T {
-        let headers: Vec<Header<'_>> = self
-            .headers
-            .iter()
-            .map(|(name, value)| Header::from_bytes(name, value))
-            .collect();
-        f(&Request::new(&self.method, target, &headers, b""))
+        Wire::to("GET", host, target)
     }
 
     fn route<'g>(&self, gateway: &'g Gateway, protocol: Protocol) -> Result<Routed<'g>, Error> {
-        self.with_request(&self.target, |request| {
-            gateway.route(request, protocol, NOW)
-        })
+        self.with_request(|request| gateway.route(request, protocol, NOW))
     }
 
     fn http<'g>(&self, gateway: &'g Gateway) -> Result<Routed<'g>, Error> {
@@ -244,15 +65,13 @@ impl Req {
     /// gateway must see as the path inside the service).
     fn tencent(self, mode: Mode, key_id: &str, secret: &str, signed_target: &str) -> Self {
         let secret = Secret::from(secret);
-        let signature = self.with_request(signed_target, |request| {
+        let signature = self.clone().target(signed_target).with_request(|request| {
             tencent::Signer::new(mode, key_id, &secret)
                 .environment_prefix(EnvironmentPrefix::Strip)
                 .sign(request, NOW)
                 .expect("the request signs")
         });
-        signature
-            .headers()
-            .fold(self, |req, (name, value)| req.header(name, value))
+        self.with_all(signature.headers())
     }
 
     /// Signed for Tencent app mode over its own target, the environment segment stripped.
@@ -264,7 +83,7 @@ impl Req {
     /// Signed with `bce-auth-v1` in `X-Bce-Signature`, with `X-Bce-Stage` when `stage` is given.
     fn bce(self, key_id: &str, secret: &str, stage: Option<Stage>) -> Self {
         let secret = Secret::from(secret);
-        let signature = self.with_request(&self.target, |request| {
+        let signature = self.with_request(|request| {
             let signer = bce::Signer::new(key_id, &secret).carrier(Carrier::XBceSignature);
             let signer = match stage {
                 Some(stage) => signer.stage(stage),
@@ -272,15 +91,13 @@ impl Req {
             };
             signer.sign(request, NOW).expect("the request signs")
         });
-        signature
-            .headers()
-            .fold(self, |req, (name, value)| req.header(name, value))
+        self.with_all(signature.headers())
     }
 
     /// Carrying `X-Bce-Signature: AppCode/<code>`.
     fn app_code(self, code: &str) -> Self {
         let (name, value) = bce::app_code_header(code).expect("a usable AppCode");
-        self.header(name, value)
+        self.with(name, value)
     }
 }
 
@@ -365,7 +182,7 @@ auth = "app"
         [Protocol::Http, Protocol::Https]
     );
 
-    let signed = Req::get(DEFAULT, "/release/users/42").app("AKIDexample", "secret");
+    let signed = Wire::get(DEFAULT, "/release/users/42").app("AKIDexample", "secret");
     routes(
         signed.http(&gateway),
         "service-1",
@@ -552,7 +369,7 @@ fn gateway_new_rejects_bad_configurations() {
 fn no_host_header_is_not_found_host() {
     let gateway = gateway();
     let err = not_found(
-        Req::bare("GET", "/release/open").http(&gateway),
+        Wire::bare("GET", "/release/open").http(&gateway),
         "Not Found Host",
     );
     assert_eq!(err, Error::HostNotFound);
@@ -563,15 +380,15 @@ fn no_host_header_is_not_found_host() {
 fn an_unusable_host_is_get_host_fail() {
     let gateway = gateway();
     let cases = [
-        ("empty", Req::get("", "/release/open")),
-        ("spaces only", Req::get("  ", "/release/open")),
+        ("empty", Wire::get("", "/release/open")),
+        ("spaces only", Wire::get("  ", "/release/open")),
         (
             "repeated",
-            Req::get(DEFAULT, "/release/open").header("host", DEFAULT),
+            Wire::get(DEFAULT, "/release/open").with("host", DEFAULT),
         ),
         (
             "not UTF-8",
-            Req::bare("GET", "/release/open").header("Host", b"api.\xffexample.com"),
+            Wire::bare("GET", "/release/open").with("Host", b"api.\xffexample.com"),
         ),
     ];
     for (what, req) in cases {
@@ -585,7 +402,7 @@ fn an_unsupported_method_is_could_not_support_method() {
     let gateway = gateway();
     for method in ["TRACE", "CONNECT", "PROPFIND", "get"] {
         let err = not_found(
-            Req::new(method, DEFAULT, "/release/open").http(&gateway),
+            Wire::to(method, DEFAULT, "/release/open").http(&gateway),
             "Could not support method",
         );
         assert_eq!(err, Error::MethodNotSupported, "{method}");
@@ -593,7 +410,7 @@ fn an_unsupported_method_is_could_not_support_method() {
     // Every supported method gets past the check (to the API's own method list).
     for method in ["POST", "PUT", "DELETE", "OPTIONS", "PATCH"] {
         not_found(
-            Req::new(method, DEFAULT, "/release/open").http(&gateway),
+            Wire::to(method, DEFAULT, "/release/open").http(&gateway),
             &format!("There is no api match method[{method}]"),
         );
     }
@@ -609,7 +426,7 @@ fn an_unknown_host_is_no_api_match_host_with_the_value_as_sent() {
         "[::1]:8080",
     ] {
         let err = not_found(
-            Req::get(host, "/release/open").http(&gateway),
+            Wire::get(host, "/release/open").http(&gateway),
             &format!("There is no api match host[{host}]"),
         );
         assert_eq!(err, Error::NoApiForHost { host: host.into() });
@@ -624,7 +441,7 @@ fn hosts_match_case_insensitively_and_without_a_port() {
         "service-1-1250000000.gz.apigw.tencentcs.com:80",
     ] {
         routes(
-            Req::get(host, "/release/open").http(&gateway),
+            Wire::get(host, "/release/open").http(&gateway),
             "service-1",
             "release",
             "/open",
@@ -633,7 +450,7 @@ fn hosts_match_case_insensitively_and_without_a_port() {
         );
     }
     routes(
-        Req::get("API.example.com:8443", "/open").http(&gateway),
+        Wire::get("API.example.com:8443", "/open").http(&gateway),
         "service-1",
         "release",
         "/open",
@@ -654,7 +471,7 @@ fn default_domain_unknown_or_unpublished_environment() {
         ("/prepub/open", "prepub"),
     ] {
         let err = not_found(
-            Req::get(DEFAULT, target).http(&gateway),
+            Wire::get(DEFAULT, target).http(&gateway),
             &format!("There is no api match default env_mapping[{mapping}]"),
         );
         assert_eq!(
@@ -679,7 +496,7 @@ fn custom_domain_without_a_matching_or_empty_mapping() {
         ("/p/open", "p"),
     ] {
         let err = not_found(
-            Req::get(MAPPED, target).http(&gateway),
+            Wire::get(MAPPED, target).http(&gateway),
             &format!("There is no api match env_mapping[{mapping}]"),
         );
         assert_eq!(
@@ -709,7 +526,7 @@ fn no_api_for_the_path_names_the_path_inside_the_service() {
         (BCE, "/v1/missing", "/v1/missing"),
     ] {
         let err = not_found(
-            Req::get(host, target).http(&gateway),
+            Wire::get(host, target).http(&gateway),
             &format!("There is no api match uri[{uri}]"),
         );
         assert_eq!(
@@ -730,7 +547,7 @@ fn a_method_the_api_does_not_allow() {
         ("OPTIONS", BCE, "/v1/app"),
     ] {
         let err = not_found(
-            Req::new(method, host, target).http(&gateway),
+            Wire::to(method, host, target).http(&gateway),
             &format!("There is no api match method[{method}]"),
         );
         assert_eq!(
@@ -742,7 +559,7 @@ fn a_method_the_api_does_not_allow() {
     }
     // HEAD is allowed on /open.
     routes(
-        Req::new("HEAD", DEFAULT, "/release/open").http(&gateway),
+        Wire::to("HEAD", DEFAULT, "/release/open").http(&gateway),
         "service-1",
         "release",
         "/open",
@@ -755,7 +572,7 @@ fn a_method_the_api_does_not_allow() {
 fn a_protocol_the_api_does_not_allow() {
     let gateway = gateway();
     let err = not_found(
-        Req::get(DEFAULT, "/release/secure").route(&gateway, Protocol::Http),
+        Wire::get(DEFAULT, "/release/secure").route(&gateway, Protocol::Http),
         "Not allow use HTTP protocol",
     );
     assert_eq!(
@@ -765,7 +582,7 @@ fn a_protocol_the_api_does_not_allow() {
         }
     );
     let err = not_found(
-        Req::get(DEFAULT, "/release/plain").route(&gateway, Protocol::Https),
+        Wire::get(DEFAULT, "/release/plain").route(&gateway, Protocol::Https),
         "Not allow use HTTPS protocol",
     );
     assert_eq!(
@@ -776,7 +593,7 @@ fn a_protocol_the_api_does_not_allow() {
     );
     // Each over its own protocol passes.
     routes(
-        Req::get(DEFAULT, "/release/secure").route(&gateway, Protocol::Https),
+        Wire::get(DEFAULT, "/release/secure").route(&gateway, Protocol::Https),
         "service-1",
         "release",
         "/secure",
@@ -784,7 +601,7 @@ fn a_protocol_the_api_does_not_allow() {
         None,
     );
     routes(
-        Req::get(DEFAULT, "/release/plain").route(&gateway, Protocol::Http),
+        Wire::get(DEFAULT, "/release/plain").route(&gateway, Protocol::Http),
         "service-1",
         "release",
         "/plain",
@@ -793,7 +610,7 @@ fn a_protocol_the_api_does_not_allow() {
     );
     // The AppCode API is HTTPS only.
     not_found(
-        Req::get(BCE, "/v1/code")
+        Wire::get(BCE, "/v1/code")
             .app_code("appcode-1")
             .route(&gateway, Protocol::Http),
         "Not allow use HTTP protocol",
@@ -837,8 +654,8 @@ fn a_cross_origin_request_to_an_api_without_cors() {
         ),
     ] {
         let err = fails(
-            Req::get(host, target)
-                .header("Origin", origin)
+            Wire::get(host, target)
+                .with("Origin", origin)
                 .route(&gateway, protocol),
             &format!("req is cross origin, api {uri} need open cors flag on qcloud apigateway."),
             429,
@@ -862,8 +679,8 @@ fn a_same_origin_request_or_an_api_with_cors_passes() {
         ),
     ] {
         routes(
-            Req::get(DEFAULT, "/release/open")
-                .header("Origin", origin)
+            Wire::get(DEFAULT, "/release/open")
+                .with("Origin", origin)
                 .route(&gateway, protocol),
             "service-1",
             "release",
@@ -874,8 +691,8 @@ fn a_same_origin_request_or_an_api_with_cors_passes() {
     }
     // Same origin includes the port as the Host carries it.
     routes(
-        Req::get("api.example.com:8080", "/t/open")
-            .header("Origin", "http://api.example.com:8080")
+        Wire::get("api.example.com:8080", "/t/open")
+            .with("Origin", "http://api.example.com:8080")
             .http(&gateway),
         "service-1",
         "test",
@@ -884,8 +701,8 @@ fn a_same_origin_request_or_an_api_with_cors_passes() {
         None,
     );
     routes(
-        Req::get(DEFAULT, "/release/cors")
-            .header("Origin", "https://elsewhere.example")
+        Wire::get(DEFAULT, "/release/cors")
+            .with("Origin", "https://elsewhere.example")
             .http(&gateway),
         "service-1",
         "release",
@@ -902,7 +719,7 @@ fn an_api_that_authenticates_in_an_environment_without_a_plan() {
     let gateway = gateway();
     // Checked before the signature: no Authorization at all still gets this message.
     let err = fails(
-        Req::get(NO_PLAN, "/release/pair").http(&gateway),
+        Wire::get(NO_PLAN, "/release/pair").http(&gateway),
         "Found no validate usage plan",
         403,
         403,
@@ -914,8 +731,8 @@ fn an_api_that_authenticates_in_an_environment_without_a_plan() {
     );
     // A correctly signed request with a key of another service's plan: still no plan.
     fails(
-        Req::get(NO_PLAN, "/release/pair")
-            .header("Source", "test")
+        Wire::get(NO_PLAN, "/release/pair")
+            .with("Source", "test")
             .tencent(Mode::KeyPair, "AKIDpair", "pair-secret", "/release/pair")
             .http(&gateway),
         "Found no validate usage plan",
@@ -924,7 +741,7 @@ fn an_api_that_authenticates_in_an_environment_without_a_plan() {
     );
     // BCE: `pre-online` is published but bound to no plan.
     let err = fails(
-        Req::get(BCE, "/v1/app")
+        Wire::get(BCE, "/v1/app")
             .bce("bce-ak", "bce-sk", Some(Stage::PreOnline))
             .http(&gateway),
         "Found no validate usage plan",
@@ -934,7 +751,7 @@ fn an_api_that_authenticates_in_an_environment_without_a_plan() {
     assert_eq!(err, Error::NoUsagePlan);
     // An API without authentication needs no plan.
     routes(
-        Req::get(BCE_RELEASE_ONLY, "/v1/open").http(&gateway),
+        Wire::get(BCE_RELEASE_ONLY, "/v1/open").http(&gateway),
         "bce-release-only",
         "release",
         "/v1/open",
@@ -956,7 +773,7 @@ fn tencent_unknown_disabled_or_unbound_keys_cannot_be_verified() {
     ] {
         for (host, target) in [(DEFAULT, "/release/items/7"), (CUSTOM, "/items/7")] {
             let err = fails(
-                Req::get(host, target).app(key_id, secret).http(&gateway),
+                Wire::get(host, target).app(key_id, secret).http(&gateway),
                 "HMAC signature cannot be verified",
                 403,
                 401,
@@ -971,7 +788,7 @@ fn tencent_unknown_disabled_or_unbound_keys_cannot_be_verified() {
             );
         }
         let err = fails(
-            Req::get(DEFAULT, "/release/pair")
+            Wire::get(DEFAULT, "/release/pair")
                 .tencent(Mode::KeyPair, key_id, secret, "/release/pair")
                 .http(&gateway),
             "HMAC signature cannot be verified",
@@ -988,7 +805,7 @@ fn tencent_unknown_disabled_or_unbound_keys_cannot_be_verified() {
     }
     // The key bound to `test` works there.
     routes(
-        Req::get(DEFAULT, "/test/items/7")
+        Wire::get(DEFAULT, "/test/items/7")
             .app("AKIDtest", "test-secret")
             .http(&gateway),
         "service-1",
@@ -1010,7 +827,7 @@ fn bce_unknown_disabled_or_unbound_keys_are_app_invalid() {
     ] {
         for stage in [None, Some(Stage::Test)] {
             let err = fails(
-                Req::get(BCE, "/v1/app")
+                Wire::get(BCE, "/v1/app")
                     .bce(key_id, secret, stage)
                     .http(&gateway),
                 "Signature is invalid: app key is invalid.",
@@ -1034,7 +851,7 @@ fn bce_unknown_disabled_or_unbound_keys_are_app_invalid() {
         ("appcode-loose", KeyRejection::NotBound),
     ] {
         let err = fails(
-            Req::get(BCE, "/v1/code")
+            Wire::get(BCE, "/v1/code")
                 .app_code(code)
                 .route(&gateway, Protocol::Https),
             "Signature is invalid: app key is invalid.",
@@ -1058,8 +875,8 @@ fn bce_environment_comes_from_x_bce_stage() {
     let gateway = gateway();
     // The stage header is not published by this service.
     let err = not_found(
-        Req::get(BCE_RELEASE_ONLY, "/v1/open")
-            .header("X-Bce-Stage", "test")
+        Wire::get(BCE_RELEASE_ONLY, "/v1/open")
+            .with("X-Bce-Stage", "test")
             .http(&gateway),
         "There is no api match env_mapping[test]",
     );
@@ -1071,8 +888,8 @@ fn bce_environment_comes_from_x_bce_stage() {
     );
     // Not a stage at all.
     let err = fails(
-        Req::get(BCE, "/v1/app")
-            .header("X-Bce-Stage", "prepub")
+        Wire::get(BCE, "/v1/app")
+            .with("X-Bce-Stage", "prepub")
             .http(&gateway),
         "Invalid X-Bce-Stage: expected release, pre-online or test",
         400,
@@ -1086,7 +903,7 @@ fn bce_environment_comes_from_x_bce_stage() {
     );
     // The path is not an environment: `/release/...` stays in the path.
     not_found(
-        Req::get(BCE, "/release/v1/app").http(&gateway),
+        Wire::get(BCE, "/release/v1/app").http(&gateway),
         "There is no api match uri[/release/v1/app]",
     );
 }
@@ -1097,7 +914,7 @@ fn bce_environment_comes_from_x_bce_stage() {
 fn no_authentication() {
     let gateway = gateway();
     routes(
-        Req::get(DEFAULT, "/release/open?x=1").http(&gateway),
+        Wire::get(DEFAULT, "/release/open?x=1").http(&gateway),
         "service-1",
         "release",
         "/open",
@@ -1105,7 +922,7 @@ fn no_authentication() {
         None,
     );
     routes(
-        Req::get(DEFAULT, "/test/open").http(&gateway),
+        Wire::get(DEFAULT, "/test/open").http(&gateway),
         "service-1",
         "test",
         "/open",
@@ -1125,8 +942,8 @@ fn tencent_key_pair() {
         (MAPPED, "/t/pair", "test"),
     ] {
         routes(
-            Req::get(host, target)
-                .header("Source", "gateway test")
+            Wire::get(host, target)
+                .with("Source", "gateway test")
                 .tencent(Mode::KeyPair, "AKIDpair", "pair-secret", target)
                 .http(&gateway),
             "service-1",
@@ -1143,8 +960,8 @@ fn tencent_app_on_the_default_domain_signs_without_the_environment() {
     let gateway = gateway();
     // EnvironmentPrefix::Strip: the signer drops `/release`, as the gateway does.
     routes(
-        Req::get(DEFAULT, "/release/items/7?b=2&a=1")
-            .header("Accept", "application/json")
+        Wire::get(DEFAULT, "/release/items/7?b=2&a=1")
+            .with("Accept", "application/json")
             .app("AKIDapp", "app-secret")
             .route(&gateway, Protocol::Https),
         "service-1",
@@ -1154,17 +971,15 @@ fn tencent_app_on_the_default_domain_signs_without_the_environment() {
         Some("AKIDapp"),
     );
     // Signing the path with the environment kept does not verify.
-    let signed_with_env = Req::get(DEFAULT, "/release/items/7");
+    let signed_with_env = Wire::get(DEFAULT, "/release/items/7");
     let secret = Secret::from("app-secret");
-    let signature = signed_with_env.with_request("/release/items/7", |request| {
+    let signature = signed_with_env.with_request(|request| {
         tencent::Signer::new(Mode::App, "AKIDapp", &secret)
             .environment_prefix(EnvironmentPrefix::Keep)
             .sign(request, NOW)
             .expect("signs")
     });
-    let req = signature
-        .headers()
-        .fold(signed_with_env, |req, (n, v)| req.header(n, v));
+    let req = signed_with_env.with_all(signature.headers());
     fails(
         req.http(&gateway),
         "HMAC signature does not match",
@@ -1178,7 +993,7 @@ fn tencent_app_on_a_custom_domain_signs_the_path_after_the_mapping() {
     let gateway = gateway();
     // The "t" mapping: the client signs `/items/7`, sends `/t/items/7`.
     routes(
-        Req::new("PUT", CUSTOM, "/t/items/7?q=1")
+        Wire::to("PUT", CUSTOM, "/t/items/7?q=1")
             .tencent(Mode::App, "AKIDapp", "app-secret", "/items/7?q=1")
             .http(&gateway),
         "service-1",
@@ -1189,7 +1004,7 @@ fn tencent_app_on_a_custom_domain_signs_the_path_after_the_mapping() {
     );
     // Signing the sent path (with `/t`) does not verify.
     fails(
-        Req::get(CUSTOM, "/t/items/7")
+        Wire::get(CUSTOM, "/t/items/7")
             .app("AKIDapp", "app-secret")
             .http(&gateway),
         "HMAC signature does not match",
@@ -1198,7 +1013,7 @@ fn tencent_app_on_a_custom_domain_signs_the_path_after_the_mapping() {
     );
     // The "" mapping: the whole path is the path inside the service.
     routes(
-        Req::get(CUSTOM, "/items/abc")
+        Wire::get(CUSTOM, "/items/abc")
             .app("AKIDapp", "app-secret")
             .http(&gateway),
         "service-1",
@@ -1218,7 +1033,7 @@ fn bce_app_with_and_without_x_bce_stage() {
         (Some(Stage::Test), "test"),
     ] {
         routes(
-            Req::get(BCE, "/v1/app?limit=10")
+            Wire::get(BCE, "/v1/app?limit=10")
                 .bce("bce-ak", "bce-sk", stage)
                 .route(&gateway, Protocol::Https),
             "bce-service",
@@ -1230,7 +1045,7 @@ fn bce_app_with_and_without_x_bce_stage() {
     }
     // A wrong secret is a BCE mismatch, after the key is found bound.
     fails(
-        Req::get(BCE, "/v1/app")
+        Wire::get(BCE, "/v1/app")
             .bce("bce-ak", "wrong", None)
             .http(&gateway),
         "Signature is invalid: signature is mismatched.",
@@ -1243,9 +1058,9 @@ fn bce_app_with_and_without_x_bce_stage() {
 fn bce_appcode() {
     let gateway = gateway();
     for (stage, env) in [(None, "release"), (Some("test"), "test")] {
-        let mut req = Req::get(BCE, "/v1/code").app_code("appcode-1");
+        let mut req = Wire::get(BCE, "/v1/code").app_code("appcode-1");
         if let Some(stage) = stage {
-            req = req.header("X-Bce-Stage", stage);
+            req = req.with("X-Bce-Stage", stage);
         }
         routes(
             req.route(&gateway, Protocol::Https),
@@ -1264,7 +1079,7 @@ fn path_templates_match_one_non_empty_segment() {
     for id in ["7", "abc", "%E4%B8%AD", "a.b"] {
         let target = format!("/release/items/{id}");
         routes(
-            Req::get(DEFAULT, &target)
+            Wire::get(DEFAULT, &target)
                 .app("AKIDapp", "app-secret")
                 .http(&gateway),
             "service-1",
@@ -1275,7 +1090,7 @@ fn path_templates_match_one_non_empty_segment() {
         );
     }
     not_found(
-        Req::get(DEFAULT, "/release/items").http(&gateway),
+        Wire::get(DEFAULT, "/release/items").http(&gateway),
         "There is no api match uri[/items]",
     );
 }
@@ -1285,71 +1100,71 @@ fn path_templates_match_one_non_empty_segment() {
 #[test]
 fn the_earlier_of_two_defects_wins() {
     let gateway = gateway();
-    let cases: [(&str, Req, Protocol, &str); 11] = [
+    let cases: [(&str, Wire, Protocol, &str); 11] = [
         // No Host, and an unsupported method.
         (
             "host present before method",
-            Req::bare("TRACE", "/release/open"),
+            Wire::bare("TRACE", "/release/open"),
             Protocol::Http,
             "Not Found Host",
         ),
         (
             "host usable before method",
-            Req::new("TRACE", "", "/release/open"),
+            Wire::to("TRACE", "", "/release/open"),
             Protocol::Http,
             "Get Host Fail",
         ),
         (
             "method before host lookup",
-            Req::new("TRACE", "nowhere.example", "/release/open"),
+            Wire::to("TRACE", "nowhere.example", "/release/open"),
             Protocol::Http,
             "Could not support method",
         ),
         (
             "host lookup before environment",
-            Req::get("nowhere.example", "/staging/open"),
+            Wire::get("nowhere.example", "/staging/open"),
             Protocol::Http,
             "There is no api match host[nowhere.example]",
         ),
         (
             "environment before path",
-            Req::get(DEFAULT, "/staging/missing"),
+            Wire::get(DEFAULT, "/staging/missing"),
             Protocol::Http,
             "There is no api match default env_mapping[staging]",
         ),
         (
             "custom mapping before path",
-            Req::get(MAPPED, "/x/missing"),
+            Wire::get(MAPPED, "/x/missing"),
             Protocol::Http,
             "There is no api match env_mapping[x]",
         ),
         (
             "path before method",
-            Req::new("DELETE", DEFAULT, "/release/missing"),
+            Wire::to("DELETE", DEFAULT, "/release/missing"),
             Protocol::Http,
             "There is no api match uri[/missing]",
         ),
         (
             "method before protocol",
-            Req::new("POST", DEFAULT, "/release/secure"),
+            Wire::to("POST", DEFAULT, "/release/secure"),
             Protocol::Http,
             "There is no api match method[POST]",
         ),
         (
             "protocol before CORS",
-            Req::get(DEFAULT, "/release/secure").header("Origin", "https://evil.example"),
+            Wire::get(DEFAULT, "/release/secure").with("Origin", "https://evil.example"),
             Protocol::Http,
             "Not allow use HTTP protocol",
         ),
         (
             "CORS before usage plan",
-            Req::get(NO_PLAN, "/release/pair").header("Origin", "https://evil.example"),
+            Wire::get(NO_PLAN, "/release/pair").with("Origin", "https://evil.example"),
             Protocol::Http,
             "req is cross origin, api /pair need open cors flag on qcloud apigateway.",
         ),
         (
             "usage plan before signature",
-            Req::get(NO_PLAN, "/release/pair").header("Authorization", "garbage"),
+            Wire::get(NO_PLAN, "/release/pair").with("Authorization", "garbage"),
             Protocol::Http,
             "Found no validate usage plan",
         ),
@@ -1360,7 +1175,7 @@ fn the_earlier_of_two_defects_wins() {
     }
     // Routing before the signature: an unknown key on a missing API is the routing error.
     not_found(
-        Req::get(DEFAULT, "/release/missing")
+        Wire::get(DEFAULT, "/release/missing")
             .app("AKIDnobody", "x")
             .http(&gateway),
         "There is no api match uri[/missing]",
@@ -1368,15 +1183,15 @@ fn the_earlier_of_two_defects_wins() {
     // The signature's own checks come before the key: a missing Authorization on a bound
     // environment is that row, not the key's.
     fails(
-        Req::get(DEFAULT, "/release/items/7").http(&gateway),
+        Wire::get(DEFAULT, "/release/items/7").http(&gateway),
         "HMAC signature cannot be verified, a validate authorization header is required",
         401,
         401,
     );
     // BCE: an invalid stage is found before the API lookup.
     fails(
-        Req::get(BCE, "/v1/missing")
-            .header("X-Bce-Stage", "nope")
+        Wire::get(BCE, "/v1/missing")
+            .with("X-Bce-Stage", "nope")
             .http(&gateway),
         "Invalid X-Bce-Stage: expected release, pre-online or test",
         400,
@@ -1390,7 +1205,7 @@ fn a_path_inside_the_service_may_start_with_an_environment_name() {
     // strips one environment segment; the gateway must not strip a second one, whatever
     // Tencent policy the caller set.
     let mut gateway = gateway();
-    let req = Req::get(DEFAULT, "/release/test/7").app("AKIDapp", "app-secret");
+    let req = Wire::get(DEFAULT, "/release/test/7").app("AKIDapp", "app-secret");
     routes(
         req.http(&gateway),
         "service-1",
@@ -1418,42 +1233,33 @@ fn route_once_refuses_a_replayed_signature_after_the_routing_checks() {
 
     let gateway = gateway();
     let guard = MemoryReplayGuard::default();
-    let once = |req: &Req| {
-        req.with_request(&req.target, |request| {
-            gateway.route_once(request, Protocol::Https, &guard, NOW)
-        })
-        .map(|routed| routed.key_id)
+    let once = |req: &Wire| {
+        req.with_request(|request| gateway.route_once(request, Protocol::Https, &guard, NOW))
+            .map(|routed| routed.key_id)
     };
-    let tencent = Req::get(DEFAULT, "/test/items/7").app("AKIDtest", "test-secret");
-    let bce = Req::get(BCE, "/v1/app?limit=10").bce("bce-ak", "bce-sk", None);
+    let tencent = Wire::get(DEFAULT, "/test/items/7").app("AKIDtest", "test-secret");
+    let bce = Wire::get(BCE, "/v1/app?limit=10").bce("bce-ak", "bce-sk", None);
     for (req, key_id) in [(&tencent, "AKIDtest"), (&bce, "bce-ak")] {
         assert_eq!(once(req), Ok(Some(key_id.to_owned())));
         let err = once(req).expect_err("the second use is a replay");
         assert_eq!(err.code(), "SignatureReplayed", "{err:?}");
         // `route` itself keeps no state: the same request still routes.
         assert!(req
-            .with_request(&req.target, |r| gateway.route(r, Protocol::Https, NOW))
+            .with_request(|r| gateway.route(r, Protocol::Https, NOW))
             .is_ok());
     }
     // A request that fails routing never reaches the guard: a full one does not refuse it first.
     let full = MemoryReplayGuard::new(0);
-    let unrouted = Req::get(DEFAULT, "/test/nope").app("AKIDtest", "test-secret");
+    let unrouted = Wire::get(DEFAULT, "/test/nope").app("AKIDtest", "test-secret");
     let err = unrouted
-        .with_request(&unrouted.target, |r| {
-            gateway.route_once(r, Protocol::Https, &full, NOW)
-        })
+        .with_request(|r| gateway.route_once(r, Protocol::Https, &full, NOW))
         .expect_err("no API for the path");
     assert_eq!(err.status(StatusProfile::Classic), 404, "{err:?}");
     // An API without authentication carries no signature: nothing to record.
-    let open = Req::get(BCE_RELEASE_ONLY, "/v1/open");
+    let open = Wire::get(BCE_RELEASE_ONLY, "/v1/open");
     for _ in 0..2 {
         assert!(open
-            .with_request(&open.target, |r| gateway.route_once(
-                r,
-                Protocol::Https,
-                &full,
-                NOW
-            ))
+            .with_request(|r| gateway.route_once(r, Protocol::Https, &full, NOW))
             .is_ok());
     }
 }

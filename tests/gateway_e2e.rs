@@ -9,6 +9,8 @@
 //! into `target/<profile>/examples/`, next to the `deps/` directory that holds this test.
 #![cfg(all(feature = "tower", feature = "serde"))]
 
+mod common;
+
 use std::io::{BufRead as _, BufReader, Read as _};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -19,6 +21,7 @@ use apigw_sign::bce::{self, Carrier};
 use apigw_sign::http::{sign_bce, sign_tencent};
 use apigw_sign::tencent::{Mode, Signer};
 use apigw_sign::Secret;
+use common::{example, GATEWAY_TOML};
 use time::OffsetDateTime;
 
 const DOMAIN: &str = "service-e2e-1250000000.gz.apigw.tencentcs.com";
@@ -29,55 +32,6 @@ const BCE_AK: &str = "bce-e2e-ak";
 const BCE_SK: &str = "bce-e2e-sk";
 const BODY_LIMIT: usize = 64;
 
-/// The configuration the server is started with (`--config`), its own so the test shows the
-/// file is read.
-const CONFIG: &str = r#"
-[[keys]]
-id = "AKIDe2e"
-secret = "e2e-secret"
-
-[[keys]]
-id = "bce-e2e-ak"
-secret = "bce-e2e-sk"
-
-[[usage_plans]]
-id = "plan-e2e"
-keys = ["AKIDe2e", "bce-e2e-ak"]
-
-[[services]]
-id = "service-e2e"
-vendor = "tencent"
-default_domain = "service-e2e-1250000000.gz.apigw.tencentcs.com"
-published = ["release"]
-
-[services.usage_plans]
-release = ["plan-e2e"]
-
-[[services.apis]]
-path = "/users"
-methods = ["GET"]
-auth = "key-pair"
-
-[[services.apis]]
-path = "/v1/items/{id}"
-methods = ["POST"]
-auth = "app"
-
-[[services]]
-id = "bce-e2e"
-vendor = "bce"
-default_domain = "bce-e2e.example.com"
-published = ["release"]
-
-[services.usage_plans]
-release = ["plan-e2e"]
-
-[[services.apis]]
-path = "/items/{id}"
-methods = ["GET"]
-auth = "bce-app"
-"#;
-
 /// How long the server may take to print its address.
 const STARTUP: Duration = Duration::from_secs(30);
 /// How long one request may take.
@@ -85,22 +39,13 @@ const REQUEST: Duration = Duration::from_secs(5);
 /// How long the server may take to stop once its stdin is closed.
 const SHUTDOWN: Duration = Duration::from_secs(10);
 
-fn example(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable path");
-    let profile_dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target/<profile>/deps/<test>");
-    let path = profile_dir
-        .join("examples")
-        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        path.exists(),
-        "{} is missing: run the tests with `cargo test --all-features` (which builds the \
-         examples) or `cargo build --example gateway --features tower,serde` first",
-        path.display()
-    );
-    path
+/// The `gateway` example.
+fn gateway() -> PathBuf {
+    example(
+        "gateway",
+        "run the tests with `cargo test --all-features` (which builds the examples) or \
+         `cargo build --example gateway --features tower,serde` first",
+    )
 }
 
 /// A running `gateway` example, killed on drop if it has not stopped.
@@ -113,7 +58,7 @@ struct Server {
 impl Server {
     /// Starts the example with `args` and waits for its `listening on …` line.
     fn start(args: &[&str]) -> Server {
-        let mut child = Command::new(example("gateway"))
+        let mut child = Command::new(gateway())
             .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -258,15 +203,13 @@ fn echo(key_id: &str, environment: &str, service: &str, api: &str) -> String {
 
 #[test]
 fn gateway_serves_signed_requests_and_answers_failures_like_the_vendor() {
-    let config = Path::new(env!("CARGO_TARGET_TMPDIR")).join("gateway_e2e.toml");
-    std::fs::write(&config, CONFIG).expect("write the configuration");
+    // The shared configuration, not the built-in demo: the test shows the file is read.
     let limit = BODY_LIMIT.to_string();
-    let config_arg = config.to_str().expect("a UTF-8 temporary path");
     let mut server = Server::start(&[
         "--listen",
         "127.0.0.1:0",
         "--config",
-        config_arg,
+        GATEWAY_TOML,
         "--body-limit",
         &limit,
     ]);
@@ -405,7 +348,6 @@ fn gateway_serves_signed_requests_and_answers_failures_like_the_vendor() {
     let (status, stderr) = server.stop();
     assert!(status.success(), "{status}: {stderr}");
     assert!(stderr.contains("stdin closed"), "{stderr}");
-    let _ = std::fs::remove_file(&config);
 }
 
 #[test]
@@ -456,7 +398,7 @@ fn gateway_serves_the_built_in_demo_configuration() {
 #[test]
 fn gateway_refuses_bad_arguments_and_configurations() {
     let run = |args: &[&str]| {
-        let output = Command::new(example("gateway"))
+        let output = Command::new(gateway())
             .args(args)
             .stdin(Stdio::null())
             .output()

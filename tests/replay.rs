@@ -13,9 +13,12 @@
 use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+mod common;
+
 use apigw_sign::replay::{MemoryReplayGuard, Replay, ReplayGuard, DEFAULT_CAPACITY};
-use apigw_sign::{bce, tencent, Error, Header, KeySet, Request, Secret, StatusProfile};
+use apigw_sign::{bce, tencent, Error, KeySet, Secret, StatusProfile};
 use base64::Engine as _;
+use common::request::Wire;
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
@@ -267,84 +270,60 @@ fn keys() -> KeySet {
     keys
 }
 
-/// The headers of a Tencent key-pair `GET /` signed at `at`.
-fn tencent_headers(at: OffsetDateTime) -> Vec<(String, String)> {
+/// A Tencent key-pair `GET /` signed at `at`.
+fn tencent_signed(at: OffsetDateTime) -> Wire {
     let secret = Secret::from(SECRET);
-    let signature = tencent::Signer::new(tencent::Mode::KeyPair, TENCENT_ID, &secret)
-        .sign(&Request::new("GET", "/", &[], b""), at)
+    let unsigned = Wire::bare("GET", "/");
+    let signature = unsigned
+        .with_request(|request| {
+            tencent::Signer::new(tencent::Mode::KeyPair, TENCENT_ID, &secret).sign(request, at)
+        })
         .expect("signs");
-    signature
-        .headers()
-        .map(|(n, v)| (n.to_owned(), v.to_owned()))
-        .collect()
+    unsigned.with_all(signature.headers())
 }
 
-/// The headers of a BCE `GET /items` signed at `at`, valid for `expiration` seconds.
-fn bce_headers(at: OffsetDateTime, expiration: u64) -> Vec<(String, String)> {
+/// A BCE `GET /items` signed at `at`, valid for `expiration` seconds.
+fn bce_signed(at: OffsetDateTime, expiration: u64) -> Wire {
     let secret = Secret::from(SECRET);
-    let mut headers = vec![("Host".to_owned(), "replay.example.com".to_owned())];
-    let view: Vec<Header<'_>> = headers.iter().map(|(n, v)| Header::new(n, v)).collect();
-    let signature = bce::Signer::new(BCE_ID, &secret)
-        .expiration(expiration)
-        .sign(&Request::new("GET", "/items", &view, b""), at)
+    let unsigned = Wire::bare("GET", "/items").with("Host", "replay.example.com");
+    let signature = unsigned
+        .with_request(|request| {
+            bce::Signer::new(BCE_ID, &secret)
+                .expiration(expiration)
+                .sign(request, at)
+        })
         .expect("signs");
-    headers.extend(
-        signature
-            .headers()
-            .map(|(n, v)| (n.to_owned(), v.to_owned())),
-    );
-    headers
-}
-
-fn view(headers: &[(String, String)]) -> Vec<Header<'_>> {
-    headers.iter().map(|(n, v)| Header::new(n, v)).collect()
+    unsigned.with_all(signature.headers())
 }
 
 fn tencent_once(
-    headers: &[(String, String)],
+    wire: &Wire,
     guard: &(impl ReplayGuard + ?Sized),
     now: OffsetDateTime,
 ) -> Result<(), Error> {
-    let view = view(headers);
-    tencent::Verifier::default()
-        .verify_once(
-            tencent::Mode::KeyPair,
-            &Request::new("GET", "/", &view, b""),
-            &keys(),
-            guard,
-            now,
-        )
-        .map(|_| ())
+    wire.with_request(|request| {
+        tencent::Verifier::default()
+            .verify_once(tencent::Mode::KeyPair, request, &keys(), guard, now)
+            .map(|_| ())
+    })
 }
 
 fn bce_once(
-    headers: &[(String, String)],
+    wire: &Wire,
     guard: &(impl ReplayGuard + ?Sized),
     now: OffsetDateTime,
 ) -> Result<(), Error> {
-    let view = view(headers);
-    bce::Verifier::default()
-        .verify_once(
-            &Request::new("GET", "/items", &view, b""),
-            &keys(),
-            guard,
-            now,
-        )
-        .map(|_| ())
-}
-
-fn header<'h>(headers: &'h [(String, String)], name: &str) -> &'h str {
-    headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
-        .unwrap_or_else(|| panic!("no {name}"))
+    wire.with_request(|request| {
+        bce::Verifier::default()
+            .verify_once(request, &keys(), guard, now)
+            .map(|_| ())
+    })
 }
 
 #[test]
 fn tencent_verify_once_refuses_a_replay_for_the_whole_window() {
     let guard = MemoryReplayGuard::default();
-    let first = tencent_headers(NOW);
+    let first = tencent_signed(NOW);
     assert_eq!(tencent_once(&first, &guard, NOW), Ok(()));
     for at in [NOW, NOW + secs(1), NOW + secs(900)] {
         assert_eq!(
@@ -361,12 +340,12 @@ fn tencent_verify_once_refuses_a_replay_for_the_whole_window() {
         Err("DateOutOfWindow")
     );
     // A fresh signature (another date) passes, once.
-    let second = tencent_headers(NOW + secs(1));
+    let second = tencent_signed(NOW + secs(1));
     assert_eq!(tencent_once(&second, &guard, NOW + secs(1)), Ok(()));
     assert!(tencent_once(&second, &guard, NOW + secs(1)).is_err());
     // `verify` itself is unchanged: it has no guard.
-    let view = view(&first);
-    let request = Request::new("GET", "/", &view, b"");
+    let view = first.view();
+    let request = first.request(&view);
     for _ in 0..2 {
         tencent::Verifier::default()
             .verify(tencent::Mode::KeyPair, &request, &keys(), NOW)
@@ -376,15 +355,15 @@ fn tencent_verify_once_refuses_a_replay_for_the_whole_window() {
 
 #[test]
 fn tencent_hands_the_guard_the_mac_bytes_and_the_date_plus_max_skew() {
-    let headers = tencent_headers(NOW);
-    let view = view(&headers);
-    let request = Request::new("GET", "/", &view, b"");
+    let wire = tencent_signed(NOW);
+    let view = wire.view();
+    let request = wire.request(&view);
     let mut policy = tencent::Policy::default();
     policy.max_skew = core::time::Duration::from_secs(60);
     let verified = tencent::Verifier::new(policy)
         .verify(tencent::Mode::KeyPair, &request, &keys(), NOW + secs(30))
         .expect("verifies");
-    let authorization = header(&headers, "authorization");
+    let authorization = wire.header("authorization");
     let b64 = authorization
         .split("signature=\"")
         .nth(1)
@@ -405,7 +384,7 @@ fn tencent_hands_the_guard_the_mac_bytes_and_the_date_plus_max_skew() {
 #[test]
 fn bce_verify_once_refuses_a_replay_for_the_whole_window() {
     let guard = MemoryReplayGuard::default();
-    let first = bce_headers(NOW, 1800);
+    let first = bce_signed(NOW, 1800);
     assert_eq!(bce_once(&first, &guard, NOW), Ok(()));
     for at in [NOW, NOW + secs(1800)] {
         let err = bce_once(&first, &guard, at).expect_err("a replay");
@@ -420,19 +399,19 @@ fn bce_verify_once_refuses_a_replay_for_the_whole_window() {
         bce_once(&first, &guard, NOW + secs(1801)).map_err(|e| e.code()),
         Err("SignatureTimestampExpired")
     );
-    let second = bce_headers(NOW + secs(1), 1800);
+    let second = bce_signed(NOW + secs(1), 1800);
     assert_eq!(bce_once(&second, &guard, NOW + secs(1)), Ok(()));
     assert!(bce_once(&second, &guard, NOW + secs(2)).is_err());
 }
 
 #[test]
 fn bce_hands_the_guard_the_mac_bytes_and_the_timestamp_plus_expiration() {
-    let headers = bce_headers(NOW, 120);
-    let view = view(&headers);
+    let wire = bce_signed(NOW, 120);
+    let view = wire.view();
     let verified = bce::Verifier::default()
-        .verify(&Request::new("GET", "/items", &view, b""), &keys(), NOW)
+        .verify(&wire.request(&view), &keys(), NOW)
         .expect("verifies");
-    let auth = header(&headers, "authorization");
+    let auth = wire.header("authorization");
     let hex_signature = auth.rsplit('/').next().expect("signature");
     assert_eq!(
         verified.signature().map(hex::encode),
@@ -445,14 +424,14 @@ fn bce_hands_the_guard_the_mac_bytes_and_the_timestamp_plus_expiration() {
 #[test]
 fn bce_app_codes_are_not_guarded() {
     let (name, value) = bce::app_code_header("replay-app-code").expect("header");
-    let headers = vec![(name.to_owned(), value)];
+    let wire = Wire::bare("GET", "/items").with(name, value);
     let mut policy = bce::Policy::default();
     policy.carriers = bce::Carriers::only(bce::Carrier::AppCode);
     let mut keys = KeySet::new();
     keys.insert("replay-app-code", "unused");
     let calls = CountingGuard::default();
-    let view = view(&headers);
-    let request = Request::new("GET", "/items", &view, b"");
+    let view = wire.view();
+    let request = wire.request(&view);
     for _ in 0..2 {
         let verified = bce::Verifier::new(policy.clone())
             .verify_once(&request, &keys, &calls, NOW)
@@ -497,18 +476,13 @@ impl ReplayGuard for Refusing {
 #[test]
 fn only_a_request_that_verifies_reaches_the_guard() {
     let calls = CountingGuard::default();
-    let mut tampered = tencent_headers(NOW);
-    for (name, value) in &mut tampered {
-        if name.eq_ignore_ascii_case("authorization") {
-            *value = value.replace("signature=\"", "signature=\"AAAA");
-        }
-    }
+    let tampered = tencent_signed(NOW).auth(|a| a.replace("signature=\"", "signature=\"AAAA"));
     assert!(tencent_once(&tampered, &calls, NOW).is_err());
-    assert!(tencent_once(&tencent_headers(NOW), &calls, NOW + secs(3600)).is_err());
-    assert!(bce_once(&bce_headers(NOW, 60), &calls, NOW + secs(61)).is_err());
+    assert!(tencent_once(&tencent_signed(NOW), &calls, NOW + secs(3600)).is_err());
+    assert!(bce_once(&bce_signed(NOW, 60), &calls, NOW + secs(61)).is_err());
     assert_eq!(calls.calls.get(), 0);
-    assert_eq!(tencent_once(&tencent_headers(NOW), &calls, NOW), Ok(()));
-    assert_eq!(bce_once(&bce_headers(NOW, 60), &calls, NOW), Ok(()));
+    assert_eq!(tencent_once(&tencent_signed(NOW), &calls, NOW), Ok(()));
+    assert_eq!(bce_once(&bce_signed(NOW, 60), &calls, NOW), Ok(()));
     assert_eq!(calls.calls.get(), 2);
 }
 
@@ -516,32 +490,32 @@ fn only_a_request_that_verifies_reaches_the_guard() {
 fn a_full_or_failing_guard_refuses_through_both_verifiers() {
     // Full, for real: capacity 1 and one unexpired signature.
     let guard = MemoryReplayGuard::new(1);
-    assert_eq!(tencent_once(&tencent_headers(NOW), &guard, NOW), Ok(()));
+    assert_eq!(tencent_once(&tencent_signed(NOW), &guard, NOW), Ok(()));
     assert_eq!(
-        tencent_once(&tencent_headers(NOW + secs(1)), &guard, NOW + secs(1)),
+        tencent_once(&tencent_signed(NOW + secs(1)), &guard, NOW + secs(1)),
         Err(Error::ReplayCacheFull)
     );
     assert_eq!(
-        bce_once(&bce_headers(NOW, 60), &guard, NOW),
+        bce_once(&bce_signed(NOW, 60), &guard, NOW),
         Err(Error::ReplayCacheFull)
     );
     // Once the first signature's window passes there is room again.
     let later = NOW + secs(901);
-    assert_eq!(tencent_once(&tencent_headers(later), &guard, later), Ok(()));
+    assert_eq!(tencent_once(&tencent_signed(later), &guard, later), Ok(()));
 
     // Any guard, also as a trait object.
     let unavailable: &dyn ReplayGuard = &Refusing(Replay::Unavailable);
     assert_eq!(
-        tencent_once(&tencent_headers(NOW), unavailable, NOW),
+        tencent_once(&tencent_signed(NOW), unavailable, NOW),
         Err(Error::ReplayGuardUnavailable)
     );
     assert_eq!(
-        bce_once(&bce_headers(NOW, 60), unavailable, NOW),
+        bce_once(&bce_signed(NOW, 60), unavailable, NOW),
         Err(Error::ReplayGuardUnavailable)
     );
     let shared = std::sync::Arc::new(MemoryReplayGuard::new(4));
-    assert_eq!(bce_once(&bce_headers(NOW, 60), &shared, NOW), Ok(()));
-    assert!(bce_once(&bce_headers(NOW, 60), &shared, NOW).is_err());
+    assert_eq!(bce_once(&bce_signed(NOW, 60), &shared, NOW), Ok(()));
+    assert!(bce_once(&bce_signed(NOW, 60), &shared, NOW).is_err());
 }
 
 #[test]

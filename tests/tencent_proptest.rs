@@ -11,10 +11,17 @@
 //! - Never panic: `Authorization::parse` on arbitrary strings and on mutations of valid headers,
 //!   and `Verifier::verify` on arbitrary and on mutated signed requests.
 
+mod common;
+
 use apigw_sign::tencent::{
     Authorization, Body, DateHeader, MismatchDetail, Mode, Parts, Policy, Signer, Verifier,
 };
 use apigw_sign::{format_http_date, Algorithm, Error, Header, KeySet, Request, Secret};
+use common::request::Wire;
+use common::strategies::{
+    self, byte_inserts, edit, fail, insert_bytes, mutate, mutated, other_method, parser_input,
+    METHODS,
+};
 use proptest::prelude::*;
 use proptest::sample::{select, Index};
 use time::{Duration, OffsetDateTime};
@@ -30,30 +37,34 @@ const SPECIAL: &[char] = &[
     '+', '&', '=', '%', '/', '?', '#', ' ', ' ', '中', '文', 'é', '😀', 'a', 'Z', '0', '~', '.',
     '-', '_', '\t', ';', '"', '\\',
 ];
-const METHODS: &[&str] = &[
-    "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "get",
-];
 const ENVIRONMENTS: &[&str] = &["release", "prepub", "test"];
 const CUSTOM: &[&str] = &["X-A", "X-Trace-Id", "x-lower"];
+/// Header names that matter to the verifier (arbitrary requests draw from them).
+const HEADER_NAMES: &[&str] = &[
+    "X-Date",
+    "Date",
+    "Source",
+    "Accept",
+    "Content-Type",
+    "Content-MD5",
+    "x-custom",
+];
+/// Header values that matter to the verifier.
+const HEADER_SAMPLES: &[&str] = &[
+    "application/x-www-form-urlencoded",
+    "application/json",
+    "Thursday, 11-Mar-21 08:29:58 GMT",
+    "Thu Mar 11 08:29:58 2021",
+];
 
-/// Text for path segments, keys and values: empty, plain, unicode with spaces, or a mix of
-/// the characters that matter to encoding.
+/// Text for path segments, keys and values.
 fn text() -> impl Strategy<Value = String> {
-    prop_oneof![
-        Just(String::new()),
-        "[a-z0-9]{1,6}",
-        "[ a-zA-Z\u{4e00}-\u{4e0f}é]{1,8}",
-        prop::collection::vec(select(SPECIAL), 1..10).prop_map(String::from_iter),
-        "\\PC{1,8}",
-    ]
+    strategies::text(SPECIAL, "[ a-zA-Z\u{4e00}-\u{4e0f}é]{1,8}")
 }
 
 /// Keys: often from a small pool, so that keys repeat.
 fn key() -> impl Strategy<Value = String> {
-    prop_oneof![
-        2 => select(vec!["a", "b", "q", "中"]).prop_map(String::from),
-        3 => text(),
-    ]
+    strategies::key(&["a", "b", "q", "中"], text())
 }
 
 fn pairs(min: usize, max: usize) -> impl Strategy<Value = Vec<(String, String)>> {
@@ -62,11 +73,7 @@ fn pairs(min: usize, max: usize) -> impl Strategy<Value = Vec<(String, String)>>
 
 /// A header value: no CR, LF or NUL (which no header can carry); spaces around are allowed.
 fn header_value() -> impl Strategy<Value = String> {
-    prop_oneof![
-        "[a-zA-Z0-9 ]{0,12}",
-        "[^\r\n\u{0}]{0,12}",
-        prop::collection::vec(select(SPECIAL), 0..10).prop_map(String::from_iter),
-    ]
+    strategies::header_value(SPECIAL)
 }
 
 #[derive(Clone, Debug)]
@@ -247,15 +254,6 @@ impl Case {
 // ---------------------------------------------------------------------------------------------
 // Signing and the wire
 
-/// A request as sent.
-#[derive(Clone, Debug)]
-struct Wire {
-    method: String,
-    target: String,
-    headers: Vec<(String, Vec<u8>)>,
-    body: Vec<u8>,
-}
-
 /// A signed case: what goes on the wire, and the signer's string to sign.
 #[derive(Clone, Debug)]
 struct Signed {
@@ -263,10 +261,6 @@ struct Signed {
     /// The headers the signature asked for (date, `Content-MD5`, `Authorization`).
     applied: Vec<(String, String)>,
     string_to_sign: String,
-}
-
-fn fail(what: &str, e: impl core::fmt::Display) -> TestCaseError {
-    TestCaseError::fail(format!("{what}: {e}"))
 }
 
 fn sign(case: &Case) -> Result<Signed, TestCaseError> {
@@ -319,34 +313,19 @@ fn sign(case: &Case) -> Result<Signed, TestCaseError> {
         .headers()
         .map(|(n, v)| (n.to_owned(), v.to_owned()))
         .collect();
-    let mut wire_headers: Vec<(String, Vec<u8>)> = owned_headers
-        .into_iter()
-        .map(|(n, v)| (n, v.into_bytes()))
-        .collect();
-    wire_headers.extend(
-        applied
-            .iter()
-            .map(|(n, v)| (n.clone(), v.clone().into_bytes())),
-    );
+    let wire = Wire::bare(&case.method, &signed.target)
+        .with_all(owned_headers)
+        .with_all(applied.iter().map(|(n, v)| (n, v)))
+        .body(&wire_body);
     Ok(Signed {
-        wire: Wire {
-            method: case.method.clone(),
-            target: signed.target,
-            headers: wire_headers,
-            body: wire_body,
-        },
+        wire,
         applied,
         string_to_sign,
     })
 }
 
+/// The Tencent side of the shared owned request.
 impl Wire {
-    fn set(&mut self, name: &str, value: &str) {
-        self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
-        self.headers
-            .push((name.to_owned(), value.as_bytes().to_vec()));
-    }
-
     fn verify_at(&self, mode: Mode, now: OffsetDateTime) -> Result<(), Error> {
         let mut keys = KeySet::new();
         keys.insert(KEY_ID, SECRET);
@@ -360,33 +339,15 @@ impl Wire {
         keys: &KeySet,
         now: OffsetDateTime,
     ) -> Result<(), Error> {
-        let headers: Vec<Header<'_>> = self
-            .headers
-            .iter()
-            .map(|(n, v)| Header::from_bytes(n, v))
-            .collect();
-        let request = Request::new(&self.method, &self.target, &headers, &self.body);
-        verifier.verify(mode, &request, keys, now).map(|_| ())
+        self.with_request(|request| verifier.verify(mode, request, keys, now).map(|_| ()))
     }
 }
 
 /// `tampered`, signed only to get its wire target, headers and body, sent with the original
 /// signature's headers.
 fn replay(original: &Signed, tampered: &Case) -> Result<Wire, TestCaseError> {
-    let mut wire = sign(tampered)?.wire;
-    wire.headers.retain(|(n, _)| {
-        !original
-            .applied
-            .iter()
-            .any(|(a, _)| a.eq_ignore_ascii_case(n))
-    });
-    wire.headers.extend(
-        original
-            .applied
-            .iter()
-            .map(|(n, v)| (n.clone(), v.clone().into_bytes())),
-    );
-    Ok(wire)
+    let wire = sign(tampered)?.wire;
+    Ok(wire.set_all(original.applied.iter().map(|(n, v)| (n, v))))
 }
 
 /// The outcome a tampered request must have: in app mode every part is signed; in key-pair
@@ -423,14 +384,8 @@ proptest! {
     #[test]
     fn verify_accepts_what_sign_parts_signs(case in case(Need::Nothing)) {
         let signed = sign(&case)?;
-        let headers: Vec<Header<'_>> = signed
-            .wire
-            .headers
-            .iter()
-            .map(|(n, v)| Header::from_bytes(n, v))
-            .collect();
-        let wire = &signed.wire;
-        let request = Request::new(&wire.method, &wire.target, &headers, &wire.body);
+        let headers = signed.wire.view();
+        let request = signed.wire.request(&headers);
         let mut keys = KeySet::new();
         keys.insert(KEY_ID, SECRET);
         let verifier = Verifier::default();
@@ -456,11 +411,7 @@ proptest! {
     ) {
         let signed = sign(&case)?;
         let mut wire = signed.wire.clone();
-        wire.method = if new.eq_ignore_ascii_case(&case.method) {
-            (if case.method.eq_ignore_ascii_case("GET") { "POST" } else { "GET" }).to_owned()
-        } else {
-            new.to_owned()
-        };
+        wire.method = other_method(&case.method, new);
         expect_tamper("method", &case, wire.verify_at(case.mode, case.time), false)?;
     }
 
@@ -538,7 +489,7 @@ proptest! {
         if resend_content_md5 && case.mode == Mode::App {
             // The attacker also sends the new body's Content-MD5: the signature still fails.
             let md5 = apigw_sign::tencent::content_md5(&wire.body);
-            wire.set("Content-MD5", &md5);
+            wire = wire.set("Content-MD5", &md5);
         }
         expect_tamper("body", &case, wire.verify_at(case.mode, case.time), false)?;
     }
@@ -567,9 +518,11 @@ proptest! {
     #[test]
     fn an_unsigned_header_may_change(case in case(Need::Nothing), value in header_value()) {
         let signed = sign(&case)?;
-        let mut wire = signed.wire.clone();
-        wire.set("X-Unsigned", &value);
-        wire.set("Host", "somewhere.else.example");
+        let wire = signed
+            .wire
+            .clone()
+            .set("X-Unsigned", &value)
+            .set("Host", "somewhere.else.example");
         prop_assert_eq!(wire.verify_at(case.mode, case.time), Ok(()));
     }
 
@@ -579,8 +532,8 @@ proptest! {
         secs in prop_oneof![-900i64..=-1, 1i64..=900],
     ) {
         let signed = sign(&case)?;
-        let mut wire = signed.wire.clone();
-        wire.set(case.date_header.name(), &format_http_date(case.time + Duration::seconds(secs)));
+        let date = format_http_date(case.time + Duration::seconds(secs));
+        let wire = signed.wire.clone().set(case.date_header.name(), &date);
         expect_tamper("date within the window", &case, wire.verify_at(case.mode, case.time), true)?;
     }
 
@@ -597,7 +550,7 @@ proptest! {
             (case.time, case.time + Duration::seconds(secs))
         } else {
             let date = case.time + Duration::seconds(secs);
-            wire.set(case.date_header.name(), &format_http_date(date));
+            wire = wire.set(case.date_header.name(), format_http_date(date));
             (date, case.time)
         };
         let result = wire.verify_at(case.mode, now);
@@ -675,50 +628,6 @@ fn authorization_with(names: impl Strategy<Value = String>) -> impl Strategy<Val
     )
 }
 
-/// One edit to a string: insert, delete, replace, duplicate or truncate at a char boundary.
-#[derive(Clone, Debug)]
-enum Edit {
-    Insert(Index, char),
-    Delete(Index),
-    Replace(Index, char),
-    Duplicate(Index, Index),
-    Truncate(Index),
-}
-
-fn edit() -> impl Strategy<Value = Edit> {
-    let ch = prop_oneof![3 => select(AUTH_CHARS), 1 => any::<char>()];
-    prop_oneof![
-        (any::<Index>(), ch.clone()).prop_map(|(i, c)| Edit::Insert(i, c)),
-        any::<Index>().prop_map(Edit::Delete),
-        (any::<Index>(), ch).prop_map(|(i, c)| Edit::Replace(i, c)),
-        (any::<Index>(), any::<Index>()).prop_map(|(a, b)| Edit::Duplicate(a, b)),
-        any::<Index>().prop_map(Edit::Truncate),
-    ]
-}
-
-fn apply(text: &str, edits: &[Edit]) -> String {
-    let mut chars: Vec<char> = text.chars().collect();
-    for edit in edits {
-        let n = chars.len();
-        match edit {
-            Edit::Insert(i, c) => chars.insert(i.index(n + 1), *c),
-            Edit::Delete(i) if n > 0 => {
-                chars.remove(i.index(n));
-            }
-            Edit::Replace(i, c) if n > 0 => chars[i.index(n)] = *c,
-            Edit::Duplicate(a, b) if n > 0 => {
-                let (a, b) = (a.index(n), b.index(n));
-                let (from, to) = (a.min(b), a.max(b) + 1);
-                let copy: Vec<char> = chars[from..to].to_vec();
-                chars.splice(to..to, copy);
-            }
-            Edit::Truncate(i) => chars.truncate(i.index(n + 1)),
-            _ => {}
-        }
-    }
-    chars.into_iter().collect()
-}
-
 /// A successful parse survives formatting and parsing again.
 fn check_parse(value: &str) -> Result<(), TestCaseError> {
     if let Ok(parsed) = Authorization::parse(value) {
@@ -736,59 +645,36 @@ proptest! {
 
     #[test]
     fn authorization_parse_never_panics_on_arbitrary_strings(
-        value in prop_oneof![
-            any::<String>(),
-            prop::collection::vec(select(AUTH_CHARS), 0..80).prop_map(String::from_iter),
-            plausible_authorization(),
-        ]
+        value in parser_input(AUTH_CHARS, plausible_authorization()),
     ) {
         check_parse(&value)?;
     }
 
     #[test]
     fn authorization_parse_never_panics_on_mutations(
-        base in prop_oneof![Just(GOOD_AUTHORIZATION.to_owned()), plausible_authorization()],
-        edits in prop::collection::vec(edit(), 1..6),
+        value in mutated(GOOD_AUTHORIZATION, plausible_authorization(), AUTH_CHARS),
     ) {
-        check_parse(&apply(&base, &edits))?;
+        check_parse(&value)?;
     }
-}
-
-/// Header names: the ones that matter, and anything. (A second `Authorization` is rare, as
-/// it stops verification at once.)
-fn header_name() -> impl Strategy<Value = String> {
-    prop_oneof![
-        30 => select(vec![
-            "X-Date", "Date", "Source", "Accept", "Content-Type", "Content-MD5", "x-custom",
-        ])
-        .prop_map(String::from),
-        1 => Just("Authorization".to_owned()),
-        2 => "[!-~]{0,8}",
-        2 => "\\PC{0,4}",
-    ]
-}
-
-fn header_bytes() -> impl Strategy<Value = Vec<u8>> {
-    prop_oneof![
-        prop::collection::vec(any::<u8>(), 0..40),
-        "[ -~]{0,30}".prop_map(String::into_bytes),
-        (-1000i64..1000).prop_map(|s| format_http_date(now() + Duration::seconds(s)).into_bytes()),
-        select(vec![
-            "application/x-www-form-urlencoded",
-            "application/json",
-            "Thursday, 11-Mar-21 08:29:58 GMT",
-            "Thu Mar 11 08:29:58 2021"
-        ])
-        .prop_map(|s| s.as_bytes().to_vec()),
-    ]
 }
 
 fn now() -> OffsetDateTime {
     time::macros::datetime!(2021-03-11 08:29:58 UTC)
 }
 
+/// Header names: the ones that matter, and anything. (A second `Authorization` is rare, as
+/// it stops verification at once.)
+fn header_name() -> impl Strategy<Value = String> {
+    strategies::header_name(HEADER_NAMES, &["Authorization"], 1)
+}
+
+/// Header values: anything, and dates near [`now`] and values that matter.
+fn header_bytes() -> impl Strategy<Value = Vec<u8>> {
+    strategies::header_bytes(now(), format_http_date, HEADER_SAMPLES)
+}
+
 fn arbitrary_wire() -> impl Strategy<Value = Wire> {
-    let method = prop_oneof![select(METHODS).prop_map(String::from), "\\PC{0,6}"];
+    let method = strategies::method();
     let target = prop_oneof![
         "/([a-z=&+?/#中 ]|%[0-9A-Fa-fG]{0,2}){0,30}",
         "/release([a-z=&+?/]|%[0-9A-Fa-f]{2}){0,20}",
@@ -853,12 +739,8 @@ fn exercise(wire: &Wire, skew: i64, detail: bool) {
         policy.mismatch_detail = MismatchDetail::ServerStringToSign;
     }
     let verifier = Verifier::new(policy);
-    let headers: Vec<Header<'_>> = wire
-        .headers
-        .iter()
-        .map(|(n, v)| Header::from_bytes(n, v))
-        .collect();
-    let request = Request::new(&wire.method, &wire.target, &headers, &wire.body);
+    let headers = wire.view();
+    let request = wire.request(&headers);
     let at = now() + Duration::seconds(skew);
     for mode in [Mode::App, Mode::KeyPair] {
         for request in [request, request.without_body()] {
@@ -885,24 +767,15 @@ proptest! {
     #[test]
     fn verify_never_panics_on_mutated_signed_requests(
         case in case(Need::Nothing),
-        target_edits in prop::collection::vec(edit(), 0..3),
+        target_edits in prop::collection::vec(edit(AUTH_CHARS), 0..3),
         header in any::<Index>(),
-        header_edits in prop::collection::vec((any::<Index>(), any::<u8>()), 0..4),
-        body_edits in prop::collection::vec((any::<Index>(), any::<u8>()), 0..4),
+        header_edits in byte_inserts(),
+        body_edits in byte_inserts(),
     ) {
         let signed = sign(&case)?;
         let mut wire = signed.wire;
-        wire.target = apply(&wire.target, &target_edits);
-        let h = header.index(wire.headers.len());
-        for (at, byte) in &header_edits {
-            let value = &mut wire.headers[h].1;
-            let i = at.index(value.len() + 1);
-            value.insert(i, *byte);
-        }
-        for (at, byte) in &body_edits {
-            let i = at.index(wire.body.len() + 1);
-            wire.body.insert(i, *byte);
-        }
+        mutate(&mut wire, &target_edits, header, &header_edits);
+        insert_bytes(&mut wire.body, &body_edits);
         let skew = (case.time - now()).whole_seconds();
         exercise(&wire, skew, true);
     }
