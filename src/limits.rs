@@ -49,9 +49,15 @@ pub const MAX_FORM_BODY_LEN: usize = 1024 * 1024;
 /// typical string to sign (about 200 bytes) reaches the MAC in one piece.
 pub(crate) const SINK_BUFFER: usize = 256;
 
-/// Canonical text of sorted items (query and form parameters; BCE's header lines) kept on the
-/// stack, in bytes; a request with more spills it to one heap buffer.
-pub(crate) const INLINE_SORTED_TEXT: usize = 1024;
+/// Parameters kept on the stack while a string to sign is built; a request with more moves its
+/// list to the heap (one allocation).
+pub(crate) const INLINE_PARAMS: usize = 8;
 
-/// Sorted items kept on the stack; a request with more spills them to one heap buffer.
-pub(crate) const INLINE_SORTED_ITEMS: usize = 32;
+/// Bytes of parameter text that must be rewritten to be canonical (decoded for Tencent,
+/// re-encoded for BCE) kept on the stack; more move to the heap (one allocation).
+pub(crate) const INLINE_PARAM_TEXT: usize = 64;
+
+/// BCE's canonical header lines kept on the stack while they are sorted: their number, and the
+/// bytes of their text.
+pub(crate) const INLINE_HEADER_LINES: usize = 8;
+pub(crate) const INLINE_HEADER_TEXT: usize = 256;

@@ -210,7 +210,7 @@ impl<'a> Request<'a> {
 
     /// The path and the raw query, split at the first `?`.
     pub(crate) fn path_and_query(&self) -> (&'a str, &'a str) {
-        self.target.split_once('?').unwrap_or((self.target, ""))
+        split_once(self.target, b'?').unwrap_or((self.target, ""))
     }
 
     /// Checks the method is an HTTP token and the target starts like an origin-form target and
@@ -231,7 +231,7 @@ impl<'a> Request<'a> {
 
     /// Where each of `names` is in the headers ([`find_each`]).
     pub(crate) fn find_each<const N: usize>(&self, names: [&str; N]) -> [Found<'a>; N] {
-        find_each(self.headers.iter(), names)
+        find_each(self.headers.iter().enumerate(), names)
     }
 
     /// Where the header `name` is.
@@ -242,11 +242,15 @@ impl<'a> Request<'a> {
 }
 
 /// Most headers a request may have: more is [`RequestError::TooManyHeaders`] for a signer or
-/// verifier that looks through them all.
+/// verifier that looks through them all. A header's position among them (and the two a signer
+/// may set) fits a `u16`.
 const MAX_HEADERS: usize = 65_533;
 
 /// A request's headers as a signer sends them: the headers it sets (the date header; BCE's
 /// `x-bce-date` and `X-Bce-Stage`) replace any of the same name. A verifier sets none.
+///
+/// Each header has a position: its index in the request, or for one the signer sets, the
+/// request's length plus its index among those.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Sent<'a> {
     request: &'a [Header<'a>],
@@ -254,7 +258,7 @@ pub(crate) struct Sent<'a> {
 }
 
 impl<'a> Sent<'a> {
-    /// `request`'s headers with `set` applied.
+    /// `request`'s headers with `set` (at most two) applied.
     ///
     /// # Errors
     ///
@@ -263,25 +267,44 @@ impl<'a> Sent<'a> {
         request: &'a [Header<'a>],
         set: &'a [Header<'a>],
     ) -> Result<Self, RequestError> {
-        if request.len() > MAX_HEADERS {
+        if request.len() > MAX_HEADERS || set.len() > 2 {
             return Err(RequestError::TooManyHeaders);
         }
         Ok(Sent { request, set })
     }
 
-    /// The headers in order: the request's (but those `set` replaces), then `set`.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &'a Header<'a>> + Clone {
+    /// The headers in order with their positions: the request's (but those `set` replaces),
+    /// then `set`.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (u16, &'a Header<'a>)> + Clone {
         let set = self.set;
-        let kept = self
-            .request
-            .iter()
-            .filter(move |h| !set.iter().any(|s| s.name.eq_ignore_ascii_case(h.name)));
-        kept.chain(set)
+        let replaced =
+            move |h: &Header<'_>| set.iter().any(|s| s.name.eq_ignore_ascii_case(h.name));
+        let request = (0..=u16::MAX)
+            .zip(self.request)
+            .filter(move |(_, h)| !replaced(h));
+        // `new` bounds both lists: every position fits.
+        let first_set = u16::try_from(self.request.len()).unwrap_or(u16::MAX);
+        request.chain((first_set..=u16::MAX).zip(set))
     }
 
-    /// Where the header `name` is among [`iter`](Self::iter)'s.
+    /// The header at `position`.
+    pub(crate) fn get(&self, position: u16) -> Option<&'a Header<'a>> {
+        let position = usize::from(position);
+        match position.checked_sub(self.request.len()) {
+            None => self.request.get(position),
+            Some(k) => self.set.get(k),
+        }
+    }
+
+    /// Where the header `name` is among [`iter`](Self::iter)'s: in `set` when the signer sets
+    /// it, else in the request.
     pub(crate) fn find(&self, name: &str) -> Found<'a> {
-        let [found] = find_each(self.iter(), [name]);
+        let positions = self.request.len()..;
+        let [set] = find_each(positions.zip(self.set), [name]);
+        if set.is_present() {
+            return set;
+        }
+        let [found] = find_each(self.request.iter().enumerate(), [name]);
         found
     }
 }
@@ -290,11 +313,11 @@ impl<'a> Sent<'a> {
 /// finding the first occurrence of each name and whether it comes again. The one header lookup
 /// of the crate.
 pub(crate) fn find_each<'a, const N: usize>(
-    headers: impl Iterator<Item = &'a Header<'a>>,
+    headers: impl Iterator<Item = (usize, &'a Header<'a>)>,
     names: [&str; N],
 ) -> [Found<'a>; N] {
     let mut found = [Found::default(); N];
-    for (index, header) in headers.enumerate() {
+    for (index, header) in headers {
         for (slot, name) in found.iter_mut().zip(names) {
             if header.name.eq_ignore_ascii_case(name) {
                 match slot.first {
@@ -307,7 +330,7 @@ pub(crate) fn find_each<'a, const N: usize>(
     found
 }
 
-/// Where a header is in a request: its first occurrence (index and value), and whether the
+/// Where a header is in a request: its first occurrence (position and value), and whether the
 /// name comes again.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Found<'a> {
@@ -333,6 +356,48 @@ impl<'a> Found<'a> {
 /// A header that should appear once appeared more than once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Repeated;
+
+/// `text` split at every `sep` (an ASCII byte), as `str::split` splits it: a plain byte search
+/// per piece. On the short texts of a request it costs a quarter of `str::split`'s searcher;
+/// see the trick table in CHANGELOG ("byte split").
+pub(crate) fn split(text: &str, sep: u8) -> Split<'_> {
+    Split {
+        rest: Some(text),
+        sep,
+    }
+}
+
+/// `text` split at the first `sep` (an ASCII byte), as `str::split_once` splits it.
+pub(crate) fn split_once(text: &str, sep: u8) -> Option<(&str, &str)> {
+    let at = text.bytes().position(|b| b == sep)?;
+    // `sep` is ASCII: `at` and `at + 1` are character boundaries.
+    Some((text.get(..at)?, text.get(at + 1..)?))
+}
+
+/// The iterator of [`split`].
+#[derive(Clone, Debug)]
+pub(crate) struct Split<'a> {
+    rest: Option<&'a str>,
+    sep: u8,
+}
+
+impl<'a> Iterator for Split<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let rest = self.rest?;
+        match split_once(rest, self.sep) {
+            Some((piece, after)) => {
+                self.rest = Some(after);
+                Some(piece)
+            }
+            None => {
+                self.rest = None;
+                Some(rest)
+            }
+        }
+    }
+}
 
 /// Sorts header `names` byte-wise ignoring ASCII case and appends them to `out` in lower case,
 /// separated by `separator`: how both signers write the list of what they signed.
@@ -424,6 +489,17 @@ mod tests {
         assert_eq!(r.query(), "x=1?y");
         let r = Request::new("GET", "/a", &[], b"");
         assert_eq!((r.path(), r.query()), ("/a", ""));
+    }
+
+    #[test]
+    fn splits_as_std_splits() {
+        for text in ["", "a", "a b", " a", "a ", "a  b", "  ", "中 文"] {
+            assert_eq!(
+                split(text, b' ').collect::<Vec<_>>(),
+                text.split(' ').collect::<Vec<_>>()
+            );
+            assert_eq!(split_once(text, b' '), text.split_once(' '));
+        }
     }
 
     #[test]

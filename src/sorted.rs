@@ -1,100 +1,122 @@
-//! Items canonicalized once into one buffer, then sorted and written joined: the query and form
-//! parameters of both schemes, BCE's canonical header lines.
+//! Items canonicalized once, then sorted and written joined: the query and form parameters of
+//! both schemes, BCE's canonical header lines.
 //!
-//! Each item is written once, in its canonical form, and sorting compares those bytes: no
-//! comparison decodes or encodes anything, so `n` items cost `O(n log n)` comparisons of their
-//! canonical text. The buffers live on the stack up to [`INLINE_SORTED_TEXT`] bytes and
-//! [`INLINE_SORTED_ITEMS`] items and spill to the heap beyond (a long query, a large form).
+//! Each item is made canonical once, before sorting: text that already is canonical where it
+//! stands in the request is borrowed, the rest is written into one buffer. Sorting compares
+//! those bytes: no comparison decodes or encodes anything, so `n` items cost `O(n log n)`
+//! comparisons of their canonical text. The buffers live on the stack up to `TEXT` bytes and
+//! `ITEMS` items and move to the heap beyond (a long query, a large form).
+
+use core::cmp::Ordering;
 
 use smallvec::SmallVec;
 
-use crate::limits::{INLINE_SORTED_ITEMS, INLINE_SORTED_TEXT};
-use crate::request::RequestError;
+use crate::limits::{INLINE_HEADER_LINES, INLINE_HEADER_TEXT, INLINE_PARAMS, INLINE_PARAM_TEXT};
 use crate::sink::Sink;
 
-/// One item: `text[start..end]`, in two parts split at `mid` (a parameter's key and its
-/// `=value`, a header line's name and its `:value`).
-#[derive(Clone, Copy, Debug, Default)]
-struct Item {
-    start: u32,
-    mid: u32,
-    end: u32,
+/// Query and form parameters.
+pub(crate) type Params<'a> = Sorted<'a, INLINE_PARAM_TEXT, INLINE_PARAMS>;
+
+/// BCE's canonical header lines.
+pub(crate) type Lines<'a> = Sorted<'a, INLINE_HEADER_TEXT, INLINE_HEADER_LINES>;
+
+/// One part of an item: canonical text borrowed from the request, or a span of the text the
+/// list wrote.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Part<'a> {
+    Borrowed(&'a [u8]),
+    Written(u32, u32),
 }
 
-/// Canonical items in one buffer. Write an item's first part into it (it is a [`Sink`]), call
-/// [`mid`](Sorted::mid), write the second part, then [`close`](Sorted::close) it.
+impl Part<'_> {
+    /// No text.
+    pub(crate) const EMPTY: Part<'static> = Part::Borrowed(b"");
+}
+
+/// One item, in two parts (a parameter's key and its `=value`).
+#[derive(Clone, Copy, Debug)]
+struct Item<'a> {
+    head: Part<'a>,
+    tail: Part<'a>,
+}
+
+/// Canonical items borrowing from `'a`, on the stack up to `TEXT` written bytes and `ITEMS`
+/// items.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct Sorted {
-    text: SmallVec<[u8; INLINE_SORTED_TEXT]>,
-    items: SmallVec<[Item; INLINE_SORTED_ITEMS]>,
-    /// Where the open item starts, and where its second part does.
-    open: (usize, usize),
+pub(crate) struct Sorted<'a, const TEXT: usize, const ITEMS: usize> {
+    text: Text<TEXT>,
+    items: SmallVec<[Item<'a>; ITEMS]>,
 }
 
-impl Sink for Sorted {
+/// The text a [`Sorted`] wrote: a [`Sink`].
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Text<const N: usize>(SmallVec<[u8; N]>);
+
+impl<const N: usize> Sink for Text<N> {
     fn put(&mut self, bytes: &[u8]) {
-        self.text.extend_from_slice(bytes);
+        self.0.extend(bytes.iter().copied());
     }
 }
 
-impl Sorted {
+impl<'a, const TEXT: usize, const ITEMS: usize> Sorted<'a, TEXT, ITEMS> {
     /// The number of items.
     pub(crate) fn len(&self) -> usize {
         self.items.len()
     }
 
-    /// Starts the open item's second part here.
-    pub(crate) fn mid(&mut self) {
-        self.open.1 = self.text.len();
+    /// A part that `write` writes.
+    pub(crate) fn written(&mut self, write: impl FnOnce(&mut Text<TEXT>)) -> Part<'a> {
+        // The crate's limits keep the text far below 4 GiB; past it, parts would be cut short.
+        let at = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        let start = at(self.text.0.len());
+        write(&mut self.text);
+        Part::Written(start, at(self.text.0.len()))
     }
 
-    /// Ends the open item here and starts the next one.
-    ///
-    /// # Errors
-    ///
-    /// [`RequestError::BodyTooLarge`] if the text outgrows 4 GiB (the crate's limits keep it far
-    /// below).
-    pub(crate) fn close(&mut self) -> Result<(), RequestError> {
-        let at = |n: usize| u32::try_from(n).map_err(|_| RequestError::BodyTooLarge);
-        let end = self.text.len();
-        let (start, mid) = self.open;
-        self.items.push(Item {
-            start: at(start)?,
-            mid: at(mid.max(start))?,
-            end: at(end)?,
-        });
-        self.open = (end, end);
-        Ok(())
+    /// Adds an item.
+    pub(crate) fn push(&mut self, head: Part<'a>, tail: Part<'a>) {
+        self.items.push(Item { head, tail });
     }
 
-    /// The two parts of `item`.
-    fn parts(&self, item: &Item) -> (&[u8], &[u8]) {
-        let (start, mid, end) = (item.start as usize, item.mid as usize, item.end as usize);
-        (
-            self.text.get(start..mid).unwrap_or_default(),
-            self.text.get(mid..end).unwrap_or_default(),
-        )
+    fn bytes<'s>(&'s self, part: &Part<'a>) -> &'s [u8]
+    where
+        'a: 's,
+    {
+        match *part {
+            Part::Borrowed(bytes) => bytes,
+            Part::Written(start, end) => {
+                let range = start as usize..end as usize;
+                self.text.0.get(range).unwrap_or_default()
+            }
+        }
     }
 
     /// Sorts the items by their two parts: the first, then the second (Tencent's parameters:
     /// by key, then by value).
     pub(crate) fn sort_by_parts(&mut self) {
         let mut items = core::mem::take(&mut self.items);
-        items.sort_unstable_by(|a, b| self.parts(a).cmp(&self.parts(b)));
+        items.sort_unstable_by(|a, b| {
+            let parts = |item: &Item<'a>| (self.bytes(&item.head), self.bytes(&item.tail));
+            parts(a).cmp(&parts(b))
+        });
         self.items = items;
     }
 
-    /// Sorts the items by their whole text (BCE's parameters and header lines).
+    /// Sorts the items by their whole text, the two parts joined (BCE's parameters and header
+    /// lines).
     pub(crate) fn sort_whole(&mut self) {
         let mut items = core::mem::take(&mut self.items);
-        items.sort_unstable_by(|a, b| self.whole(a).cmp(self.whole(b)));
+        items.sort_unstable_by(|a, b| self.cmp_whole(a, b));
         self.items = items;
     }
 
-    fn whole(&self, item: &Item) -> &[u8] {
-        self.text
-            .get(item.start as usize..item.end as usize)
-            .unwrap_or_default()
+    fn cmp_whole(&self, a: &Item<'a>, b: &Item<'a>) -> Ordering {
+        let (a_head, a_tail) = (self.bytes(&a.head), self.bytes(&a.tail));
+        let (b_head, b_tail) = (self.bytes(&b.head), self.bytes(&b.tail));
+        if a_tail.is_empty() && b_tail.is_empty() {
+            return a_head.cmp(b_head);
+        }
+        a_head.iter().chain(a_tail).cmp(b_head.iter().chain(b_tail))
     }
 
     /// Writes the items in order, `separator` between them.
@@ -103,36 +125,34 @@ impl Sorted {
             if i > 0 {
                 sink.put(separator);
             }
-            sink.put(self.whole(item));
+            sink.put(self.bytes(&item.head));
+            sink.put(self.bytes(&item.tail));
         }
-    }
-
-    /// Orders two items as [`sort_whole`](Self::sort_whole) does (for tests).
-    #[cfg(test)]
-    fn cmp_whole(&self, a: usize, b: usize) -> core::cmp::Ordering {
-        let item = |i: usize| self.items.get(i).copied().unwrap_or_default();
-        self.whole(&item(a)).cmp(self.whole(&item(b)))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sink::Text;
 
-    fn sorted(items: &[(&str, &str)]) -> Sorted {
+    /// Items whose heads are borrowed and whose tails are written, or the reverse.
+    fn sorted<'a>(items: &[(&'a str, &'a str)], borrow_heads: bool) -> Params<'a> {
         let mut sorted = Sorted::default();
         for (head, tail) in items {
-            sorted.put(head.as_bytes());
-            sorted.mid();
-            sorted.put(tail.as_bytes());
-            sorted.close().unwrap();
+            let (head, tail) = if borrow_heads {
+                let tail = sorted.written(|text| text.put(tail.as_bytes()));
+                (Part::Borrowed(head.as_bytes()), tail)
+            } else {
+                let head = sorted.written(|text| text.put(head.as_bytes()));
+                (head, Part::Borrowed(tail.as_bytes()))
+            };
+            sorted.push(head, tail);
         }
         sorted
     }
 
-    fn joined(sorted: &Sorted) -> String {
-        let mut text = Text::default();
+    fn joined(sorted: &Params<'_>) -> String {
+        let mut text = crate::sink::Text::default();
         sorted.write_joined(b"&", &mut text);
         String::from_utf8(text.0).unwrap()
     }
@@ -146,23 +166,27 @@ mod tests {
             ("a", "=2"),
             ("a", "=1"),
         ];
-        let mut by_parts = sorted(&items);
-        by_parts.sort_by_parts();
-        assert_eq!(joined(&by_parts), "a=1&a=2&text&text1=x&text10=test");
-        let mut whole = sorted(&items);
-        whole.sort_whole();
-        // `0` (0x30) sorts before `=` (0x3D): whole items order differently from their parts.
-        assert_eq!(joined(&whole), "a=1&a=2&text&text10=test&text1=x");
-        let mut bce = sorted(&[("text", "="), ("text1", "=x"), ("text10", "=test")]);
+        for borrow_heads in [false, true] {
+            let mut by_parts = sorted(&items, borrow_heads);
+            by_parts.sort_by_parts();
+            assert_eq!(joined(&by_parts), "a=1&a=2&text&text1=x&text10=test");
+            let mut whole = sorted(&items, borrow_heads);
+            whole.sort_whole();
+            // `0` (0x30) sorts before `=` (0x3D): whole items order differently from their parts.
+            assert_eq!(joined(&whole), "a=1&a=2&text&text10=test&text1=x");
+        }
+        let mut bce = sorted(
+            &[("text=", ""), ("text1=x", ""), ("text10=test", "")],
+            false,
+        );
         bce.sort_whole();
         assert_eq!(joined(&bce), "text10=test&text1=x&text=");
-        assert_eq!(bce.cmp_whole(0, 1), core::cmp::Ordering::Less);
     }
 
     #[test]
     fn spills_past_the_stack_buffers() {
-        let long = "k".repeat(INLINE_SORTED_TEXT);
-        let mut items: Vec<(String, String)> = (0..INLINE_SORTED_ITEMS + 5)
+        let long = "k".repeat(INLINE_PARAM_TEXT);
+        let items: Vec<(String, String)> = (0..INLINE_PARAMS + 5)
             .rev()
             .map(|i| (format!("{i:03}"), format!("={long}")))
             .collect();
@@ -170,11 +194,11 @@ mod tests {
             .iter()
             .map(|(a, b)| (a.as_str(), b.as_str()))
             .collect();
-        let mut s = sorted(&borrowed);
+        let mut s = sorted(&borrowed, true);
         s.sort_by_parts();
-        items.sort();
-        let expected: Vec<String> = items.iter().map(|(a, b)| format!("{a}{b}")).collect();
+        let mut expected: Vec<String> = items.iter().map(|(a, b)| format!("{a}{b}")).collect();
+        expected.sort();
         assert_eq!(joined(&s), expected.join("&"));
-        assert_eq!(s.len(), INLINE_SORTED_ITEMS + 5);
+        assert_eq!(s.len(), INLINE_PARAMS + 5);
     }
 }

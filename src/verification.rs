@@ -46,7 +46,7 @@ pub(crate) trait Phases {
     /// Phase two: the key's status and secrets, then the signature.
     fn finish<'r>(
         &self,
-        pending: Self::Pending<'r>,
+        pending: &Self::Pending<'r>,
         key: KeyStatus<'_>,
     ) -> Result<Self::Verified<'r>, Error>;
 
@@ -61,12 +61,12 @@ pub(crate) trait Phases {
 /// recorded (refused when already used).
 pub(crate) fn complete<'r, V: Phases>(
     verifier: &V,
-    pending: V::Pending<'r>,
+    pending: &V::Pending<'r>,
     keys: &(impl KeyLookup + ?Sized),
     guard: Option<&dyn ReplayGuard>,
     now: OffsetDateTime,
 ) -> Result<V::Verified<'r>, Error> {
-    let key = keys.lookup(V::key_id(&pending));
+    let key = keys.lookup(V::key_id(pending));
     let verified = verifier.finish(pending, key)?;
     if let (Some(guard), Some((signature, not_after, key_id))) = (guard, V::replay_entry(&verified))
     {

@@ -15,7 +15,7 @@ use crate::error::{BceFormat, Error};
 use crate::keys::Secret;
 use crate::limits::{MAX_AUTHORIZATION_LEN, MAX_SIGNED_HEADERS};
 use crate::mac::compute;
-use crate::request::{is_tchar, RequestError};
+use crate::request::{is_tchar, split, split_once, RequestError};
 use crate::sink::Bytes;
 
 /// The auth string's first field.
@@ -64,10 +64,11 @@ impl<'a> AuthString<'a> {
             .and_then(|rest| rest.strip_prefix('/'))
             .ok_or_else(|| format(BceFormat::Shape))?;
         // `bce-auth-v1/` then five fields: four more `/`; a `/` in the last is a shape error.
-        let mut fields = rest.splitn(5, '/');
-        let mut field = || fields.next().ok_or_else(|| format(BceFormat::Shape));
-        let (access_key_id, timestamp, expiration_text, signed_headers, signature) =
-            (field()?, field()?, field()?, field()?, field()?);
+        let shape = || format(BceFormat::Shape);
+        let (access_key_id, rest) = split_once(rest, b'/').ok_or_else(shape)?;
+        let (timestamp, rest) = split_once(rest, b'/').ok_or_else(shape)?;
+        let (expiration_text, rest) = split_once(rest, b'/').ok_or_else(shape)?;
+        let (signed_headers, signature) = split_once(rest, b'/').ok_or_else(shape)?;
         let signature_ok = is_signature(signature);
         if !signature_ok && signature.contains('/') {
             return Err(format(BceFormat::Shape));
@@ -100,9 +101,7 @@ impl<'a> AuthString<'a> {
 
     /// The signed header names; none for the default set.
     pub fn signed_header_names(&self) -> impl Iterator<Item = &'a str> + 'a {
-        self.signed_headers
-            .split(';')
-            .filter(|name| !name.is_empty())
+        split(self.signed_headers, b';').filter(|name| !name.is_empty())
     }
 
     /// `bce-auth-v1/{accessKeyId}/{timestamp}/{expiration}`: the text the signing key is derived
@@ -126,7 +125,7 @@ fn check_signed_headers(list: &str) -> Result<(), Error> {
     if list.is_empty() {
         return Ok(());
     }
-    let mut names = list.split(';');
+    let mut names = split(list, b';');
     let ok = names
         .by_ref()
         .take(MAX_SIGNED_HEADERS)

@@ -18,11 +18,13 @@
 use core::fmt;
 
 use crate::bce::signed_headers::SignedHeaders;
-use crate::encoding::{decoded_eq_ignore_ascii_case, put_canonical, validate_wire};
+use crate::encoding::{
+    decoded_eq_ignore_ascii_case, is_canonical, put_canonical, validate_wire, Plus,
+};
 use crate::params::{self, Canonical, Param};
 use crate::request::{Request, RequestError};
 use crate::sink::{display_message, put_upper, Buffered, Message, Sink};
-use crate::sorted::Sorted;
+use crate::sorted::{Params, Part};
 
 /// How `bce-auth-v1` signs a query parameter: `UriEncode(key)=UriEncode(value)` of the decoded
 /// key and value, every parameter but `authorization` (any case).
@@ -33,13 +35,20 @@ impl Canonical for UriEncoded {
         !decoded_eq_ignore_ascii_case(param.key, param.plus, "authorization")
     }
 
-    fn head(&self, param: &Param<'_>, out: &mut Sorted) {
-        put_canonical(param.key.as_bytes(), param.plus, false, out);
-    }
-
-    fn tail(&self, param: &Param<'_>, out: &mut Sorted) {
-        out.put(b"=");
-        put_canonical(param.value.as_bytes(), param.plus, false, out);
+    fn add<'a>(&self, param: &Param<'a>, out: &mut Params<'a>) {
+        let (key, value) = (param.key.as_bytes(), param.value.as_bytes());
+        let item =
+            if !param.tail.is_empty() && is_canonical(key, false) && is_canonical(value, false) {
+                // `key=value` is canonical as it stands.
+                Part::Borrowed(param.item.as_bytes())
+            } else {
+                out.written(|text| {
+                    put_canonical(key, param.plus, false, text);
+                    text.put(b"=");
+                    put_canonical(value, param.plus, false, text);
+                })
+            };
+        out.push(item, Part::EMPTY);
     }
 }
 
@@ -47,10 +56,10 @@ impl Canonical for UriEncoded {
 #[derive(Clone, Debug)]
 pub(crate) struct CanonicalRequest<'a> {
     method: &'a str,
-    /// The raw path, validated.
+    /// The raw path, checked.
     path: &'a str,
     /// The canonical query items, sorted.
-    query: Sorted,
+    query: Params<'a>,
     headers: SignedHeaders<'a>,
 }
 
@@ -67,7 +76,7 @@ impl<'a> CanonicalRequest<'a> {
         request.check_method_and_target_shape()?;
         let (path, query) = request.path_and_query();
         validate_wire(path)?;
-        let mut items = Sorted::default();
+        let mut items = Params::default();
         params::add_all(query, false, &UriEncoded, &mut items)?;
         items.sort_whole();
         Ok(CanonicalRequest {
@@ -92,12 +101,7 @@ impl Message for CanonicalRequest<'_> {
         if self.path.is_empty() {
             sink.put(b"/");
         } else {
-            put_canonical(
-                self.path.as_bytes(),
-                crate::encoding::Plus::Literal,
-                true,
-                &mut sink,
-            );
+            put_canonical(self.path.as_bytes(), Plus::Literal, true, &mut sink);
         }
         sink.put(b"\n");
         self.query.write_joined(b"&", &mut sink);

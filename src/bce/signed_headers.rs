@@ -9,9 +9,9 @@
 use crate::encoding::put_encoded;
 use crate::error::{BceFormat, Error};
 use crate::limits::{MAX_HEADER_VALUE_LEN, MAX_SIGNED_HEADERS};
-use crate::request::{push_sorted_names, trim_ows, RequestError, Sent};
+use crate::request::{push_sorted_names, split, trim_ows, Header, RequestError, Sent};
 use crate::sink::{mapped, Sink};
-use crate::sorted::Sorted;
+use crate::sorted::{Lines, Part};
 
 /// Signed when the auth string lists no headers: `host`, `content-length`, `content-type`,
 /// `content-md5`, plus every `x-bce-*` header.
@@ -43,7 +43,7 @@ impl<'a> Selection<'a> {
             Selection::Names(names) => Ok(names),
             Selection::Listed(list) => {
                 let mut len = 0;
-                for name in list.split(';') {
+                for name in split(list, b';') {
                     *out.get_mut(len)
                         .ok_or(SelectError::Format(BceFormat::SignedHeaders))? = name;
                     len += 1;
@@ -116,14 +116,13 @@ fn signs(names: &[&str], name: &str) -> bool {
     }
 }
 
-/// The signed headers of one request: their canonical lines, sorted, and what the signer and
-/// verifier read from them.
-#[derive(Clone, Debug)]
+/// The signed headers of one request: where each is among the headers sent, and what the
+/// signer and verifier read from them.
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct SignedHeaders<'a> {
-    /// `UriEncode(lower(name)):UriEncode(trimmed value)` of each, sorted.
-    lines: Sorted,
-    /// Their names as sent, in request order.
-    names: [&'a str; MAX_SIGNED_HEADERS],
+    headers: Sent<'a>,
+    /// Their positions, in request order.
+    positions: [u16; MAX_SIGNED_HEADERS],
     len: usize,
     /// The trimmed value of a signed `x-bce-date`.
     date: Option<&'a [u8]>,
@@ -159,22 +158,19 @@ impl<'a> SignedHeaders<'a> {
         }
 
         let mut signed = SignedHeaders {
-            lines: Sorted::default(),
-            names: [""; MAX_SIGNED_HEADERS],
+            headers,
+            positions: [0; MAX_SIGNED_HEADERS],
             len: 0,
             date: None,
             host: false,
         };
-        for (position, header) in headers.iter().enumerate() {
+        for (position, header) in headers.iter() {
             if !signs(names, header.name) {
                 continue;
             }
             // An earlier header of the same name makes this one a repeat.
-            if headers
-                .find(header.name)
-                .first
-                .is_some_and(|(first, _)| first != position)
-            {
+            let first = headers.find(header.name).first;
+            if first.is_some_and(|(first, _)| first != usize::from(position)) {
                 return Err(format(BceFormat::RepeatedHeader));
             }
             if header.value.len() > MAX_HEADER_VALUE_LEN {
@@ -185,25 +181,22 @@ impl<'a> SignedHeaders<'a> {
                 continue;
             }
             *signed
-                .names
+                .positions
                 .get_mut(signed.len)
-                .ok_or(format(BceFormat::TooManyHeaders))? = header.name;
+                .ok_or(format(BceFormat::TooManyHeaders))? = position;
             signed.len += 1;
             if header.name.eq_ignore_ascii_case("x-bce-date") {
                 signed.date = Some(value);
             }
             signed.host |= header.name.eq_ignore_ascii_case("host");
-            let lines = &mut signed.lines;
-            mapped(header.name.as_bytes(), u8::to_ascii_lowercase, |lower| {
-                put_encoded(lower, false, lines);
-            });
-            lines.mid();
-            lines.put(b":");
-            put_encoded(value, false, lines);
-            lines.close()?;
         }
-        signed.lines.sort_whole();
         Ok(signed)
+    }
+
+    /// The signed headers, in request order.
+    fn iter(&self) -> impl Iterator<Item = &'a Header<'a>> + '_ {
+        let positions = self.positions.get(..self.len).unwrap_or_default();
+        positions.iter().filter_map(|&p| self.headers.get(p))
     }
 
     /// The trimmed value of the signed `x-bce-date` header, if it is signed.
@@ -218,30 +211,41 @@ impl<'a> SignedHeaders<'a> {
 
     /// The length of [`write_names`](Self::write_names)'s text.
     pub(crate) fn names_len(&self) -> usize {
-        let names = self.names.get(..self.len).unwrap_or_default();
-        names
-            .iter()
-            .map(|name| name.len() + 1)
-            .sum::<usize>()
-            .saturating_sub(1)
+        let lengths = self.iter().map(|header| header.name.len() + 1);
+        lengths.sum::<usize>().saturating_sub(1)
     }
 
     /// Appends the signed names, lower case, sorted, `;`-separated: the signer's explicit list.
     pub(crate) fn write_names(&self, out: &mut String) {
-        let mut names = self.names;
+        let mut names = [""; MAX_SIGNED_HEADERS];
+        for (slot, header) in names.iter_mut().zip(self.iter()) {
+            *slot = header.name;
+        }
         push_sorted_names(names.get_mut(..self.len).unwrap_or_default(), ';', out);
     }
 
-    /// Writes the canonical lines, joined by `\n`.
+    /// Writes the canonical lines, `UriEncode(lower(name)):UriEncode(trimmed value)`, sorted,
+    /// joined by `\n`.
     pub(crate) fn write(&self, sink: &mut impl Sink) {
-        self.lines.write_joined(b"\n", sink);
+        let mut lines = Lines::default();
+        for header in self.iter() {
+            let line = lines.written(|text| {
+                mapped(header.name.as_bytes(), u8::to_ascii_lowercase, |lower| {
+                    put_encoded(lower, false, text);
+                });
+                text.put(b":");
+                put_encoded(trim_ows(header.value), false, text);
+            });
+            lines.push(line, Part::EMPTY);
+        }
+        lines.sort_whole();
+        lines.write_joined(b"\n", sink);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::request::Header;
     use crate::sink::Text;
 
     fn select<'a>(

@@ -173,7 +173,8 @@ impl<'k> Signer<'k> {
         let timestamp_text = core::str::from_utf8(&timestamp).unwrap_or_default();
         let mut set = [Header::new("", ""); 2];
         let set = self.set_headers(request, timestamp_text, &mut set)?;
-        Ok(self.prepare(request, set)?.to_string())
+        let text = self.prepare(request, set)?.to_string();
+        Ok(text)
     }
 
     /// The canonical request of `request` with the headers the signer sets: what

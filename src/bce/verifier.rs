@@ -23,7 +23,7 @@ use crate::error::{BceFormat, BceTimestamp, Error};
 use crate::keys::{KeyLookup, KeyStatus};
 use crate::mac::{verify, Key};
 use crate::replay::ReplayGuard;
-use crate::request::{trim_ows, Found, Request, Sent};
+use crate::request::{split, split_once, trim_ows, Found, Request, Sent};
 use crate::verification::{complete, Phases};
 
 /// Whether a signature mismatch reports the server's canonical request.
@@ -242,7 +242,7 @@ impl Verifier {
         now: OffsetDateTime,
     ) -> Result<Verified<'r>, Error> {
         let pending = self.prepare(request, now)?;
-        complete(self, pending, keys, guard, now)
+        complete(self, &pending, keys, guard, now)
     }
 
     /// Phase one: every check that needs no key, in the spec's order.
@@ -364,8 +364,8 @@ impl Verifier {
         }
         if carriers.contains(Carrier::Query) {
             let mut found = None;
-            for item in request.query().split('&') {
-                let (key, value) = item.split_once('=').unwrap_or((item, ""));
+            for item in split(request.query(), b'&') {
+                let (key, value) = split_once(item, b'=').unwrap_or((item, ""));
                 if validate_wire(key).is_ok()
                     && decoded_eq_ignore_ascii_case(key, Plus::Literal, "authorization")
                 {
@@ -399,11 +399,11 @@ impl Phases for Verifier {
     /// Phase two: the key's status and secrets, then the signature.
     fn finish<'r>(
         &self,
-        pending: Self::Pending<'r>,
+        pending: &Self::Pending<'r>,
         key: KeyStatus<'_>,
     ) -> Result<Self::Verified<'r>, Error> {
         let signed = match pending {
-            Pending::AppCode { code, stage } => {
+            &Pending::AppCode { code, stage } => {
                 key.active()
                     .map_err(|reason| Error::BceSignatureAppInvalid {
                         key_id: None,

@@ -12,7 +12,7 @@ use core::fmt;
 
 use crate::error::{Error, Malformed};
 use crate::limits::{MAX_AUTHORIZATION_LEN, MAX_SIGNED_HEADERS};
-use crate::request::{is_ows, is_tchar};
+use crate::request::{is_ows, is_tchar, split};
 
 /// A parsed `Authorization: hmac …` header. Every field borrows from the header value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -52,7 +52,9 @@ impl<'a> Authorization<'a> {
         /// The text up to the next quote, and the rest from that quote on; `None` when a
         /// control character comes first (the general parser then reports it).
         fn quoted(text: &str) -> Option<(&str, &str)> {
-            let at = text.find(|c: char| c == '"' || c.is_ascii_control())?;
+            let at = text
+                .bytes()
+                .position(|b| b == b'"' || b.is_ascii_control())?;
             (text.as_bytes().get(at) == Some(&b'"')).then(|| text.split_at(at))
         }
         let (id, rest) = quoted(value.strip_prefix("hmac id=\"")?)?;
@@ -162,7 +164,7 @@ impl<'a> Authorization<'a> {
 
     /// The signed header names, in signing order.
     pub fn header_names(&self) -> impl Iterator<Item = &'a str> + 'a {
-        self.headers.split(' ')
+        split(self.headers, b' ')
     }
 }
 
@@ -172,7 +174,7 @@ fn check_header_list(headers: &str) -> Result<(), Error> {
     if headers.is_empty() {
         return Err(malformed(Malformed::EmptyHeaders));
     }
-    for (i, name) in headers.split(' ').enumerate() {
+    for (i, name) in split(headers, b' ').enumerate() {
         if i >= MAX_SIGNED_HEADERS {
             return Err(malformed(Malformed::TooManyHeaders));
         }

@@ -242,7 +242,8 @@ impl<'k> Signer<'k> {
         self.check_config()?;
         self.write_header_list(request, &mut names)?;
         let set = date_header(self.date_header.lower(), &date);
-        Ok(self.prepare(&names, request, &set)?.to_string())
+        let text = self.prepare(&names, request, &set)?.to_string();
+        Ok(text)
     }
 
     /// The string to sign over the headers `names` (space-separated) of `request` with `set`

@@ -18,9 +18,9 @@ use crate::encoding::{decoded_eq, validate_wire, write_decoded, Plus};
 use crate::error::Error;
 use crate::limits::{MAX_DIGEST_BODY_LEN, MAX_FORM_BODY_LEN, MAX_SIGNED_HEADERS};
 use crate::params::{self, Canonical, Param};
-use crate::request::{signable_value, trim_ows, Found, Header, Request, RequestError, Sent};
+use crate::request::{signable_value, split, trim_ows, Found, Header, Request, RequestError, Sent};
 use crate::sink::{display_message, put_lower, put_upper, Buffered, Message, Sink};
-use crate::sorted::Sorted;
+use crate::sorted::{Params, Part};
 
 /// Which of Tencent's two HMAC modes a signature uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -134,12 +134,13 @@ impl HeaderError<'_> {
     }
 }
 
-/// The headers a signature lists, each with its trimmed value, in the listed order.
+/// The headers a signature lists, in the listed order: where each is among the headers sent.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct SignedHeaders<'a> {
     /// Names separated by single spaces, as in `headers="…"`.
     names: &'a str,
-    values: [&'a [u8]; MAX_SIGNED_HEADERS],
+    headers: Sent<'a>,
+    positions: [u16; MAX_SIGNED_HEADERS],
 }
 
 impl<'a> SignedHeaders<'a> {
@@ -147,12 +148,13 @@ impl<'a> SignedHeaders<'a> {
     ///
     /// Errors in the spec's order: a listed header absent, then one repeated; a value that
     /// cannot be signed as soon as it is found.
+    #[inline]
     pub(crate) fn new(names: &'a str, headers: Sent<'a>) -> Result<Self, HeaderError<'a>> {
-        let mut values = [&b""[..]; MAX_SIGNED_HEADERS];
+        let mut positions = [0; MAX_SIGNED_HEADERS];
         let mut missing = None;
         let mut repeated = None;
-        let mut listed = names.split(' ');
-        for (slot, name) in values.iter_mut().zip(listed.by_ref()) {
+        let mut listed = split(names, b' ');
+        for (slot, name) in positions.iter_mut().zip(listed.by_ref()) {
             let found = headers.find(name);
             match found.first {
                 None => {
@@ -161,7 +163,11 @@ impl<'a> SignedHeaders<'a> {
                 Some(_) if found.repeated => {
                     repeated.get_or_insert(name);
                 }
-                Some((_, value)) => *slot = signable_value(value)?,
+                Some((position, value)) => {
+                    signable_value(value)?;
+                    // Positions come from `Sent`, which keeps them within a `u16`.
+                    *slot = u16::try_from(position).map_err(|_| RequestError::TooManyHeaders)?;
+                }
             }
         }
         if listed.next().is_some() {
@@ -173,22 +179,29 @@ impl<'a> SignedHeaders<'a> {
         if let Some(name) = repeated {
             return Err(HeaderError::Repeated(name));
         }
-        Ok(SignedHeaders { names, values })
+        Ok(SignedHeaders {
+            names,
+            headers,
+            positions,
+        })
     }
 
     /// The (trimmed) value of the header at `position` in the list (empty past its end).
     pub(crate) fn value_at(&self, position: usize) -> &'a [u8] {
-        self.values.get(position).copied().unwrap_or_default()
+        self.positions
+            .get(position)
+            .and_then(|&p| self.headers.get(p))
+            .map_or(&b""[..], |header| trim_ows(header.value))
     }
 
     fn write(&self, sink: &mut impl Sink) {
-        for (i, (name, value)) in self.names.split(' ').zip(self.values).enumerate() {
+        for (i, name) in split(self.names, b' ').enumerate() {
             if i > 0 {
                 sink.put(b"\n");
             }
             put_lower(name.as_bytes(), sink);
             sink.put(b": ");
-            sink.put(value);
+            sink.put(self.value_at(i));
         }
     }
 }
@@ -219,24 +232,24 @@ impl Canonical for Decoded {
         true
     }
 
-    fn head(&self, param: &Param<'_>, out: &mut Sorted) {
-        if param.key_plain {
-            out.put(param.key.as_bytes());
+    fn add<'a>(&self, param: &Param<'a>, out: &mut Params<'a>) {
+        let key = if param.key_plain {
+            Part::Borrowed(param.key.as_bytes())
         } else {
-            write_decoded(param.key, param.plus, out);
-        }
-    }
-
-    fn tail(&self, param: &Param<'_>, out: &mut Sorted) {
-        if param.value.is_empty() {
-            return;
-        }
-        out.put(b"=");
-        if param.value_plain {
-            out.put(param.value.as_bytes());
+            out.written(|text| write_decoded(param.key, param.plus, text))
+        };
+        let tail = if param.value.is_empty() {
+            Part::EMPTY
+        } else if param.value_plain {
+            // `=value` as it stands.
+            Part::Borrowed(param.tail.as_bytes())
         } else {
-            write_decoded(param.value, param.plus, out);
-        }
+            out.written(|text| {
+                text.put(b"=");
+                write_decoded(param.value, param.plus, text);
+            })
+        };
+        out.push(key, tail);
     }
 }
 
@@ -255,10 +268,11 @@ struct AppLines<'a> {
     /// The path decodes to itself.
     path_plain: bool,
     /// Query and form parameters, decoded, sorted by key, then value.
-    params: Sorted,
+    params: Params<'a>,
 }
 
 impl<'a> AppLines<'a> {
+    #[inline]
     fn new(request: &Request<'a>, environment: EnvironmentPrefix) -> Result<Self, HeaderError<'a>> {
         request.check_method_and_target_shape()?;
         // The three headers app mode signs without listing them, each checked in the spec's
@@ -281,7 +295,7 @@ impl<'a> AppLines<'a> {
             EnvironmentPrefix::Keep => raw_path,
         };
 
-        let mut params = Sorted::default();
+        let mut params = Params::default();
         params::add_all(query, false, &Decoded, &mut params)?;
         let content_md5 = match request.body() {
             Some(body) if form => {
@@ -343,7 +357,8 @@ fn strip_environment(path: &str) -> &str {
     let Some(rest) = path.strip_prefix('/') else {
         return path;
     };
-    let (segment, tail) = rest.find('/').map_or((rest, ""), |i| rest.split_at(i));
+    let segment = split(rest, b'/').next().unwrap_or_default();
+    let tail = rest.get(segment.len()..).unwrap_or_default();
     if ENVIRONMENTS
         .iter()
         .any(|env| decoded_eq(segment, Plus::Literal, env))
@@ -366,6 +381,7 @@ impl<'a> StringToSign<'a> {
     /// has them, then for app mode the request canonicalized. The one prepare step of signer,
     /// verifier and `explain`; the verifier checks the clock between the two halves
     /// ([`SignedHeaders::new`], then this).
+    #[inline]
     pub(crate) fn new(
         mode: Mode,
         headers: SignedHeaders<'a>,
@@ -429,7 +445,7 @@ impl fmt::Display for StringToSign<'_> {
     }
 }
 
-/// The headers the signer sets: its date header, which replaces any of the same name.
+/// The header the signer sets: its date header, which replaces any of the same name.
 pub(crate) fn date_header<'a>(lower_name: &'a str, date: &'a [u8]) -> [Header<'a>; 1] {
     [Header::from_bytes(lower_name, date)]
 }

@@ -20,7 +20,7 @@ use crate::error::{Error, Malformed, StatusProfile};
 use crate::keys::{KeyLookup, KeyStatus};
 use crate::mac::verify;
 use crate::replay::ReplayGuard;
-use crate::request::{Request, Sent};
+use crate::request::{split, Request, Sent};
 use crate::tencent::authorization::Authorization;
 use crate::tencent::string_to_sign::{EnvironmentPrefix, Mode, SignedHeaders, StringToSign};
 use crate::verification::{complete, Phases};
@@ -102,7 +102,7 @@ impl Verified<'_> {
 
     /// The signed header names, in signing order, as the client listed them.
     pub fn signed_headers(&self) -> impl Iterator<Item = &str> {
-        self.signed_headers.split(' ')
+        split(&self.signed_headers, b' ')
     }
 
     /// The signature's MAC bytes (decoded from base64): what a
@@ -246,10 +246,11 @@ impl Verifier {
         now: OffsetDateTime,
     ) -> Result<Verified<'r>, Error> {
         let pending = self.prepare(mode, request, now)?;
-        complete(self, pending, keys, guard, now)
+        complete(self, &pending, keys, guard, now)
     }
 
     /// Phase one: every check that needs no key, in the spec's order.
+    #[inline]
     fn prepare<'r>(
         &self,
         mode: Mode,
@@ -339,7 +340,7 @@ impl Phases for Verifier {
     /// Phase two: the key's status and secrets, then the signature and `Content-MD5`.
     fn finish<'r>(
         &self,
-        pending: Self::Pending<'r>,
+        pending: &Self::Pending<'r>,
         key: KeyStatus<'_>,
     ) -> Result<Self::Verified<'r>, Error> {
         let Pending {
@@ -348,6 +349,7 @@ impl Phases for Verifier {
             not_after,
             string_to_sign,
         } = pending;
+        let (algorithm, not_after) = (*algorithm, *not_after);
         let secrets = key
             .secrets_for(algorithm)
             .map_err(|reason| Error::KeyRejected {
@@ -360,7 +362,7 @@ impl Phases for Verifier {
         let matched = tag.is_some_and(|tag| {
             secrets
                 .iter()
-                .any(|secret| verify(algorithm, secret.key(), &string_to_sign, tag))
+                .any(|secret| verify(algorithm, secret.key(), string_to_sign, tag))
         });
         if !matched || !string_to_sign.content_md5_header_agrees() {
             let server_string_to_sign = match self.policy().mismatch_detail {
