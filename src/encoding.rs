@@ -317,13 +317,10 @@ impl Iterator for Decoded<'_> {
 }
 
 /// Streams the decoded bytes of validated `raw` into `sink`: runs that need no decoding are
-/// copied whole, and each run of escapes (and `+` meaning a space) is decoded into a small stack
-/// buffer and written in one piece, not byte by byte (see the trick table in CHANGELOG,
-/// "decoded runs").
+/// copied whole, each escape (or `+` meaning a space) is written as its byte.
 pub(crate) fn write_decoded(raw: &str, plus: Plus, sink: &mut impl Sink) {
     let special = |b: &u8| *b == b'%' || (plus == Plus::Space && *b == b'+');
     let mut rest = raw.as_bytes();
-    let mut buf = [0u8; 16];
     while !rest.is_empty() {
         let run = rest.iter().position(special).unwrap_or(rest.len());
         let (plain, tail) = rest.split_at(run);
@@ -331,16 +328,10 @@ pub(crate) fn write_decoded(raw: &str, plus: Plus, sink: &mut impl Sink) {
             sink.put(plain);
         }
         let mut decoded = Decoded { rest: tail, plus };
-        let mut len = 0;
-        while let Some(slot) = buf.get_mut(len) {
-            if !decoded.rest.first().is_some_and(special) {
-                break;
-            }
+        while decoded.rest.first().is_some_and(special) {
             let Some(b) = decoded.next() else { break };
-            *slot = b;
-            len += 1;
+            sink.put_byte(b);
         }
-        sink.put(buf.get(..len).unwrap_or_default());
         rest = decoded.rest;
     }
 }

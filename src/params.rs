@@ -25,6 +25,10 @@ pub(crate) struct Param<'a> {
     pub(crate) key_plain: bool,
     /// The value decodes to itself.
     pub(crate) value_plain: bool,
+    /// Where the item is: in source 0 (the query) or 1 (the form body) of the list, and at
+    /// which byte.
+    pub(crate) source: usize,
+    pub(crate) at: usize,
 }
 
 /// How a scheme signs parameters.
@@ -56,7 +60,15 @@ pub(crate) fn add_all<'a>(
         Plus::Space => validate(text, plus),
         Plus::Literal => validate_wire(text),
     };
-    for item in split(raw, b'&').filter(|item| !item.is_empty()) {
+    let source = usize::from(form);
+    out.source(source, raw);
+    let mut at = 0;
+    for item in split(raw, b'&') {
+        let item_at = at;
+        at += item.len() + 1;
+        if item.is_empty() {
+            continue;
+        }
         let (key, value) = split_once(item, b'=').unwrap_or((item, ""));
         let param = Param {
             item,
@@ -66,6 +78,8 @@ pub(crate) fn add_all<'a>(
             plus,
             key_plain: plain(key)?,
             value_plain: plain(value)?,
+            source,
+            at: item_at,
         };
         if !rule.keeps(&param) {
             continue;
@@ -82,7 +96,6 @@ pub(crate) fn add_all<'a>(
 mod tests {
     use super::*;
     use crate::sink::{Sink, Text};
-    use crate::sorted::Part;
 
     /// Keys and values as they stand, all but `authorization`.
     struct Raw;
@@ -96,7 +109,8 @@ mod tests {
                 text.put(b"=");
                 text.put(param.value.as_bytes());
             });
-            out.push(Part::Borrowed(param.key.as_bytes()), tail);
+            let key = out.borrowed(param.source, param.at, param.key.len());
+            out.push(key, tail);
         }
     }
 

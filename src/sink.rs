@@ -12,6 +12,11 @@ use crate::limits::SINK_BUFFER;
 pub(crate) trait Sink {
     /// Appends `bytes`.
     fn put(&mut self, bytes: &[u8]);
+
+    /// Appends one byte (a decoded escape, say).
+    fn put_byte(&mut self, byte: u8) {
+        self.put(&[byte]);
+    }
 }
 
 /// A canonical string that can be streamed into a sink.
@@ -74,6 +79,17 @@ impl<'s, S: Sink> Buffered<'s, S> {
 }
 
 impl<S: Sink> Sink for Buffered<'_, S> {
+    #[inline]
+    fn put_byte(&mut self, byte: u8) {
+        if self.len == SINK_BUFFER {
+            self.flush();
+        }
+        if let Some(slot) = self.buf.get_mut(self.len) {
+            *slot = byte;
+            self.len += 1;
+        }
+    }
+
     #[inline]
     fn put(&mut self, bytes: &[u8]) {
         let end = self.len + bytes.len();

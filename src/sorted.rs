@@ -20,32 +20,51 @@ pub(crate) type Params<'a> = Sorted<'a, INLINE_PARAM_TEXT, INLINE_PARAMS>;
 /// BCE's canonical header lines.
 pub(crate) type Lines<'a> = Sorted<'a, INLINE_HEADER_TEXT, INLINE_HEADER_LINES>;
 
-/// One part of an item: canonical text borrowed from the request, or a span of the text the
-/// list wrote.
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum Part<'a> {
-    Borrowed(&'a [u8]),
-    Written(u32, u32),
+/// Where an item's part is: a range of one of the list's two sources (the query and the form
+/// body), or of the text the list wrote. Eight bytes, so that a list of items stays small.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Span {
+    /// The source in the top two bits (0 and 1 for the sources, 2 for the written text), the
+    /// offset of the first byte in the rest.
+    start: u32,
+    /// The offset past the last byte, in the same place.
+    end: u32,
 }
 
-impl Part<'_> {
+/// The written text's place in [`Span::start`].
+const WRITTEN: usize = 2;
+
+impl Span {
     /// No text.
-    pub(crate) const EMPTY: Part<'static> = Part::Borrowed(b"");
+    pub(crate) const EMPTY: Span = Span { start: 0, end: 0 };
+
+    fn new(place: usize, start: usize, end: usize) -> Self {
+        // The crate's limits keep every offset far below 1 GiB; past it a part would be empty.
+        let offset = |n: usize| u32::try_from(n).ok().filter(|&n| n < 1 << 30);
+        match (offset(start), offset(end), u32::try_from(place)) {
+            (Some(start), Some(end), Ok(place)) => Span {
+                start: (place << 30) | start,
+                end,
+            },
+            _ => Span::EMPTY,
+        }
+    }
 }
 
 /// One item, in two parts (a parameter's key and its `=value`).
-#[derive(Clone, Copy, Debug)]
-struct Item<'a> {
-    head: Part<'a>,
-    tail: Part<'a>,
+#[derive(Clone, Copy, Debug, Default)]
+struct Item {
+    head: Span,
+    tail: Span,
 }
 
-/// Canonical items borrowing from `'a`, on the stack up to `TEXT` written bytes and `ITEMS`
+/// Canonical items from two sources (`'a`), on the stack up to `TEXT` written bytes and `ITEMS`
 /// items.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Sorted<'a, const TEXT: usize, const ITEMS: usize> {
+    sources: [&'a [u8]; 2],
     text: Text<TEXT>,
-    items: SmallVec<[Item<'a>; ITEMS]>,
+    items: SmallVec<[Item; ITEMS]>,
 }
 
 /// The text a [`Sorted`] wrote: a [`Sink`].
@@ -54,7 +73,11 @@ pub(crate) struct Text<const N: usize>(SmallVec<[u8; N]>);
 
 impl<const N: usize> Sink for Text<N> {
     fn put(&mut self, bytes: &[u8]) {
-        self.0.extend(bytes.iter().copied());
+        self.0.extend_from_slice(bytes);
+    }
+
+    fn put_byte(&mut self, byte: u8) {
+        self.0.push(byte);
     }
 }
 
@@ -64,31 +87,41 @@ impl<'a, const TEXT: usize, const ITEMS: usize> Sorted<'a, TEXT, ITEMS> {
         self.items.len()
     }
 
-    /// A part that `write` writes.
-    pub(crate) fn written(&mut self, write: impl FnOnce(&mut Text<TEXT>)) -> Part<'a> {
-        // The crate's limits keep the text far below 4 GiB; past it, parts would be cut short.
-        let at = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-        let start = at(self.text.0.len());
+    /// Sets source `which` (0 or 1), which parts can then borrow from.
+    pub(crate) fn source(&mut self, which: usize, text: &'a str) {
+        if let Some(slot) = self.sources.get_mut(which) {
+            *slot = text.as_bytes();
+        }
+    }
+
+    /// The part `len` bytes long at `at` in source `which`.
+    pub(crate) fn borrowed(&self, which: usize, at: usize, len: usize) -> Span {
+        Span::new(which, at, at.saturating_add(len))
+    }
+
+    /// The part `write` writes.
+    pub(crate) fn written(&mut self, write: impl FnOnce(&mut Text<TEXT>)) -> Span {
+        let start = self.text.0.len();
         write(&mut self.text);
-        Part::Written(start, at(self.text.0.len()))
+        Span::new(WRITTEN, start, self.text.0.len())
     }
 
     /// Adds an item.
-    pub(crate) fn push(&mut self, head: Part<'a>, tail: Part<'a>) {
+    pub(crate) fn push(&mut self, head: Span, tail: Span) {
         self.items.push(Item { head, tail });
     }
 
-    fn bytes<'s>(&'s self, part: &Part<'a>) -> &'s [u8]
-    where
-        'a: 's,
-    {
-        match *part {
-            Part::Borrowed(bytes) => bytes,
-            Part::Written(start, end) => {
-                let range = start as usize..end as usize;
-                self.text.0.get(range).unwrap_or_default()
-            }
-        }
+    fn bytes(&self, span: Span) -> &[u8] {
+        let (place, start, end) = (
+            (span.start >> 30) as usize,
+            (span.start & ((1 << 30) - 1)) as usize,
+            span.end as usize,
+        );
+        let text = match self.sources.get(place) {
+            Some(source) => source,
+            None => self.text.0.as_slice(),
+        };
+        text.get(start..end).unwrap_or_default()
     }
 
     /// Sorts the items by their two parts: the first, then the second (Tencent's parameters:
@@ -96,7 +129,7 @@ impl<'a, const TEXT: usize, const ITEMS: usize> Sorted<'a, TEXT, ITEMS> {
     pub(crate) fn sort_by_parts(&mut self) {
         let mut items = core::mem::take(&mut self.items);
         items.sort_unstable_by(|a, b| {
-            let parts = |item: &Item<'a>| (self.bytes(&item.head), self.bytes(&item.tail));
+            let parts = |item: &Item| (self.bytes(item.head), self.bytes(item.tail));
             parts(a).cmp(&parts(b))
         });
         self.items = items;
@@ -110,9 +143,9 @@ impl<'a, const TEXT: usize, const ITEMS: usize> Sorted<'a, TEXT, ITEMS> {
         self.items = items;
     }
 
-    fn cmp_whole(&self, a: &Item<'a>, b: &Item<'a>) -> Ordering {
-        let (a_head, a_tail) = (self.bytes(&a.head), self.bytes(&a.tail));
-        let (b_head, b_tail) = (self.bytes(&b.head), self.bytes(&b.tail));
+    fn cmp_whole(&self, a: &Item, b: &Item) -> Ordering {
+        let (a_head, a_tail) = (self.bytes(a.head), self.bytes(a.tail));
+        let (b_head, b_tail) = (self.bytes(b.head), self.bytes(b.tail));
         if a_tail.is_empty() && b_tail.is_empty() {
             return a_head.cmp(b_head);
         }
@@ -125,8 +158,8 @@ impl<'a, const TEXT: usize, const ITEMS: usize> Sorted<'a, TEXT, ITEMS> {
             if i > 0 {
                 sink.put(separator);
             }
-            sink.put(self.bytes(&item.head));
-            sink.put(self.bytes(&item.tail));
+            sink.put(self.bytes(item.head));
+            sink.put(self.bytes(item.tail));
         }
     }
 }
@@ -135,26 +168,39 @@ impl<'a, const TEXT: usize, const ITEMS: usize> Sorted<'a, TEXT, ITEMS> {
 mod tests {
     use super::*;
 
-    /// Items whose heads are borrowed and whose tails are written, or the reverse.
-    fn sorted<'a>(items: &[(&'a str, &'a str)], borrow_heads: bool) -> Params<'a> {
-        let mut sorted = Sorted::default();
+    /// Items whose heads are borrowed (from one source holding them all, `&`-joined) and whose
+    /// tails are written, or the reverse.
+    fn sorted<'a>(items: &[(&str, &str)], joined_heads: &'a str, borrow_heads: bool) -> Params<'a> {
+        let mut sorted = Params::default();
+        sorted.source(1, joined_heads);
+        let mut at = 0;
         for (head, tail) in items {
             let (head, tail) = if borrow_heads {
-                let tail = sorted.written(|text| text.put(tail.as_bytes()));
-                (Part::Borrowed(head.as_bytes()), tail)
+                let borrowed = sorted.borrowed(1, at, head.len());
+                (borrowed, sorted.written(|text| text.put(tail.as_bytes())))
             } else {
-                let head = sorted.written(|text| text.put(head.as_bytes()));
-                (head, Part::Borrowed(tail.as_bytes()))
+                let written = sorted.written(|text| text.put(head.as_bytes()));
+                let tail = sorted.written(|text| text.put(tail.as_bytes()));
+                (written, tail)
             };
+            at += head_len(head, &sorted) + 1;
             sorted.push(head, tail);
         }
         sorted
+    }
+
+    fn head_len(span: Span, sorted: &Params<'_>) -> usize {
+        sorted.bytes(span).len()
     }
 
     fn joined(sorted: &Params<'_>) -> String {
         let mut text = crate::sink::Text::default();
         sorted.write_joined(b"&", &mut text);
         String::from_utf8(text.0).unwrap()
+    }
+
+    fn heads(items: &[(&str, &str)]) -> String {
+        items.iter().map(|(h, _)| *h).collect::<Vec<_>>().join("&")
     }
 
     #[test]
@@ -166,21 +212,20 @@ mod tests {
             ("a", "=2"),
             ("a", "=1"),
         ];
+        let heads = heads(&items);
         for borrow_heads in [false, true] {
-            let mut by_parts = sorted(&items, borrow_heads);
+            let mut by_parts = sorted(&items, &heads, borrow_heads);
             by_parts.sort_by_parts();
             assert_eq!(joined(&by_parts), "a=1&a=2&text&text1=x&text10=test");
-            let mut whole = sorted(&items, borrow_heads);
+            let mut whole = sorted(&items, &heads, borrow_heads);
             whole.sort_whole();
             // `0` (0x30) sorts before `=` (0x3D): whole items order differently from their parts.
             assert_eq!(joined(&whole), "a=1&a=2&text&text10=test&text1=x");
         }
-        let mut bce = sorted(
-            &[("text=", ""), ("text1=x", ""), ("text10=test", "")],
-            false,
-        );
-        bce.sort_whole();
-        assert_eq!(joined(&bce), "text10=test&text1=x&text=");
+        let bce = [("text=", ""), ("text1=x", ""), ("text10=test", "")];
+        let mut sorted = sorted(&bce, "", false);
+        sorted.sort_whole();
+        assert_eq!(joined(&sorted), "text10=test&text1=x&text=");
     }
 
     #[test]
@@ -194,11 +239,26 @@ mod tests {
             .iter()
             .map(|(a, b)| (a.as_str(), b.as_str()))
             .collect();
-        let mut s = sorted(&borrowed, true);
+        let heads = heads(&borrowed);
+        let mut s = sorted(&borrowed, &heads, true);
         s.sort_by_parts();
         let mut expected: Vec<String> = items.iter().map(|(a, b)| format!("{a}{b}")).collect();
         expected.sort();
         assert_eq!(joined(&s), expected.join("&"));
         assert_eq!(s.len(), INLINE_PARAMS + 5);
+    }
+
+    #[test]
+    fn spans_stay_in_their_place() {
+        let mut sorted = Params::default();
+        sorted.source(0, "query");
+        sorted.source(1, "form");
+        let written = sorted.written(|text| text.put(b"text"));
+        assert_eq!(sorted.bytes(sorted.borrowed(0, 1, 3)), b"uer");
+        assert_eq!(sorted.bytes(sorted.borrowed(1, 0, 4)), b"form");
+        assert_eq!(sorted.bytes(written), b"text");
+        assert_eq!(sorted.bytes(sorted.borrowed(1, 2, 9)), b"");
+        assert_eq!(sorted.bytes(Span::EMPTY), b"");
+        assert_eq!(Span::new(0, 1 << 30, (1 << 30) + 1), Span::EMPTY);
     }
 }

@@ -24,7 +24,7 @@ use crate::encoding::{
 use crate::params::{self, Canonical, Param};
 use crate::request::{Request, RequestError};
 use crate::sink::{display_message, put_upper, Buffered, Message, Sink};
-use crate::sorted::{Params, Part};
+use crate::sorted::{Params, Span};
 
 /// How `bce-auth-v1` signs a query parameter: `UriEncode(key)=UriEncode(value)` of the decoded
 /// key and value, every parameter but `authorization` (any case).
@@ -40,7 +40,7 @@ impl Canonical for UriEncoded {
         let item =
             if !param.tail.is_empty() && is_canonical(key, false) && is_canonical(value, false) {
                 // `key=value` is canonical as it stands.
-                Part::Borrowed(param.item.as_bytes())
+                out.borrowed(param.source, param.at, param.item.len())
             } else {
                 out.written(|text| {
                     put_canonical(key, param.plus, false, text);
@@ -48,7 +48,7 @@ impl Canonical for UriEncoded {
                     put_canonical(value, param.plus, false, text);
                 })
             };
-        out.push(item, Part::EMPTY);
+        out.push(item, Span::EMPTY);
     }
 }
 

@@ -11,7 +11,7 @@ use crate::error::{BceFormat, Error};
 use crate::limits::{MAX_HEADER_VALUE_LEN, MAX_SIGNED_HEADERS};
 use crate::request::{push_sorted_names, split, trim_ows, Header, RequestError, Sent};
 use crate::sink::{mapped, Sink};
-use crate::sorted::{Lines, Part};
+use crate::sorted::{Lines, Span};
 
 /// Signed when the auth string lists no headers: `host`, `content-length`, `content-type`,
 /// `content-md5`, plus every `x-bce-*` header.
@@ -236,7 +236,7 @@ impl<'a> SignedHeaders<'a> {
                 text.put(b":");
                 put_encoded(trim_ows(header.value), false, text);
             });
-            lines.push(line, Part::EMPTY);
+            lines.push(line, Span::EMPTY);
         }
         lines.sort_whole();
         lines.write_joined(b"\n", sink);

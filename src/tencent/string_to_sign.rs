@@ -20,7 +20,7 @@ use crate::limits::{MAX_DIGEST_BODY_LEN, MAX_FORM_BODY_LEN, MAX_SIGNED_HEADERS};
 use crate::params::{self, Canonical, Param};
 use crate::request::{signable_value, split, trim_ows, Found, Header, Request, RequestError, Sent};
 use crate::sink::{display_message, put_lower, put_upper, Buffered, Message, Sink};
-use crate::sorted::{Params, Part};
+use crate::sorted::{Params, Span};
 
 /// Which of Tencent's two HMAC modes a signature uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -234,15 +234,15 @@ impl Canonical for Decoded {
 
     fn add<'a>(&self, param: &Param<'a>, out: &mut Params<'a>) {
         let key = if param.key_plain {
-            Part::Borrowed(param.key.as_bytes())
+            out.borrowed(param.source, param.at, param.key.len())
         } else {
             out.written(|text| write_decoded(param.key, param.plus, text))
         };
         let tail = if param.value.is_empty() {
-            Part::EMPTY
+            Span::EMPTY
         } else if param.value_plain {
             // `=value` as it stands.
-            Part::Borrowed(param.tail.as_bytes())
+            out.borrowed(param.source, param.at + param.key.len(), param.tail.len())
         } else {
             out.written(|text| {
                 text.put(b"=");
