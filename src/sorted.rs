@@ -7,8 +7,6 @@
 //! comparisons of their canonical text. The buffers live on the stack up to `TEXT` bytes and
 //! `ITEMS` items and move to the heap beyond (a long query, a large form).
 
-use core::cmp::Ordering;
-
 use smallvec::SmallVec;
 
 use crate::limits::{INLINE_HEADER_LINES, INLINE_HEADER_TEXT, INLINE_PARAMS, INLINE_PARAM_TEXT};
@@ -81,6 +79,24 @@ impl<const N: usize> Sink for Text<N> {
     }
 }
 
+/// The bytes of `span`, among `sources` and `text`.
+fn bytes<'s, const TEXT: usize>(
+    sources: &'s [&[u8]; 2],
+    text: &'s Text<TEXT>,
+    span: Span,
+) -> &'s [u8] {
+    let (place, start, end) = (
+        (span.start >> 30) as usize,
+        (span.start & ((1 << 30) - 1)) as usize,
+        span.end as usize,
+    );
+    let text = match sources.get(place) {
+        Some(source) => source,
+        None => text.0.as_slice(),
+    };
+    text.get(start..end).unwrap_or_default()
+}
+
 impl<'a, const TEXT: usize, const ITEMS: usize> Sorted<'a, TEXT, ITEMS> {
     /// The number of items.
     pub(crate) fn len(&self) -> usize {
@@ -112,44 +128,42 @@ impl<'a, const TEXT: usize, const ITEMS: usize> Sorted<'a, TEXT, ITEMS> {
     }
 
     fn bytes(&self, span: Span) -> &[u8] {
-        let (place, start, end) = (
-            (span.start >> 30) as usize,
-            (span.start & ((1 << 30) - 1)) as usize,
-            span.end as usize,
-        );
-        let text = match self.sources.get(place) {
-            Some(source) => source,
-            None => self.text.0.as_slice(),
-        };
-        text.get(start..end).unwrap_or_default()
+        bytes(&self.sources, &self.text, span)
     }
 
     /// Sorts the items by their two parts: the first, then the second (Tencent's parameters:
     /// by key, then by value).
     pub(crate) fn sort_by_parts(&mut self) {
-        let mut items = core::mem::take(&mut self.items);
+        let Sorted {
+            sources,
+            text,
+            items,
+        } = self;
+        let part = |span| bytes(sources, text, span);
         items.sort_unstable_by(|a, b| {
-            let parts = |item: &Item| (self.bytes(item.head), self.bytes(item.tail));
-            parts(a).cmp(&parts(b))
+            part(a.head)
+                .cmp(part(b.head))
+                .then_with(|| part(a.tail).cmp(part(b.tail)))
         });
-        self.items = items;
     }
 
     /// Sorts the items by their whole text, the two parts joined (BCE's parameters and header
     /// lines).
     pub(crate) fn sort_whole(&mut self) {
-        let mut items = core::mem::take(&mut self.items);
-        items.sort_unstable_by(|a, b| self.cmp_whole(a, b));
-        self.items = items;
-    }
-
-    fn cmp_whole(&self, a: &Item, b: &Item) -> Ordering {
-        let (a_head, a_tail) = (self.bytes(a.head), self.bytes(a.tail));
-        let (b_head, b_tail) = (self.bytes(b.head), self.bytes(b.tail));
-        if a_tail.is_empty() && b_tail.is_empty() {
-            return a_head.cmp(b_head);
-        }
-        a_head.iter().chain(a_tail).cmp(b_head.iter().chain(b_tail))
+        let Sorted {
+            sources,
+            text,
+            items,
+        } = self;
+        let part = |span| bytes(sources, text, span);
+        items.sort_unstable_by(|a, b| {
+            let (a_head, a_tail, b_head, b_tail) =
+                (part(a.head), part(a.tail), part(b.head), part(b.tail));
+            if a_tail.is_empty() && b_tail.is_empty() {
+                return a_head.cmp(b_head);
+            }
+            a_head.iter().chain(a_tail).cmp(b_head.iter().chain(b_tail))
+        });
     }
 
     /// Writes the items in order, `separator` between them.
