@@ -319,8 +319,13 @@ impl Iterator for Decoded<'_> {
 /// Streams the decoded bytes of validated `raw` into `sink`: runs that need no decoding are
 /// copied whole, each escape (or `+` meaning a space) is written as its byte.
 pub(crate) fn write_decoded(raw: &str, plus: Plus, sink: &mut impl Sink) {
+    write_decoded_bytes(raw.as_bytes(), plus, sink);
+}
+
+/// [`write_decoded`] of bytes cut from validated text.
+pub(crate) fn write_decoded_bytes(raw: &[u8], plus: Plus, sink: &mut impl Sink) {
     let special = |b: &u8| *b == b'%' || (plus == Plus::Space && *b == b'+');
-    let mut rest = raw.as_bytes();
+    let mut rest = raw;
     while !rest.is_empty() {
         let run = rest.iter().position(special).unwrap_or(rest.len());
         let (plain, tail) = rest.split_at(run);

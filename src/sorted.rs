@@ -4,11 +4,14 @@
 //! Each item is made canonical once, before sorting: text that already is canonical where it
 //! stands in the request is borrowed, the rest is written into one buffer. Sorting compares
 //! those bytes: no comparison decodes or encodes anything, so `n` items cost `O(n log n)`
-//! comparisons of their canonical text. The buffers live on the stack up to `TEXT` bytes and
+//! comparisons of their canonical text. One exception keeps the common case cheap: a Tencent
+//! value that needs decoding is decoded only if it has to be compared (its key comes twice),
+//! once; otherwise it is decoded as it is written. The buffers live on the stack up to `TEXT` bytes and
 //! `ITEMS` items and move to the heap beyond (a long query, a large form).
 
 use smallvec::SmallVec;
 
+use crate::encoding::{write_decoded_bytes, Plus};
 use crate::limits::{INLINE_HEADER_LINES, INLINE_HEADER_TEXT, INLINE_PARAMS, INLINE_PARAM_TEXT};
 use crate::sink::Sink;
 
@@ -25,9 +28,14 @@ pub(crate) struct Span {
     /// The source in the top two bits (0 and 1 for the sources, 2 for the written text), the
     /// offset of the first byte in the rest.
     start: u32,
-    /// The offset past the last byte, in the same place.
+    /// The offset past the last byte, in the same place; its top bit is [`ENCODED`].
     end: u32,
 }
+
+/// A [`Span::end`] flag: the part is the raw text of a value that decodes (in the query, `+`
+/// is a plus; in the form body, a space). It is decoded when it is written, or into the written
+/// text the first time it must be compared.
+const ENCODED: u32 = 1 << 31;
 
 /// The written text's place in [`Span::start`].
 const WRITTEN: usize = 2;
@@ -46,6 +54,20 @@ impl Span {
             },
             _ => Span::EMPTY,
         }
+    }
+}
+
+impl Span {
+    fn place(self) -> usize {
+        (self.start >> 30) as usize
+    }
+
+    fn range(self) -> core::ops::Range<usize> {
+        (self.start & ((1 << 30) - 1)) as usize..(self.end & !ENCODED) as usize
+    }
+
+    fn encoded(self) -> bool {
+        self.end & ENCODED != 0
     }
 }
 
@@ -79,22 +101,26 @@ impl<const N: usize> Sink for Text<N> {
     }
 }
 
-/// The bytes of `span`, among `sources` and `text`.
+/// The bytes of `span`, among `sources` and `text` (raw, for an encoded span).
 fn bytes<'s, const TEXT: usize>(
     sources: &'s [&[u8]; 2],
     text: &'s Text<TEXT>,
     span: Span,
 ) -> &'s [u8] {
-    let (place, start, end) = (
-        (span.start >> 30) as usize,
-        (span.start & ((1 << 30) - 1)) as usize,
-        span.end as usize,
-    );
-    let text = match sources.get(place) {
+    let text = match sources.get(span.place()) {
         Some(source) => source,
         None => text.0.as_slice(),
     };
-    text.get(start..end).unwrap_or_default()
+    text.get(span.range()).unwrap_or_default()
+}
+
+/// How `+` decodes in an encoded span of source `place`: source 1 is the form body.
+fn plus(place: usize) -> Plus {
+    if place == 1 {
+        Plus::Space
+    } else {
+        Plus::Literal
+    }
 }
 
 impl<'a, const TEXT: usize, const ITEMS: usize> Sorted<'a, TEXT, ITEMS> {
@@ -115,6 +141,16 @@ impl<'a, const TEXT: usize, const ITEMS: usize> Sorted<'a, TEXT, ITEMS> {
         Span::new(which, at, at.saturating_add(len))
     }
 
+    /// The part `len` bytes long at `at` in source `which`, which decodes to the part: decoded
+    /// when written, or when it must be compared.
+    pub(crate) fn encoded(&self, which: usize, at: usize, len: usize) -> Span {
+        let span = self.borrowed(which, at, len);
+        Span {
+            end: span.end | ENCODED,
+            ..span
+        }
+    }
+
     /// The part `write` writes.
     pub(crate) fn written(&mut self, write: impl FnOnce(&mut Text<TEXT>)) -> Span {
         let start = self.text.0.len();
@@ -132,19 +168,45 @@ impl<'a, const TEXT: usize, const ITEMS: usize> Sorted<'a, TEXT, ITEMS> {
     }
 
     /// Sorts the items by their two parts: the first, then the second (Tencent's parameters:
-    /// by key, then by value).
+    /// by key, then by value). Encoded second parts are decoded (once) where their first parts
+    /// tie.
     pub(crate) fn sort_by_parts(&mut self) {
         let Sorted {
             sources,
             text,
             items,
         } = self;
-        let part = |span| bytes(sources, text, span);
         items.sort_unstable_by(|a, b| {
-            part(a.head)
-                .cmp(part(b.head))
-                .then_with(|| part(a.tail).cmp(part(b.tail)))
+            bytes(sources, text, a.head).cmp(bytes(sources, text, b.head))
         });
+        let same_head =
+            |a: &Item, b: &Item| bytes(sources, text, a.head) == bytes(sources, text, b.head);
+        let mut runs: SmallVec<[(usize, usize); 4]> = SmallVec::new();
+        let mut start = 0;
+        for run in items.chunk_by(same_head) {
+            if run.len() > 1 {
+                runs.push((start, start + run.len()));
+            }
+            start += run.len();
+        }
+        for (start, end) in runs {
+            let Some(run) = items.get_mut(start..end) else {
+                continue;
+            };
+            for item in run.iter_mut().filter(|item| item.tail.encoded()) {
+                // An encoded part is always in a source, never in the text.
+                let raw = sources
+                    .get(item.tail.place())
+                    .and_then(|source| source.get(item.tail.range()))
+                    .unwrap_or_default();
+                let from = text.0.len();
+                write_decoded_bytes(raw, plus(item.tail.place()), text);
+                item.tail = Span::new(WRITTEN, from, text.0.len());
+            }
+            run.sort_unstable_by(|a, b| {
+                bytes(sources, text, a.tail).cmp(bytes(sources, text, b.tail))
+            });
+        }
     }
 
     /// Sorts the items by their whole text, the two parts joined (BCE's parameters and header
@@ -173,7 +235,11 @@ impl<'a, const TEXT: usize, const ITEMS: usize> Sorted<'a, TEXT, ITEMS> {
                 sink.put(separator);
             }
             sink.put(self.bytes(item.head));
-            sink.put(self.bytes(item.tail));
+            if item.tail.encoded() {
+                write_decoded_bytes(self.bytes(item.tail), plus(item.tail.place()), sink);
+            } else {
+                sink.put(self.bytes(item.tail));
+            }
         }
     }
 }

@@ -244,10 +244,8 @@ impl Canonical for Decoded {
             // `=value` as it stands.
             out.borrowed(param.source, param.at + param.key.len(), param.tail.len())
         } else {
-            out.written(|text| {
-                text.put(b"=");
-                write_decoded(param.value, param.plus, text);
-            })
+            // `=value`, decoded as it is written (or before it is compared).
+            out.encoded(param.source, param.at + param.key.len(), param.tail.len())
         };
         out.push(key, tail);
     }
