@@ -399,20 +399,25 @@ impl<'a> Iterator for Split<'a> {
     }
 }
 
-/// Sorts header `names` byte-wise ignoring ASCII case and appends them to `out` in lower case,
-/// separated by `separator`: how both signers write the list of what they signed.
-pub(crate) fn push_sorted_names(names: &mut [&str], separator: char, out: &mut String) {
-    names.sort_unstable_by(|a, b| {
-        a.bytes()
-            .map(|c| c.to_ascii_lowercase())
-            .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+/// Sorts `items` by their header names (`name` of each) byte-wise ignoring ASCII case and
+/// appends the names to `out` in lower case, separated by `separator`: how both signers write
+/// the list of what they signed.
+pub(crate) fn push_sorted_names<'n, T>(
+    items: &mut [T],
+    name: impl Fn(&T) -> &'n str,
+    separator: char,
+    out: &mut String,
+) {
+    items.sort_unstable_by(|a, b| {
+        let lower = |item| name(item).bytes().map(|c| c.to_ascii_lowercase());
+        lower(a).cmp(lower(b))
     });
-    for (i, name) in names.iter().enumerate() {
+    for (i, item) in items.iter().enumerate() {
         if i > 0 {
             out.push(separator);
         }
         let start = out.len();
-        out.push_str(name);
+        out.push_str(name(item));
         if let Some(pushed) = out.get_mut(start..) {
             pushed.make_ascii_lowercase();
         }

@@ -45,11 +45,11 @@ impl Span {
     pub(crate) const EMPTY: Span = Span { start: 0, end: 0 };
 
     fn new(place: usize, start: usize, end: usize) -> Self {
-        // The crate's limits keep every offset far below 1 GiB; past it a part would be empty.
-        let offset = |n: usize| u32::try_from(n).ok().filter(|&n| n < 1 << 30);
-        match (offset(start), offset(end), u32::try_from(place)) {
-            (Some(start), Some(end), Ok(place)) => Span {
-                start: (place << 30) | start,
+        // The crate's limits keep every offset far below 1 GiB; past it a part is empty.
+        match u32::try_from(end) {
+            Ok(end) if end < 1 << 30 && start as u64 <= u64::from(end) && place < 4 => Span {
+                // `start <= end < 2^30` and `place < 4`: both fit.
+                start: ((place as u32) << 30) | start as u32,
                 end,
             },
             _ => Span::EMPTY,

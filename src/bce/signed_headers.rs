@@ -33,24 +33,20 @@ pub(crate) enum Selection<'a> {
 }
 
 impl<'a> Selection<'a> {
-    /// The names selected, as a slice: an auth string's list is split into `out`.
-    fn names<'s>(
-        &'s self,
-        out: &'s mut [&'a str; MAX_SIGNED_HEADERS],
-    ) -> Result<&'s [&'a str], SelectError> {
-        match self {
-            Selection::Default => Ok(&DEFAULT_SIGNED_HEADERS),
-            Selection::Names(names) => Ok(names),
-            Selection::Listed(list) => {
-                let mut len = 0;
-                for name in split(list, b';') {
-                    *out.get_mut(len)
-                        .ok_or(SelectError::Format(BceFormat::SignedHeaders))? = name;
-                    len += 1;
-                }
-                Ok(out.get(..len).unwrap_or_default())
-            }
-        }
+    /// The names selected.
+    fn names(&self) -> impl Iterator<Item = &'a str> + Clone {
+        let (listed, names): (&'a str, &'a [&'a str]) = match *self {
+            Selection::Default => ("", &DEFAULT_SIGNED_HEADERS),
+            Selection::Listed(list) => (list, &[]),
+            Selection::Names(names) => ("", names),
+        };
+        let listed = split(listed, b';').filter(|name| !name.is_empty());
+        names.iter().copied().chain(listed)
+    }
+
+    /// Whether the selection names `name`, ignoring ASCII case.
+    fn holds(&self, name: &str) -> bool {
+        self.names().any(|n| n.eq_ignore_ascii_case(name))
     }
 }
 
@@ -96,14 +92,9 @@ impl SelectError {
     }
 }
 
-/// Whether `names` holds `name`, ignoring ASCII case.
-fn holds(names: &[&str], name: &str) -> bool {
-    names.iter().any(|n| n.eq_ignore_ascii_case(name))
-}
-
-/// Whether a header of this name is signed: in `names` (the selection), or `x-bce-*` other than
-/// the carrier.
-fn signs(names: &[&str], name: &str) -> bool {
+/// Whether a header of this name is signed: in the selection, or `x-bce-*` other than the
+/// carrier.
+fn signs(selection: &Selection<'_>, name: &str) -> bool {
     let bce = name.len() > 6
         && name
             .as_bytes()
@@ -112,7 +103,7 @@ fn signs(names: &[&str], name: &str) -> bool {
     if bce {
         !name.eq_ignore_ascii_case(CARRIER_HEADER)
     } else {
-        holds(names, name)
+        selection.holds(name)
     }
 }
 
@@ -142,17 +133,20 @@ impl<'a> SignedHeaders<'a> {
     /// [`MAX_HEADER_VALUE_LEN`], and more signed headers than [`MAX_SIGNED_HEADERS`].
     pub(crate) fn select(headers: Sent<'a>, selection: Selection<'_>) -> Result<Self, SelectError> {
         let format = SelectError::Format;
-        let mut split = [""; MAX_SIGNED_HEADERS];
-        let names = selection.names(&mut split)?;
+        if matches!(selection, Selection::Listed(_))
+            && selection.names().nth(MAX_SIGNED_HEADERS).is_some()
+        {
+            return Err(format(BceFormat::SignedHeaders));
+        }
         if !matches!(selection, Selection::Default) {
-            if !holds(names, "host") {
+            if !selection.holds("host") {
                 return Err(format(BceFormat::HostNotSigned));
             }
             // The carrier cannot sign itself.
-            if holds(names, CARRIER_HEADER) {
+            if selection.holds(CARRIER_HEADER) {
                 return Err(format(BceFormat::SignedHeaders));
             }
-            if !names.iter().all(|name| headers.find(name).is_present()) {
+            if !selection.names().all(|name| headers.find(name).is_present()) {
                 return Err(format(BceFormat::MissingHeader));
             }
         }
@@ -165,7 +159,7 @@ impl<'a> SignedHeaders<'a> {
             host: false,
         };
         for (position, header) in headers.iter() {
-            if !signs(names, header.name) {
+            if !signs(&selection, header.name) {
                 continue;
             }
             // An earlier header of the same name makes this one a repeat.
@@ -217,11 +211,10 @@ impl<'a> SignedHeaders<'a> {
 
     /// Appends the signed names, lower case, sorted, `;`-separated: the signer's explicit list.
     pub(crate) fn write_names(&self, out: &mut String) {
-        let mut names = [""; MAX_SIGNED_HEADERS];
-        for (slot, header) in names.iter_mut().zip(self.iter()) {
-            *slot = header.name;
-        }
-        push_sorted_names(names.get_mut(..self.len).unwrap_or_default(), ';', out);
+        let mut positions = self.positions;
+        let positions = positions.get_mut(..self.len).unwrap_or_default();
+        let name = |&p: &u16| self.headers.get(p).map_or("", |header| header.name);
+        push_sorted_names(positions, name, ';', out);
     }
 
     /// Writes the canonical lines, `UriEncode(lower(name)):UriEncode(trimmed value)`, sorted,
@@ -341,7 +334,7 @@ mod tests {
             ("x-bce-中", true),
             ("", false),
         ] {
-            assert_eq!(signs(&[], name), signed, "{name:?}");
+            assert_eq!(signs(&Selection::Names(&[]), name), signed, "{name:?}");
         }
     }
 

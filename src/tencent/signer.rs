@@ -315,7 +315,7 @@ impl<'k> Signer<'k> {
         add(self.date_header.lower())?;
         extra.iter().try_for_each(|name| add(name))?;
         let names = names.get_mut(..len).unwrap_or_default();
-        push_sorted_names(names, ' ', out);
+        push_sorted_names(names, |name| *name, ' ', out);
         Ok(())
     }
 }
