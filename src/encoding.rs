@@ -52,9 +52,21 @@ pub fn encode_path(path: &str) -> impl fmt::Display + '_ {
 
 /// Writes the `UriEncode` of `bytes` into `sink` (keeping `/` when `keep_slash`).
 pub(crate) fn put_encoded(bytes: &[u8], keep_slash: bool, sink: &mut impl Sink) {
-    let set = if keep_slash { PATH } else { COMPONENT };
-    for piece in percent_encode(bytes, set) {
-        sink.put(piece.as_bytes());
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let run = rest
+            .iter()
+            .position(|&b| !keeps(b, keep_slash))
+            .unwrap_or(rest.len());
+        let (plain, tail) = rest.split_at(run);
+        if !plain.is_empty() {
+            sink.put(plain);
+        }
+        let Some((&b, after)) = tail.split_first() else {
+            return;
+        };
+        sink.put(percent_encode_byte(b).as_bytes());
+        rest = after;
     }
 }
 
