@@ -46,7 +46,12 @@ impl<'a> Selection<'a> {
 
     /// Whether the selection names `name`, ignoring ASCII case.
     fn holds(&self, name: &str) -> bool {
-        self.names().any(|n| n.eq_ignore_ascii_case(name))
+        let named = |n: &str| n.eq_ignore_ascii_case(name);
+        match *self {
+            Selection::Default => DEFAULT_SIGNED_HEADERS.into_iter().any(named),
+            Selection::Listed(list) => split(list, b';').any(named),
+            Selection::Names(names) => names.iter().copied().any(named),
+        }
     }
 }
 
