@@ -176,9 +176,16 @@ impl<'a, const TEXT: usize, const ITEMS: usize> Sorted<'a, TEXT, ITEMS> {
             text,
             items,
         } = self;
+        // Heads that tie are rare (a repeated key): only then look for the runs they make.
+        let mut ties = false;
         items.sort_unstable_by(|a, b| {
-            bytes(sources, text, a.head).cmp(bytes(sources, text, b.head))
+            let order = bytes(sources, text, a.head).cmp(bytes(sources, text, b.head));
+            ties |= order.is_eq();
+            order
         });
+        if !ties {
+            return;
+        }
         let same_head =
             |a: &Item, b: &Item| bytes(sources, text, a.head) == bytes(sources, text, b.head);
         let mut runs: SmallVec<[(usize, usize); 4]> = SmallVec::new();

@@ -151,7 +151,10 @@ impl<'a> SignedHeaders<'a> {
             if selection.holds(CARRIER_HEADER) {
                 return Err(format(BceFormat::SignedHeaders));
             }
-            if !selection.names().all(|name| headers.find(name).is_present()) {
+            if !selection
+                .names()
+                .all(|name| headers.find(name).is_present())
+            {
                 return Err(format(BceFormat::MissingHeader));
             }
         }
