@@ -174,6 +174,45 @@ fn bce_verify_allocates_nothing_and_sign_allocates_its_one_string() {
     }
 }
 
+/// A BCE `POST` with a JSON body signing four headers besides `x-bce-date` (`host`,
+/// `content-length`, `content-type`, `content-md5`): the auth string's capacity covers the
+/// signed-header list, so signing still allocates once.
+#[test]
+fn bce_post_with_four_signed_headers_allocates_once_to_sign_and_never_to_verify() {
+    let body = br#"{"name":"allocations","items":[1,2,3]}"#;
+    let length = body.len().to_string();
+    let md5 = apigw_sign::tencent::content_md5(body);
+    let headers = vec![
+        Header::new("Host", "bce-allocations.example.com"),
+        Header::new("Content-Length", &length),
+        Header::new("Content-Type", "application/json"),
+        Header::new("Content-MD5", &md5),
+    ];
+    let secret = Secret::from(SECRET);
+    let signer = bce::Signer::new(KEY_ID, &secret).carrier(bce::Carrier::XBceSignature);
+    let unsigned = Request::new("POST", "/v1/items?lang=zh-CN", &headers, body);
+    signer.sign(&unsigned, NOW).unwrap(); // keys the secret's HMAC-SHA256 state
+    let (count, signature) = allocations(|| signer.sign(&unsigned, NOW).unwrap());
+    assert_eq!(count, 1, "sign allocates the auth string only");
+    assert!(signature
+        .auth_string()
+        .contains("/content-length;content-md5;content-type;host;x-bce-date/"));
+
+    let owned: Vec<(String, String)> = signature
+        .headers()
+        .map(|(n, v)| (n.to_owned(), v.to_owned()))
+        .collect();
+    let mut signed_headers = headers.clone();
+    signed_headers.extend(owned.iter().map(|(n, v)| Header::new(n, v)));
+    let signed = Request::new("POST", "/v1/items?lang=zh-CN", &signed_headers, body);
+    let keys = keys();
+    let verifier = bce::Verifier::new(bce::Policy::default());
+    verifier.verify(&signed, &keys, NOW).unwrap(); // keys the key set's secret
+    let (count, verified) = allocations(|| verifier.verify(&signed, &keys, NOW).map(|v| v.stage()));
+    assert_eq!(verified, Ok(bce::Stage::Release));
+    assert_eq!(count, 0, "verify allocates nothing");
+}
+
 #[test]
 fn the_counter_counts() {
     let (count, v) = allocations(|| vec![1u8; 10]);
