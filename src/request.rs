@@ -1,8 +1,13 @@
-//! The borrowed view of an HTTP request that signers and verifiers read.
+//! The borrowed view of an HTTP request that signers and verifiers read, and the HTTP text
+//! rules they share.
 //!
 //! The crate depends on no HTTP library: a [`Request`] is a method, an origin-form request target
 //! (`/path?query`, exactly as it travels on the wire), a slice of [`Header`]s and, when the caller
 //! has it, the body bytes. Nothing is copied.
+//!
+//! Also here: [`RequestError`], the one header lookup ([`find_each`], with repeat detection;
+//! [`Sent`], the headers as a signer sends them), HTTP tokens and optional whitespace, and
+//! splitting text at an ASCII byte.
 
 use core::fmt;
 
