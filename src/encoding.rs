@@ -353,43 +353,15 @@ pub(crate) fn write_decoded_bytes(raw: &[u8], plus: Plus, sink: &mut impl Sink) 
     }
 }
 
-/// Writes `UriEncode(decode(raw))` (keeping `/` when `keep_slash`) for validated wire text, in
-/// runs: unreserved characters, and escapes already canonical (upper-case hex of a byte
-/// `UriEncode` escapes), are copied as they are; every other byte or escape is re-encoded.
+/// Writes `UriEncode(decode(raw))` (keeping `/` when `keep_slash`) for validated wire text:
+/// BCE's canonical form of a path, key or value.
 pub(crate) fn put_canonical(raw: &[u8], plus: Plus, keep_slash: bool, sink: &mut impl Sink) {
-    let mut start = 0;
-    let mut i = 0;
-    while let Some(&b) = raw.get(i) {
+    for b in (Decoded { rest: raw, plus }) {
         if keeps(b, keep_slash) {
-            i += 1;
-            continue;
-        }
-        let (decoded, width) = match (b, raw.get(i + 1..i + 3)) {
-            (b'%', Some(&[h, l])) => match unescape(h, l) {
-                Some(d) if class(h) & class(l) & UPPER_HEX != 0 && !keeps(d, keep_slash) => {
-                    // Already `UriEncode`'s escape: part of the run.
-                    i += 3;
-                    continue;
-                }
-                Some(d) => (d, 3),
-                None => (b, 1),
-            },
-            (b'+', _) if plus == Plus::Space => (b' ', 1),
-            _ => (b, 1),
-        };
-        if let Some(run) = raw.get(start..i).filter(|run| !run.is_empty()) {
-            sink.put(run);
-        }
-        if keeps(decoded, keep_slash) {
-            sink.put(&[decoded]);
+            sink.put_byte(b);
         } else {
-            sink.put(percent_encode_byte(decoded).as_bytes());
+            sink.put(percent_encode_byte(b).as_bytes());
         }
-        i += width;
-        start = i;
-    }
-    if let Some(run) = raw.get(start..).filter(|run| !run.is_empty()) {
-        sink.put(run);
     }
 }
 
