@@ -45,10 +45,6 @@ pub const MAX_FORM_BODY_LEN: usize = 1024 * 1024;
 
 // Working buffers: sizes the crate chooses, not bounds on the input.
 
-/// The stack buffer a canonical string is gathered in before it reaches the MAC, in bytes: the
-/// typical string to sign (about 200 bytes) reaches the MAC in one piece.
-pub(crate) const SINK_BUFFER: usize = 256;
-
 /// Parameters kept on the stack while a string to sign is built; a request with more moves its
 /// list to the heap (one allocation).
 pub(crate) const INLINE_PARAMS: usize = 8;

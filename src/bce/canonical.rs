@@ -23,7 +23,7 @@ use crate::encoding::{
 };
 use crate::params::{self, Canonical, Param};
 use crate::request::{Request, RequestError};
-use crate::sink::{display_message, put_upper, Buffered, Message, Sink};
+use crate::sink::{display_message, put_upper, Message, Sink};
 use crate::sorted::{Params, Span};
 
 /// How `bce-auth-v1` signs a query parameter: `UriEncode(key)=UriEncode(value)` of the decoded
@@ -95,19 +95,17 @@ impl<'a> CanonicalRequest<'a> {
 
 impl Message for CanonicalRequest<'_> {
     fn write_to(&self, sink: &mut impl Sink) {
-        let mut sink = Buffered::new(sink);
-        put_upper(self.method.as_bytes(), &mut sink);
+        put_upper(self.method.as_bytes(), sink);
         sink.put(b"\n");
         if self.path.is_empty() {
             sink.put(b"/");
         } else {
-            put_canonical(self.path.as_bytes(), Plus::Literal, true, &mut sink);
+            put_canonical(self.path.as_bytes(), Plus::Literal, true, sink);
         }
         sink.put(b"\n");
-        self.query.write_joined(b"&", &mut sink);
+        self.query.write_joined(b"&", sink);
         sink.put(b"\n");
-        self.headers.write(&mut sink);
-        sink.flush();
+        self.headers.write(sink);
     }
 }
 

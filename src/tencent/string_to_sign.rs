@@ -19,7 +19,7 @@ use crate::error::Error;
 use crate::limits::{MAX_DIGEST_BODY_LEN, MAX_FORM_BODY_LEN, MAX_SIGNED_HEADERS};
 use crate::params::{self, Canonical, Param};
 use crate::request::{signable_value, split, trim_ows, Found, Header, Request, RequestError, Sent};
-use crate::sink::{display_message, put_lower, put_upper, Buffered, Message, Sink};
+use crate::sink::{display_message, put_lower, put_upper, Message, Sink};
 use crate::sorted::{Params, Span};
 
 /// Which of Tencent's two HMAC modes a signature uses.
@@ -425,15 +425,12 @@ impl<'a> StringToSign<'a> {
 }
 
 impl Message for StringToSign<'_> {
-    /// Streams the string into `sink`, through a stack buffer.
     fn write_to(&self, sink: &mut impl Sink) {
-        let mut buffered = Buffered::new(sink);
-        self.headers.write(&mut buffered);
+        self.headers.write(sink);
         if let Some(app) = &self.app {
-            buffered.put(b"\n");
-            app.write(&mut buffered);
+            sink.put(b"\n");
+            app.write(sink);
         }
-        buffered.flush();
     }
 }
 
