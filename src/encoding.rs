@@ -365,6 +365,20 @@ pub(crate) fn put_canonical(raw: &[u8], plus: Plus, keep_slash: bool, sink: &mut
     }
 }
 
+/// The bytes of `UriEncode(lower(name))`: how BCE's canonical header lines order their names.
+pub(crate) fn encoded_lower(name: &str) -> impl Iterator<Item = u8> + Clone + '_ {
+    name.bytes().flat_map(|b| {
+        let b = b.to_ascii_lowercase();
+        let (bytes, len) = if keeps(b, false) {
+            ([b, 0, 0], 1)
+        } else {
+            let escape = <[u8; 3]>::try_from(percent_encode_byte(b).as_bytes());
+            (escape.unwrap_or([b'%', b'0', b'0']), 3)
+        };
+        bytes.into_iter().take(len)
+    })
+}
+
 /// Whether the decoded form of validated `raw` equals `expected`.
 pub(crate) fn decoded_eq(raw: &str, plus: Plus, expected: &str) -> bool {
     Decoded::new(raw, plus).eq(expected.bytes())

@@ -52,8 +52,3 @@ pub(crate) const INLINE_PARAMS: usize = 8;
 /// Bytes of parameter text that must be rewritten to be canonical (decoded for Tencent,
 /// re-encoded for BCE) kept on the stack; more move to the heap (one allocation).
 pub(crate) const INLINE_PARAM_TEXT: usize = 64;
-
-/// BCE's canonical header lines kept on the stack while they are sorted: their number, and the
-/// bytes of their text.
-pub(crate) const INLINE_HEADER_LINES: usize = 8;
-pub(crate) const INLINE_HEADER_TEXT: usize = 256;

@@ -1,5 +1,5 @@
 //! Items canonicalized once, then sorted and written joined: the query and form parameters of
-//! both schemes, BCE's canonical header lines.
+//! both schemes.
 //!
 //! Each item is made canonical once, before sorting: text that already is canonical where it
 //! stands in the request is borrowed, the rest is written into one buffer. Sorting compares
@@ -12,14 +12,11 @@
 use smallvec::SmallVec;
 
 use crate::encoding::{write_decoded_bytes, Plus};
-use crate::limits::{INLINE_HEADER_LINES, INLINE_HEADER_TEXT, INLINE_PARAMS, INLINE_PARAM_TEXT};
+use crate::limits::{INLINE_PARAMS, INLINE_PARAM_TEXT};
 use crate::sink::Sink;
 
 /// Query and form parameters.
 pub(crate) type Params<'a> = Sorted<'a, INLINE_PARAM_TEXT, INLINE_PARAMS>;
-
-/// BCE's canonical header lines.
-pub(crate) type Lines<'a> = Sorted<'a, INLINE_HEADER_TEXT, INLINE_HEADER_LINES>;
 
 /// Where an item's part is: a range of one of the list's two sources (the query and the form
 /// body), or of the text the list wrote. Eight bytes, so that a list of items stays small.

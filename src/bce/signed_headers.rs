@@ -6,12 +6,11 @@
 //! left out (the module documentation of [`bce`](crate::bce) says why). Each signed header
 //! becomes the line `UriEncode(lower(name)):UriEncode(trimmed value)`; the lines sort byte-wise.
 
-use crate::encoding::put_encoded;
+use crate::encoding::{encoded_lower, put_encoded};
 use crate::error::{BceFormat, Error};
 use crate::limits::{MAX_HEADER_VALUE_LEN, MAX_SIGNED_HEADERS};
 use crate::request::{push_sorted_names, split, trim_ows, Header, RequestError, Sent};
 use crate::sink::{mapped, Sink};
-use crate::sorted::{Lines, Span};
 
 /// Signed when the auth string lists no headers: `host`, `content-length`, `content-type`,
 /// `content-md5`, plus every `x-bce-*` header.
@@ -226,21 +225,28 @@ impl<'a> SignedHeaders<'a> {
     }
 
     /// Writes the canonical lines, `UriEncode(lower(name)):UriEncode(trimmed value)`, sorted,
-    /// joined by `\n`.
+    /// joined by `\n`. Signed names differ (a repeated one is refused), so the lines sort as
+    /// `UriEncode(lower(name)) ":"` does: the values never decide.
     pub(crate) fn write(&self, sink: &mut impl Sink) {
-        let mut lines = Lines::default();
-        for header in self.iter() {
-            let line = lines.written(|text| {
-                mapped(header.name.as_bytes(), u8::to_ascii_lowercase, |lower| {
-                    put_encoded(lower, false, text);
-                });
-                text.put(b":");
-                put_encoded(trim_ows(header.value), false, text);
+        let mut order = self.positions;
+        let order = order.get_mut(..self.len).unwrap_or_default();
+        let name = |p: u16| self.headers.get(p).map_or("", |header| header.name);
+        let prefix = |p: u16| encoded_lower(name(p)).chain(Some(b':'));
+        order.sort_unstable_by(|&a, &b| prefix(a).cmp(prefix(b)));
+        for (i, header) in order
+            .iter()
+            .filter_map(|&p| self.headers.get(p))
+            .enumerate()
+        {
+            if i > 0 {
+                sink.put(b"\n");
+            }
+            mapped(header.name.as_bytes(), u8::to_ascii_lowercase, |lower| {
+                put_encoded(lower, false, sink);
             });
-            lines.push(line, Span::EMPTY);
+            sink.put(b":");
+            put_encoded(trim_ows(header.value), false, sink);
         }
-        lines.sort_whole();
-        lines.write_joined(b"\n", sink);
     }
 }
 
