@@ -45,10 +45,8 @@ pub const MAX_FORM_BODY_LEN: usize = 1024 * 1024;
 
 // Working buffers: sizes the crate chooses, not bounds on the input.
 
-/// Parameters kept on the stack while a string to sign is built; a request with more moves its
-/// list to the heap (one allocation).
-pub(crate) const INLINE_PARAMS: usize = 8;
-
 /// Bytes of parameter text that must be rewritten to be canonical (decoded for Tencent,
-/// re-encoded for BCE) kept on the stack; more move to the heap (one allocation).
-pub(crate) const INLINE_PARAM_TEXT: usize = 64;
+/// re-encoded for BCE) kept on the stack while a string to sign is built; more move to the
+/// heap (one allocation). Text that is canonical where it stands is borrowed, not rewritten.
+/// The list of parameters itself always fits on the stack: [`MAX_PARAMETERS`] items.
+pub(crate) const INLINE_PARAM_TEXT: usize = 1024;

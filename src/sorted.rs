@@ -7,16 +7,18 @@
 //! comparisons of their canonical text. One exception keeps the common case cheap: a Tencent
 //! value that needs decoding is decoded only if it has to be compared (its key comes twice),
 //! once; otherwise it is decoded as it is written. The buffers live on the stack up to `TEXT` bytes and
-//! `ITEMS` items and move to the heap beyond (a long query, a large form).
+//! `ITEMS` items and move to the heap beyond (for parameters: more than 1 KiB of rewritten text).
 
 use smallvec::SmallVec;
 
 use crate::encoding::{write_decoded_bytes, Plus};
-use crate::limits::{INLINE_PARAMS, INLINE_PARAM_TEXT};
+use crate::limits::{INLINE_PARAM_TEXT, MAX_PARAMETERS};
 use crate::sink::Sink;
 
-/// Query and form parameters.
-pub(crate) type Params<'a> = Sorted<'a, INLINE_PARAM_TEXT, INLINE_PARAMS>;
+/// Query and form parameters: room for [`MAX_PARAMETERS`] items, so a list never moves to the
+/// heap. It is large (5 KiB), so it is never moved either: whoever builds a string to sign
+/// lends one, empty, from its own stack frame, and the string to sign borrows it.
+pub(crate) type Params<'a> = Sorted<'a, INLINE_PARAM_TEXT, MAX_PARAMETERS>;
 
 /// Where an item's part is: a range of one of the list's two sources (the query and the form
 /// body), or of the text the list wrote. Eight bytes, so that a list of items stays small.
@@ -315,7 +317,7 @@ mod tests {
     #[test]
     fn spills_past_the_stack_buffers() {
         let long = "k".repeat(INLINE_PARAM_TEXT);
-        let items: Vec<(String, String)> = (0..INLINE_PARAMS + 5)
+        let items: Vec<(String, String)> = (0..MAX_PARAMETERS + 5)
             .rev()
             .map(|i| (format!("{i:03}"), format!("={long}")))
             .collect();
@@ -329,7 +331,7 @@ mod tests {
         let mut expected: Vec<String> = items.iter().map(|(a, b)| format!("{a}{b}")).collect();
         expected.sort();
         assert_eq!(joined(&s), expected.join("&"));
-        assert_eq!(s.len(), INLINE_PARAMS + 5);
+        assert_eq!(s.len(), MAX_PARAMETERS + 5);
     }
 
     #[test]

@@ -35,18 +35,19 @@ impl<P> Verifier<P> {
 
 /// A verifier's two phases.
 pub(crate) trait Phases {
-    /// What phase one established.
-    type Pending<'r>;
+    /// What phase one established: borrowing the request (`'r`) and what the caller lent it
+    /// (`'s`, the list of parameters).
+    type Pending<'r, 's>;
     /// What a successful verification established.
     type Verified<'r>;
 
     /// The key id (or AppCode) phase two needs.
-    fn key_id<'p>(pending: &'p Self::Pending<'_>) -> &'p str;
+    fn key_id<'p>(pending: &'p Self::Pending<'_, '_>) -> &'p str;
 
     /// Phase two: the key's status and secrets, then the signature.
     fn finish<'r>(
         &self,
-        pending: &Self::Pending<'r>,
+        pending: &Self::Pending<'r, '_>,
         key: KeyStatus<'_>,
     ) -> Result<Self::Verified<'r>, Error>;
 
@@ -61,7 +62,7 @@ pub(crate) trait Phases {
 /// recorded (refused when already used).
 pub(crate) fn complete<'r, V: Phases>(
     verifier: &V,
-    pending: &V::Pending<'r>,
+    pending: &V::Pending<'r, '_>,
     keys: &(impl KeyLookup + ?Sized),
     guard: Option<&dyn ReplayGuard>,
     now: OffsetDateTime,

@@ -213,6 +213,68 @@ fn bce_post_with_four_signed_headers_allocates_once_to_sign_and_never_to_verify(
     assert_eq!(count, 0, "verify allocates nothing");
 }
 
+/// The query of the `*-params` bench groups: `n` parameters, unique keys in shuffled order,
+/// values with an encoded space.
+fn params_query(n: usize) -> String {
+    (0..n)
+        .map(|i| format!("key{:03}=value%20{i}", (i * 37) % 101))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// The shapes of the `tencent-app-params` and `bce-params` bench groups (1, 10, 20 and 100
+/// query parameters): verify allocates nothing, sign only the string it returns.
+#[test]
+fn params_groups_verify_allocates_nothing_and_sign_allocates_once() {
+    let secret = Secret::from(SECRET);
+    let keys = keys();
+    let timestamp = apigw_sign::format_iso8601(NOW);
+    for n in [1, 10, 20, 100] {
+        let target = format!("/v1/users/profile?{}", params_query(n));
+        let headers = vec![
+            Header::new("Host", "service-demo-1250000000.gz.apigw.tencentcs.com"),
+            Header::new("Accept", "application/json"),
+            Header::new("x-bce-date", &timestamp),
+        ];
+        let unsigned = Request::new("GET", &target, &headers, b"");
+
+        let signer = Signer::new(Mode::App, KEY_ID, &secret);
+        signer.sign(&unsigned, NOW).unwrap(); // keys the secret's HMAC state
+        let (count, signature) = allocations(|| signer.sign(&unsigned, NOW).unwrap());
+        assert_eq!(count, 1, "tencent, {n} params: sign allocates once");
+        let owned: Vec<(String, String)> = signature
+            .headers()
+            .map(|(n, v)| (n.to_owned(), v.to_owned()))
+            .collect();
+        let mut signed_headers = headers.clone();
+        signed_headers.extend(owned.iter().map(|(n, v)| Header::new(n, v)));
+        let signed = Request::new("GET", &target, &signed_headers, b"");
+        let verifier = tencent::Verifier::new(Policy::default());
+        verifier.verify(Mode::App, &signed, &keys, NOW).unwrap();
+        let (count, verified) =
+            allocations(|| verifier.verify(Mode::App, &signed, &keys, NOW).is_ok());
+        assert!(verified);
+        assert_eq!(count, 0, "tencent, {n} params: verify allocates nothing");
+
+        let signer = bce::Signer::new(KEY_ID, &secret).carrier(bce::Carrier::XBceSignature);
+        signer.sign(&unsigned, NOW).unwrap();
+        let (count, signature) = allocations(|| signer.sign(&unsigned, NOW).unwrap());
+        assert_eq!(count, 1, "bce, {n} params: sign allocates once");
+        let owned: Vec<(String, String)> = signature
+            .headers()
+            .map(|(n, v)| (n.to_owned(), v.to_owned()))
+            .collect();
+        let mut signed_headers = headers.clone();
+        signed_headers.extend(owned.iter().map(|(n, v)| Header::new(n, v)));
+        let signed = Request::new("GET", &target, &signed_headers, b"");
+        let verifier = bce::Verifier::new(bce::Policy::default());
+        verifier.verify(&signed, &keys, NOW).unwrap();
+        let (count, verified) = allocations(|| verifier.verify(&signed, &keys, NOW).is_ok());
+        assert!(verified);
+        assert_eq!(count, 0, "bce, {n} params: verify allocates nothing");
+    }
+}
+
 #[test]
 fn the_counter_counts() {
     let (count, v) = allocations(|| vec![1u8; 10]);

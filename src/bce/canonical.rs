@@ -59,30 +59,31 @@ pub(crate) struct CanonicalRequest<'a> {
     /// The raw path, checked.
     path: &'a str,
     /// The canonical query items, sorted.
-    query: Params<'a>,
+    query: &'a Params<'a>,
     headers: SignedHeaders<'a>,
 }
 
 impl<'a> CanonicalRequest<'a> {
-    /// Canonicalizes `request` with its selected signed headers.
+    /// Canonicalizes `request` with its selected signed headers, the query items kept in
+    /// `params` (an empty list the caller lends).
     ///
     /// # Errors
     ///
     /// A method, target, escape or decoded text that is not valid.
-    pub(crate) fn new(
-        request: &Request<'a>,
+    pub(crate) fn new<'r: 'a>(
+        request: &Request<'r>,
         headers: SignedHeaders<'a>,
+        params: &'a mut Params<'r>,
     ) -> Result<Self, RequestError> {
         request.check_method_and_target_shape()?;
         let (path, query) = request.path_and_query();
         validate_wire(path)?;
-        let mut items = Params::default();
-        params::add_all(query, false, &UriEncoded, &mut items)?;
-        items.sort_whole();
+        params::add_all(query, false, &UriEncoded, params)?;
+        params.sort_whole();
         Ok(CanonicalRequest {
             method: request.method(),
             path,
-            query: items,
+            query: params,
             headers,
         })
     }
@@ -125,7 +126,10 @@ mod tests {
         let request = Request::new(method, target, headers, b"");
         let sent = Sent::new(headers, &[]).unwrap();
         let signed = SignedHeaders::select(sent, Selection::Default).unwrap();
-        CanonicalRequest::new(&request, signed).unwrap().to_string()
+        let mut params = Params::default();
+        CanonicalRequest::new(&request, signed, &mut params)
+            .unwrap()
+            .to_string()
     }
 
     fn lines(text: &str) -> Vec<String> {

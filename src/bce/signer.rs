@@ -15,6 +15,7 @@ use crate::error::Error;
 use crate::keys::Secret;
 use crate::mac::{compute, Key};
 use crate::request::{Header, Request, RequestError, Sent};
+use crate::sorted::Params;
 
 /// Signs requests with one access key.
 ///
@@ -108,7 +109,8 @@ impl<'k> Signer<'k> {
             .iter()
             .any(|h| h.name == "x-bce-date")
             .then_some(timestamp);
-        let canonical = self.prepare(request, set)?;
+        let mut params = Params::default();
+        let canonical = self.prepare(request, set, &mut params)?;
 
         // One allocation, of the exact size: the version, the id, the timestamp, the
         // expiration, the names and the hex signature, and the five `/` between them.
@@ -173,23 +175,25 @@ impl<'k> Signer<'k> {
         let timestamp_text = core::str::from_utf8(&timestamp).unwrap_or_default();
         let mut set = [Header::new("", ""); 2];
         let set = self.set_headers(request, timestamp_text, &mut set)?;
-        let text = self.prepare(request, set)?.to_string();
+        let mut params = Params::default();
+        let text = self.prepare(request, set, &mut params)?.to_string();
         Ok(text)
     }
 
-    /// The canonical request of `request` with the headers the signer sets: what
-    /// [`sign`](Self::sign) signs and [`explain`](Self::explain) shows.
-    fn prepare<'a>(
+    /// The canonical request of `request` with the headers the signer sets, its query kept in
+    /// `params`: what [`sign`](Self::sign) signs and [`explain`](Self::explain) shows.
+    fn prepare<'a, 's>(
         &self,
         request: &Request<'a>,
         set: &'a [Header<'a>],
-    ) -> Result<CanonicalRequest<'a>, Error> {
+        params: &'s mut Params<'a>,
+    ) -> Result<CanonicalRequest<'s>, Error> {
         let sent = Sent::new(request.headers(), set)?;
         let signed = SignedHeaders::select(sent, self.selection()).map_err(|e| e.for_signer())?;
         if !signed.signs_host() {
             return Err(RequestError::MissingHeaderToSign.into());
         }
-        Ok(CanonicalRequest::new(request, signed)?)
+        Ok(CanonicalRequest::new(request, signed, params)?)
     }
 
     fn selection(&self) -> Selection<'k> {

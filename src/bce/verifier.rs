@@ -24,6 +24,7 @@ use crate::keys::{KeyLookup, KeyStatus};
 use crate::mac::{verify, Key};
 use crate::replay::ReplayGuard;
 use crate::request::{split, split_once, trim_ows, Found, Request, Sent};
+use crate::sorted::Params;
 use crate::verification::{complete, Phases};
 
 /// Whether a signature mismatch reports the server's canonical request.
@@ -162,14 +163,15 @@ enum Carried<'r> {
 /// What the first phase of verification established: everything but the key.
 // It lives on the stack for one call; boxing the large variant would allocate per request.
 #[allow(clippy::large_enum_variant)]
-pub(crate) enum Pending<'r> {
+pub(crate) enum Pending<'r, 's> {
     /// An AppCode, to look up.
     AppCode { code: &'r str, stage: Stage },
-    /// A signature: the request is well formed, inside its window, and canonicalized.
-    Signed(Signed<'r>),
+    /// A signature: the request is well formed, inside its window, and canonicalized (its query
+    /// in a list the caller lent, `'s`).
+    Signed(Signed<'r, 's>),
 }
 
-pub(crate) struct Signed<'r> {
+pub(crate) struct Signed<'r, 's> {
     stage: Stage,
     carrier: Carrier,
     /// The auth string's text (decoded from the query for a presigned URL).
@@ -181,10 +183,10 @@ pub(crate) struct Signed<'r> {
     tag: [u8; 32],
     /// The last second (Unix time) at which the signature verifies.
     expires: i64,
-    canonical: CanonicalRequest<'r>,
+    canonical: CanonicalRequest<'s>,
 }
 
-impl Signed<'_> {
+impl Signed<'_, '_> {
     fn key_id(&self) -> &str {
         let start = AUTH_VERSION.len() + 1;
         self.text
@@ -241,16 +243,19 @@ impl Verifier {
         guard: Option<&dyn ReplayGuard>,
         now: OffsetDateTime,
     ) -> Result<Verified<'r>, Error> {
-        let pending = self.prepare(request, now)?;
+        let mut params = Params::default();
+        let pending = self.prepare(request, now, &mut params)?;
         complete(self, &pending, keys, guard, now)
     }
 
-    /// Phase one: every check that needs no key, in the spec's order.
-    fn prepare<'r>(
+    /// Phase one: every check that needs no key, in the spec's order; the query kept in
+    /// `params` (an empty list).
+    fn prepare<'r, 's>(
         &self,
         request: &Request<'r>,
         now: OffsetDateTime,
-    ) -> Result<Pending<'r>, Error> {
+        params: &'s mut Params<'r>,
+    ) -> Result<Pending<'r, 's>, Error> {
         let [stage, signature, authorization] =
             request.find_each(["x-bce-stage", CARRIER_HEADER, "authorization"]);
         let stage = Stage::of(stage)?;
@@ -297,7 +302,7 @@ impl Verifier {
             });
         }
 
-        let canonical = CanonicalRequest::new(request, signed)?;
+        let canonical = CanonicalRequest::new(request, signed, params)?;
         let (key_id_len, prefix_len) = (auth.access_key_id.len(), auth.prefix_len());
         // A parsed auth string's signature is 64 hex digits: it always decodes.
         let tag = auth.signature_bytes().unwrap_or_default();
@@ -329,7 +334,8 @@ impl Verifier {
         };
         let auth = AuthString::parse(&text)?;
         let signed = signed_headers(request, &auth)?;
-        Ok(CanonicalRequest::new(request, signed)?.to_string())
+        let mut params = Params::default();
+        Ok(CanonicalRequest::new(request, signed, &mut params)?.to_string())
     }
 
     /// Finds the auth string (or AppCode) in the first accepted carrier present: the
@@ -386,10 +392,10 @@ impl Verifier {
 }
 
 impl Phases for Verifier {
-    type Pending<'r> = Pending<'r>;
+    type Pending<'r, 's> = Pending<'r, 's>;
     type Verified<'r> = Verified<'r>;
 
-    fn key_id<'p>(pending: &'p Pending<'_>) -> &'p str {
+    fn key_id<'p>(pending: &'p Pending<'_, '_>) -> &'p str {
         match pending {
             Pending::AppCode { code, .. } => code,
             Pending::Signed(signed) => signed.key_id(),
@@ -399,7 +405,7 @@ impl Phases for Verifier {
     /// Phase two: the key's status and secrets, then the signature.
     fn finish<'r>(
         &self,
-        pending: &Self::Pending<'r>,
+        pending: &Self::Pending<'r, '_>,
         key: KeyStatus<'_>,
     ) -> Result<Self::Verified<'r>, Error> {
         let signed = match pending {

@@ -19,6 +19,7 @@ use crate::keys::Secret;
 use crate::limits::MAX_SIGNED_HEADERS;
 use crate::mac::compute;
 use crate::request::{check_header_name, push_sorted_names, Header, Request, RequestError, Sent};
+use crate::sorted::Params;
 use crate::tencent::string_to_sign::{
     date_header, is_form_content_type, EnvironmentPrefix, Mode, SignedHeaders, StringToSign,
     CONTENT_MD5_LEN,
@@ -164,7 +165,8 @@ impl<'k> Signer<'k> {
         let (len, content_md5) = {
             let names = authorization.get(names_start..).unwrap_or_default();
             let set = date_header(self.date_header.lower(), &date);
-            let string_to_sign = self.prepare(names, request, &set)?;
+            let mut params = Params::default();
+            let string_to_sign = self.prepare(names, request, &set, &mut params)?;
             let len = compute(self.algorithm, self.secret.key(), &string_to_sign, &mut tag)
                 .ok_or(RequestError::UnusableSecret)?;
             (len, string_to_sign.computed_content_md5().copied())
@@ -242,21 +244,27 @@ impl<'k> Signer<'k> {
         self.check_config()?;
         self.write_header_list(request, &mut names)?;
         let set = date_header(self.date_header.lower(), &date);
-        let text = self.prepare(&names, request, &set)?.to_string();
+        let mut params = Params::default();
+        let text = self
+            .prepare(&names, request, &set, &mut params)?
+            .to_string();
         Ok(text)
     }
 
     /// The string to sign over the headers `names` (space-separated) of `request` with `set`
-    /// (the date header): what [`sign`](Self::sign) signs and [`explain`](Self::explain) shows.
-    fn prepare<'a>(
+    /// (the date header), its parameters kept in `params`: what [`sign`](Self::sign) signs and
+    /// [`explain`](Self::explain) shows.
+    fn prepare<'a, 's>(
         &self,
         names: &'a str,
         request: &Request<'a>,
         set: &'a [Header<'a>],
-    ) -> Result<StringToSign<'a>, Error> {
+        params: &'s mut Params<'a>,
+    ) -> Result<StringToSign<'s>, Error> {
         let sent = Sent::new(request.headers(), set)?;
         let headers = SignedHeaders::new(names, sent).map_err(|e| e.for_signer())?;
-        StringToSign::new(self.mode, headers, request, self.environment).map_err(|e| e.for_signer())
+        StringToSign::new(self.mode, headers, request, self.environment, params)
+            .map_err(|e| e.for_signer())
     }
 
     /// An upper bound on the length of the `headers="…"` list.

@@ -266,18 +266,23 @@ struct AppLines<'a> {
     /// The path decodes to itself.
     path_plain: bool,
     /// Query and form parameters, decoded, sorted by key, then value.
-    params: Params<'a>,
+    params: &'a Params<'a>,
 }
 
 impl<'a> AppLines<'a> {
+    /// The lines of `request`, its parameters kept in `params` (an empty list).
     #[inline]
-    fn new(request: &Request<'a>, environment: EnvironmentPrefix) -> Result<Self, HeaderError<'a>> {
+    fn new<'r: 'a>(
+        request: &Request<'r>,
+        environment: EnvironmentPrefix,
+        params: &'a mut Params<'r>,
+    ) -> Result<Self, HeaderError<'static>> {
         request.check_method_and_target_shape()?;
         // The three headers app mode signs without listing them, each checked in the spec's
         // order: repeated, then a value that cannot be signed.
         let [accept, content_type, content_md5] =
             request.find_each(["accept", "content-type", "content-md5"]);
-        let single = |found: Found<'a>, name| -> Result<Option<&'a [u8]>, HeaderError<'a>> {
+        let single = |found: Found<'a>, name| -> Result<Option<&'a [u8]>, HeaderError<'static>> {
             let value = found.single().map_err(|_| HeaderError::Repeated(name))?;
             Ok(value.map(signable_value).transpose()?)
         };
@@ -293,15 +298,14 @@ impl<'a> AppLines<'a> {
             EnvironmentPrefix::Keep => raw_path,
         };
 
-        let mut params = Params::default();
-        params::add_all(query, false, &Decoded, &mut params)?;
+        params::add_all(query, false, &Decoded, params)?;
         let content_md5 = match request.body() {
             Some(body) if form => {
                 if body.len() > MAX_FORM_BODY_LEN {
                     return Err(RequestError::BodyTooLarge.into());
                 }
                 let form = core::str::from_utf8(body).map_err(|_| RequestError::InvalidUtf8)?;
-                params::add_all(form, true, &Decoded, &mut params)?;
+                params::add_all(form, true, &Decoded, params)?;
                 ContentMd5::Empty
             }
             Some([]) => ContentMd5::Empty,
@@ -376,19 +380,21 @@ pub(crate) struct StringToSign<'a> {
 
 impl<'a> StringToSign<'a> {
     /// The string to sign for `mode`: the signed headers `names` (space-separated) as `headers`
-    /// has them, then for app mode the request canonicalized. The one prepare step of signer,
-    /// verifier and `explain`; the verifier checks the clock between the two halves
-    /// ([`SignedHeaders::new`], then this).
+    /// has them, then for app mode the request canonicalized, its parameters kept in `params`
+    /// (an empty list the caller lends). The one prepare step of signer, verifier and
+    /// `explain`; the verifier checks the clock between the two halves ([`SignedHeaders::new`],
+    /// then this).
     #[inline]
-    pub(crate) fn new(
+    pub(crate) fn new<'r: 'a>(
         mode: Mode,
         headers: SignedHeaders<'a>,
-        request: &Request<'a>,
+        request: &Request<'r>,
         environment: EnvironmentPrefix,
-    ) -> Result<Self, HeaderError<'a>> {
+        params: &'a mut Params<'r>,
+    ) -> Result<Self, HeaderError<'static>> {
         let app = match mode {
             Mode::KeyPair => None,
-            Mode::App => Some(AppLines::new(request, environment)?),
+            Mode::App => Some(AppLines::new(request, environment, params)?),
         };
         Ok(StringToSign { headers, app })
     }
@@ -456,16 +462,17 @@ mod tests {
         request: &Request<'a>,
         set: &'a [Header<'a>],
         environment: EnvironmentPrefix,
-    ) -> Result<StringToSign<'a>, HeaderError<'a>> {
+    ) -> Result<String, HeaderError<'a>> {
         let sent = Sent::new(request.headers(), set)?;
-        StringToSign::new(mode, SignedHeaders::new(names, sent)?, request, environment)
+        let mut params = Params::default();
+        let headers = SignedHeaders::new(names, sent)?;
+        let sts = StringToSign::new(mode, headers, request, environment, &mut params)?;
+        Ok(sts.to_string())
     }
 
     fn app(target: &str, headers: &[Header<'_>], body: &[u8]) -> String {
         let request = Request::new("POST", target, headers, body);
-        sts(Mode::App, "x-date", &request, &[], EnvironmentPrefix::Strip)
-            .unwrap()
-            .to_string()
+        sts(Mode::App, "x-date", &request, &[], EnvironmentPrefix::Strip).unwrap()
     }
 
     #[test]
@@ -497,7 +504,7 @@ mod tests {
         assert!(app("/releases/x", &h, b"").ends_with("\n/releases/x"));
         let request = Request::new("GET", "/release/x", &h, b"");
         let kept = sts(Mode::App, "x-date", &request, &[], EnvironmentPrefix::Keep).unwrap();
-        assert!(kept.to_string().ends_with("\n/release/x"));
+        assert!(kept.ends_with("\n/release/x"));
     }
 
     #[test]
@@ -515,7 +522,7 @@ mod tests {
         ];
         let request = Request::new("POST", "/", &with_header, b"{}").without_body();
         let s = sts(Mode::App, "x-date", &request, &[], EnvironmentPrefix::Strip).unwrap();
-        assert!(s.to_string().ends_with("\nabc\n/"));
+        assert!(s.ends_with("\nabc\n/"));
     }
 
     #[test]
@@ -557,10 +564,7 @@ mod tests {
             EnvironmentPrefix::Strip,
         )
         .unwrap();
-        assert_eq!(
-            s.to_string(),
-            "date: Fri, 09 Oct 2015 00:00:00 GMT\nsource: AndriodApp"
-        );
+        assert_eq!(s, "date: Fri, 09 Oct 2015 00:00:00 GMT\nsource: AndriodApp");
         let set = date_header("date", b"X");
         let shadowed = sts(
             Mode::KeyPair,
@@ -570,7 +574,7 @@ mod tests {
             EnvironmentPrefix::Strip,
         )
         .unwrap();
-        assert_eq!(shadowed.to_string(), "date: X");
+        assert_eq!(shadowed, "date: X");
     }
 
     #[test]

@@ -21,6 +21,7 @@ use crate::keys::{KeyLookup, KeyStatus};
 use crate::mac::verify;
 use crate::replay::ReplayGuard;
 use crate::request::{split, Request, Sent};
+use crate::sorted::Params;
 use crate::tencent::authorization::Authorization;
 use crate::tencent::string_to_sign::{EnvironmentPrefix, Mode, SignedHeaders, StringToSign};
 use crate::verification::{complete, Phases};
@@ -141,12 +142,13 @@ impl fmt::Debug for Verified<'_> {
 }
 
 /// What the first phase of verification established: the request is well formed, inside the
-/// clock window, and canonicalized. What is left needs the key.
-pub(crate) struct Pending<'r> {
+/// clock window, and canonicalized (its parameters in a list the caller lent, `'s`). What is
+/// left needs the key.
+pub(crate) struct Pending<'r, 's> {
     authorization: Authorization<'r>,
     algorithm: Algorithm,
     not_after: i64,
-    string_to_sign: StringToSign<'r>,
+    string_to_sign: StringToSign<'s>,
 }
 
 /// Verifies Tencent HMAC signatures under one [`Policy`].
@@ -245,18 +247,21 @@ impl Verifier {
         guard: Option<&dyn ReplayGuard>,
         now: OffsetDateTime,
     ) -> Result<Verified<'r>, Error> {
-        let pending = self.prepare(mode, request, now)?;
+        let mut params = Params::default();
+        let pending = self.prepare(mode, request, now, &mut params)?;
         complete(self, &pending, keys, guard, now)
     }
 
-    /// Phase one: every check that needs no key, in the spec's order.
+    /// Phase one: every check that needs no key, in the spec's order; the parameters kept in
+    /// `params` (an empty list).
     #[inline]
-    fn prepare<'r>(
+    fn prepare<'r, 's>(
         &self,
         mode: Mode,
         request: &Request<'r>,
         now: OffsetDateTime,
-    ) -> Result<Pending<'r>, Error> {
+        params: &'s mut Params<'r>,
+    ) -> Result<Pending<'r, 's>, Error> {
         let authorization = authorization(request)?;
         let algorithm = Algorithm::from_name(authorization.algorithm)
             .filter(|a| self.policy().algorithms.contains(*a))
@@ -266,7 +271,7 @@ impl Verifier {
         let dates = signed_dates(mode, &authorization)?;
         let headers = signed_headers(&authorization, request)?;
         let not_after = self.window(dates, &headers, now)?;
-        let string_to_sign = self.string_to_sign(mode, headers, request)?;
+        let string_to_sign = self.string_to_sign(mode, headers, request, params)?;
         Ok(Pending {
             authorization,
             algorithm,
@@ -304,14 +309,21 @@ impl Verifier {
 
     /// The request canonicalized (the shared step of [`prepare`](Self::prepare) and
     /// [`explain`](Self::explain)).
-    fn string_to_sign<'r>(
+    fn string_to_sign<'r, 's>(
         &self,
         mode: Mode,
         headers: SignedHeaders<'r>,
         request: &Request<'r>,
-    ) -> Result<StringToSign<'r>, Error> {
-        StringToSign::new(mode, headers, request, self.policy().environment_prefix)
-            .map_err(|e| e.for_verifier())
+        params: &'s mut Params<'r>,
+    ) -> Result<StringToSign<'s>, Error> {
+        StringToSign::new(
+            mode,
+            headers,
+            request,
+            self.policy().environment_prefix,
+            params,
+        )
+        .map_err(|e| e.for_verifier())
     }
 
     /// The string the server signs for `request` in `mode`, as text: what `--explain` prints.
@@ -325,22 +337,25 @@ impl Verifier {
     pub fn explain(&self, mode: Mode, request: &Request<'_>) -> Result<String, Error> {
         let authorization = authorization(request)?;
         let headers = signed_headers(&authorization, request)?;
-        Ok(self.string_to_sign(mode, headers, request)?.to_string())
+        let mut params = Params::default();
+        Ok(self
+            .string_to_sign(mode, headers, request, &mut params)?
+            .to_string())
     }
 }
 
 impl Phases for Verifier {
-    type Pending<'r> = Pending<'r>;
+    type Pending<'r, 's> = Pending<'r, 's>;
     type Verified<'r> = Verified<'r>;
 
-    fn key_id<'p>(pending: &'p Pending<'_>) -> &'p str {
+    fn key_id<'p>(pending: &'p Pending<'_, '_>) -> &'p str {
         pending.authorization.id
     }
 
     /// Phase two: the key's status and secrets, then the signature and `Content-MD5`.
     fn finish<'r>(
         &self,
-        pending: &Self::Pending<'r>,
+        pending: &Self::Pending<'r, '_>,
         key: KeyStatus<'_>,
     ) -> Result<Self::Verified<'r>, Error> {
         let Pending {
