@@ -25,7 +25,7 @@ use crate::mac::{verify, Key};
 use crate::replay::ReplayGuard;
 use crate::request::{split, split_once, trim_ows, Found, Request, Sent};
 use crate::sorted::Params;
-use crate::verification::{complete, Phases};
+use crate::verification::{run, Phases};
 
 /// Whether a signature mismatch reports the server's canonical request.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -243,79 +243,7 @@ impl Verifier {
         guard: Option<&dyn ReplayGuard>,
         now: OffsetDateTime,
     ) -> Result<Verified<'r>, Error> {
-        let mut params = Params::default();
-        let pending = self.prepare(request, now, &mut params)?;
-        complete(self, &pending, keys, guard, now)
-    }
-
-    /// Phase one: every check that needs no key, in the spec's order; the query kept in
-    /// `params` (an empty list).
-    fn prepare<'r, 's>(
-        &self,
-        request: &Request<'r>,
-        now: OffsetDateTime,
-        params: &'s mut Params<'r>,
-    ) -> Result<Pending<'r, 's>, Error> {
-        let [stage, signature, authorization] =
-            request.find_each(["x-bce-stage", CARRIER_HEADER, "authorization"]);
-        let stage = Stage::of(stage)?;
-        let (text, carrier) = match self.carried(request, signature, authorization)? {
-            Carried::AppCode(code) => return Ok(Pending::AppCode { code, stage }),
-            Carried::Auth(text, carrier) => (text, carrier),
-        };
-        let auth = AuthString::parse(&text)?;
-        let signed = signed_headers(request, &auth)?;
-
-        let invalid = |reason| Error::BceSignatureTimestampInvalid { reason };
-        let timestamp = parse_iso8601_unix(auth.timestamp.as_bytes())
-            .ok_or_else(|| invalid(BceTimestamp::Unparsable))?;
-        if auth.expiration > self.policy().max_expiration.as_secs() {
-            return Err(invalid(BceTimestamp::ExpirationOverCap));
-        }
-        let date = match signed.date() {
-            Some(value) => Some(
-                parse_iso8601_unix(value)
-                    .ok_or_else(|| invalid(BceTimestamp::DateHeaderUnparsable))?,
-            ),
-            None => None,
-        };
-        let now_unix = now.unix_timestamp();
-        let latest = now_unix
-            .checked_add_unsigned(self.policy().max_skew.as_secs())
-            .unwrap_or(i64::MAX);
-        for t in [Some(timestamp), date].into_iter().flatten() {
-            if t > latest {
-                return Err(Error::BceRequestTimeTooSkewed {
-                    timestamp: instant(t),
-                    now,
-                });
-            }
-        }
-        let expires = timestamp
-            .checked_add_unsigned(auth.expiration)
-            .unwrap_or(i64::MAX);
-        if now_unix > expires {
-            return Err(Error::BceSignatureTimestampExpired {
-                timestamp: instant(timestamp),
-                expiration: auth.expiration,
-                now,
-            });
-        }
-
-        let canonical = CanonicalRequest::new(request, signed, params)?;
-        let (key_id_len, prefix_len) = (auth.access_key_id.len(), auth.prefix_len());
-        // A parsed auth string's signature is 64 hex digits: it always decodes.
-        let tag = auth.signature_bytes().unwrap_or_default();
-        Ok(Pending::Signed(Signed {
-            stage,
-            carrier,
-            text,
-            key_id_len,
-            prefix_len,
-            tag,
-            expires,
-            canonical,
-        }))
+        run(self, *request, keys, guard, now)
     }
 
     /// The canonical request the server builds for `request`, as text: what `--explain` prints.
@@ -392,8 +320,80 @@ impl Verifier {
 }
 
 impl Phases for Verifier {
+    type Input<'r> = Request<'r>;
     type Pending<'r, 's> = Pending<'r, 's>;
     type Verified<'r> = Verified<'r>;
+
+    /// Phase one: every check that needs no key, in the spec's order; the query kept in
+    /// `params` (an empty list).
+    fn prepare<'r: 's, 's>(
+        &self,
+        request: Request<'r>,
+        now: OffsetDateTime,
+        params: &'s mut Params<'r>,
+    ) -> Result<Pending<'r, 's>, Error> {
+        let request = &request;
+        let [stage, signature, authorization] =
+            request.find_each(["x-bce-stage", CARRIER_HEADER, "authorization"]);
+        let stage = Stage::of(stage)?;
+        let (text, carrier) = match self.carried(request, signature, authorization)? {
+            Carried::AppCode(code) => return Ok(Pending::AppCode { code, stage }),
+            Carried::Auth(text, carrier) => (text, carrier),
+        };
+        let auth = AuthString::parse(&text)?;
+        let signed = signed_headers(request, &auth)?;
+
+        let invalid = |reason| Error::BceSignatureTimestampInvalid { reason };
+        let timestamp = parse_iso8601_unix(auth.timestamp.as_bytes())
+            .ok_or_else(|| invalid(BceTimestamp::Unparsable))?;
+        if auth.expiration > self.policy().max_expiration.as_secs() {
+            return Err(invalid(BceTimestamp::ExpirationOverCap));
+        }
+        let date = match signed.date() {
+            Some(value) => Some(
+                parse_iso8601_unix(value)
+                    .ok_or_else(|| invalid(BceTimestamp::DateHeaderUnparsable))?,
+            ),
+            None => None,
+        };
+        let now_unix = now.unix_timestamp();
+        let latest = now_unix
+            .checked_add_unsigned(self.policy().max_skew.as_secs())
+            .unwrap_or(i64::MAX);
+        for t in [Some(timestamp), date].into_iter().flatten() {
+            if t > latest {
+                return Err(Error::BceRequestTimeTooSkewed {
+                    timestamp: instant(t),
+                    now,
+                });
+            }
+        }
+        let expires = timestamp
+            .checked_add_unsigned(auth.expiration)
+            .unwrap_or(i64::MAX);
+        if now_unix > expires {
+            return Err(Error::BceSignatureTimestampExpired {
+                timestamp: instant(timestamp),
+                expiration: auth.expiration,
+                now,
+            });
+        }
+
+        let canonical = CanonicalRequest::new(request, signed, params)?;
+        let (key_id_len, prefix_len) = (auth.access_key_id.len(), auth.prefix_len());
+        // A parsed auth string's signature is 64 hex digits: it always decodes.
+        let tag = auth.signature_bytes().unwrap_or_default();
+        Ok(Pending::Signed(Signed {
+            stage,
+            carrier,
+            text,
+            key_id_len,
+            prefix_len,
+            tag,
+            expires,
+            canonical,
+        }))
+    }
 
     fn key_id<'p>(pending: &'p Pending<'_, '_>) -> &'p str {
         match pending {

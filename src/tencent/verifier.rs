@@ -24,7 +24,7 @@ use crate::request::{split, Request, Sent};
 use crate::sorted::Params;
 use crate::tencent::authorization::Authorization;
 use crate::tencent::string_to_sign::{EnvironmentPrefix, Mode, SignedHeaders, StringToSign};
-use crate::verification::{complete, Phases};
+use crate::verification::{run, Phases};
 
 /// Longest base64 signature worth decoding: HMAC-SHA512's 64 bytes are 88 characters.
 const MAX_SIGNATURE_LEN: usize = MAX_TAG_LEN.div_ceil(3) * 4;
@@ -247,37 +247,7 @@ impl Verifier {
         guard: Option<&dyn ReplayGuard>,
         now: OffsetDateTime,
     ) -> Result<Verified<'r>, Error> {
-        let mut params = Params::default();
-        let pending = self.prepare(mode, request, now, &mut params)?;
-        complete(self, &pending, keys, guard, now)
-    }
-
-    /// Phase one: every check that needs no key, in the spec's order; the parameters kept in
-    /// `params` (an empty list).
-    #[inline]
-    fn prepare<'r, 's>(
-        &self,
-        mode: Mode,
-        request: &Request<'r>,
-        now: OffsetDateTime,
-        params: &'s mut Params<'r>,
-    ) -> Result<Pending<'r, 's>, Error> {
-        let authorization = authorization(request)?;
-        let algorithm = Algorithm::from_name(authorization.algorithm)
-            .filter(|a| self.policy().algorithms.contains(*a))
-            .ok_or_else(|| Error::AlgorithmNotSupported {
-                algorithm: authorization.algorithm.to_owned(),
-            })?;
-        let dates = signed_dates(mode, &authorization)?;
-        let headers = signed_headers(&authorization, request)?;
-        let not_after = self.window(dates, &headers, now)?;
-        let string_to_sign = self.string_to_sign(mode, headers, request, params)?;
-        Ok(Pending {
-            authorization,
-            algorithm,
-            not_after,
-            string_to_sign,
-        })
+        run(self, (mode, *request), keys, guard, now)
     }
 
     /// The clock window: each signed date parses and lies within `max_skew` of `now`. Returns
@@ -345,8 +315,37 @@ impl Verifier {
 }
 
 impl Phases for Verifier {
+    type Input<'r> = (Mode, Request<'r>);
     type Pending<'r, 's> = Pending<'r, 's>;
     type Verified<'r> = Verified<'r>;
+
+    /// Phase one: every check that needs no key, in the spec's order; the parameters kept in
+    /// `params` (an empty list).
+    #[inline]
+    fn prepare<'r: 's, 's>(
+        &self,
+        (mode, request): (Mode, Request<'r>),
+        now: OffsetDateTime,
+        params: &'s mut Params<'r>,
+    ) -> Result<Pending<'r, 's>, Error> {
+        let request = &request;
+        let authorization = authorization(request)?;
+        let algorithm = Algorithm::from_name(authorization.algorithm)
+            .filter(|a| self.policy().algorithms.contains(*a))
+            .ok_or_else(|| Error::AlgorithmNotSupported {
+                algorithm: authorization.algorithm.to_owned(),
+            })?;
+        let dates = signed_dates(mode, &authorization)?;
+        let headers = signed_headers(&authorization, request)?;
+        let not_after = self.window(dates, &headers, now)?;
+        let string_to_sign = self.string_to_sign(mode, headers, request, params)?;
+        Ok(Pending {
+            authorization,
+            algorithm,
+            not_after,
+            string_to_sign,
+        })
+    }
 
     fn key_id<'p>(pending: &'p Pending<'_, '_>) -> &'p str {
         pending.authorization.id
