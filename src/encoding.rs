@@ -735,6 +735,23 @@ mod tests {
             }
         }
 
+        /// `put_encoded` (runs of kept bytes copied whole) against the `percent-encoding`
+        /// crate with the same sets, and `encoded_lower` against `put_encoded` of the
+        /// lower-cased text.
+        #[test]
+        fn put_encoded_matches_percent_encoding(raw in wire_text()) {
+            for keep_slash in [false, true] {
+                let mut sink = Text::default();
+                put_encoded(raw.as_bytes(), keep_slash, &mut sink);
+                let set = if keep_slash { PATH } else { COMPONENT };
+                let expected = percent_encode(raw.as_bytes(), set).to_string();
+                prop_assert_eq!(&sink.0, expected.as_bytes());
+            }
+            let mut lower = Text::default();
+            put_encoded(raw.to_ascii_lowercase().as_bytes(), false, &mut lower);
+            prop_assert_eq!(encoded_lower(&raw).collect::<Vec<u8>>(), lower.0);
+        }
+
         #[test]
         fn streamed_decoding_matches_the_iterator(raw in wire_text()) {
             for plus in [Plus::Literal, Plus::Space] {

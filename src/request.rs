@@ -501,6 +501,21 @@ mod tests {
         assert_eq!((r.path(), r.query()), ("/a", ""));
     }
 
+    proptest::proptest! {
+        /// The byte splits against `str::split` and `str::split_once`.
+        #[test]
+        fn splits_as_std_splits_any_text(text in "[a &=中]{0,12}") {
+            for sep in [b' ', b'&', b'='] {
+                let std_sep = char::from(sep);
+                proptest::prop_assert_eq!(
+                    split(&text, sep).collect::<Vec<_>>(),
+                    text.split(std_sep).collect::<Vec<_>>()
+                );
+                proptest::prop_assert_eq!(split_once(&text, sep), text.split_once(std_sep));
+            }
+        }
+    }
+
     #[test]
     fn splits_as_std_splits() {
         for text in ["", "a", "a b", " a", "a ", "a  b", "  ", "中 文"] {

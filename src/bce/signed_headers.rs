@@ -312,6 +312,45 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// The lines, sorted by their encoded names (no line built before sorting), against
+        /// the rule as written: build every line, sort the lines, join them.
+        #[test]
+        fn lines_sort_as_whole_lines(
+            headers in proptest::collection::vec(
+                (
+                    proptest::sample::select(vec![
+                        "x-bce-a", "X-Bce-A-B", "x-bce-a_b", "x-bce-a.b", "x-bce-a~", "x-bce-a!",
+                        "x-bce-a*", "x-bce-b", "X-BCE-AB", "x-bce-", "Content-Type", "content-md5",
+                    ]),
+                    "[ a-z:/%\u{e9}]{0,5}",
+                ),
+                0..8,
+            )
+        ) {
+            let mut list = vec![Header::new("Host", "h")];
+            list.extend(headers.iter().map(|(n, v)| Header::new(n, v)));
+            let Ok(signed) = select(&list, &[], Selection::Default) else {
+                // A name came twice: refused, nothing to write.
+                return Ok(());
+            };
+            let mut expected: Vec<String> = signed
+                .iter()
+                .map(|h| {
+                    let name = h.name.to_ascii_lowercase();
+                    let value = core::str::from_utf8(trim_ows(h.value)).unwrap();
+                    format!(
+                        "{}:{}",
+                        crate::encoding::encode_component(&name),
+                        crate::encoding::encode_component(value)
+                    )
+                })
+                .collect();
+            expected.sort();
+            proptest::prop_assert_eq!(lines(&signed), expected.join("\n"));
+        }
+    }
+
     #[test]
     fn whole_lines_sort_not_names() {
         // ":" (0x3A) sorts after "-" (0x2D): "x-bce-a-b:…" comes before "x-bce-a:…".

@@ -234,6 +234,88 @@ mod tests {
         }
     }
 
+    /// Values near the canonical layout: mostly its pieces in its order, each sometimes
+    /// replaced (the scheme, a parameter name, a separator, the value's text, the end), so
+    /// that both the fast path and its refusals are exercised.
+    fn near_canonical() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        fn usually(
+            common: &'static str,
+            others: Vec<&'static str>,
+        ) -> impl Strategy<Value = &'static str> {
+            prop_oneof![19 => Just(common), 1 => proptest::sample::select(others)]
+        }
+        let names = ["id", "algorithm", "headers", "signature"];
+        let params: Vec<_> = names
+            .into_iter()
+            .map(|name| {
+                (
+                    usually(
+                        name,
+                        vec!["id", "algorithm", "headers", "signature", "x", ""],
+                    ),
+                    prop_oneof![19 => "[a-z0-9 =-]{0,6}", 1 => "[a-z =\"\\\\,\u{1}]{0,6}"],
+                    usually(", ", vec![",", " , ", ",  ", " ", ""]),
+                )
+            })
+            .collect();
+        (
+            usually("hmac ", vec!["hmac  ", "HMAC ", "hmac", "", " hmac "]),
+            params,
+            0..=19usize,
+            usually("", vec!["\"", " ", ", x=\"y\"", ","]),
+        )
+            .prop_map(|(scheme, params, cut, end)| {
+                let mut value = scheme.to_owned();
+                // Usually all four parameters; sometimes fewer.
+                let kept = if cut == 0 {
+                    params.len() - 1
+                } else {
+                    params.len()
+                };
+                for (i, (name, text, separator)) in params.iter().take(kept).enumerate() {
+                    if i > 0 {
+                        value.push_str(separator);
+                    }
+                    value.push_str(&format!("{name}=\"{text}\""));
+                }
+                value.push_str(end);
+                value
+            })
+    }
+
+    #[test]
+    fn near_canonical_values_reach_both_paths() {
+        use proptest::strategy::{Strategy, ValueTree};
+        let mut runner = proptest::test_runner::TestRunner::deterministic();
+        let strategy = near_canonical();
+        let fast = (0..2000)
+            .filter(|_| {
+                let value = strategy.new_tree(&mut runner).unwrap().current();
+                Authorization::parse_canonical(&value).is_some()
+            })
+            .count();
+        assert!(
+            (200..=1800).contains(&fast),
+            "{fast} of 2000 took the fast path"
+        );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(5_000))]
+        /// The canonical-layout fast path answers only what the general parser answers.
+        #[test]
+        fn the_fast_path_agrees_with_the_general_parser_on_any_value(value in near_canonical()) {
+            proptest::prop_assert_eq!(
+                Authorization::parse(&value),
+                Authorization::parse_general(&value)
+            );
+            if let Some(fast) = Authorization::parse_canonical(&value) {
+                proptest::prop_assert_eq!(Ok(fast), Authorization::parse_general(&value));
+            }
+        }
+    }
+
     #[test]
     fn parses_the_canonical_shape() {
         let a = Authorization::parse(GOOD).unwrap();

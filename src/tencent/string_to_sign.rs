@@ -549,6 +549,80 @@ mod tests {
         assert_eq!(err, HeaderError::Request(RequestError::TooManyParameters));
     }
 
+    /// `raw` decoded as the reference reads it: `+` a space in a form, literal in a query.
+    fn reference_decode(raw: &str, form: bool) -> String {
+        let raw = if form {
+            raw.replace('+', " ")
+        } else {
+            raw.to_owned()
+        };
+        percent_encoding::percent_decode_str(&raw)
+            .decode_utf8()
+            .unwrap()
+            .into_owned()
+    }
+
+    proptest::proptest! {
+        /// Parameters sorted by their decoded keys, then values (values decoded only when keys
+        /// tie, or as they are written), against the rule as written: decode every key and
+        /// value, sort the pairs, join them.
+        #[test]
+        fn params_sort_as_decoded_pairs(
+            query in proptest::collection::vec((key(), value()), 0..10),
+            form in proptest::collection::vec((key(), value()), 0..4),
+        ) {
+            let item = |(k, v): &(&str, &str)| if v.is_empty() { k.to_string() } else { format!("{k}={v}") };
+            let target = format!("/p?{}", query.iter().map(item).collect::<Vec<_>>().join("&"));
+            let body = form.iter().map(item).collect::<Vec<_>>().join("&");
+            let headers = [
+                Header::new("X-Date", "d"),
+                Header::new("Content-Type", "application/x-www-form-urlencoded"),
+            ];
+            let text = app(&target, &headers, body.as_bytes());
+            let mut pairs: Vec<(String, String)> = query
+                .iter()
+                .map(|(k, v)| (reference_decode(k, false), reference_decode(v, false)))
+                .chain(form.iter().map(|(k, v)| (reference_decode(k, true), reference_decode(v, true))))
+                .collect();
+            pairs.sort_by(|a, b| (a.0.as_bytes(), a.1.as_bytes()).cmp(&(b.0.as_bytes(), b.1.as_bytes())));
+            let joined = pairs
+                .iter()
+                .map(|(k, v)| if v.is_empty() { k.clone() } else { format!("{k}={v}") })
+                .collect::<Vec<_>>()
+                .join("&");
+            let expected = if joined.is_empty() { "\n/p".to_owned() } else { format!("\n/p?{joined}") };
+            proptest::prop_assert!(text.ends_with(&expected), "{text:?} vs {expected:?}");
+        }
+    }
+
+    fn key() -> impl proptest::strategy::Strategy<Value = &'static str> {
+        proptest::sample::select(vec![
+            "a",
+            "b",
+            "ab",
+            "a%62",
+            "%61",
+            "a+",
+            "%E4%B8%AD",
+            "中",
+            "a%2B",
+        ])
+    }
+
+    fn value() -> impl proptest::strategy::Strategy<Value = &'static str> {
+        proptest::sample::select(vec![
+            "",
+            "1",
+            "%31",
+            "10",
+            "x+y",
+            "x%20y",
+            "%E4%B8%AD",
+            "=",
+            "%3D",
+        ])
+    }
+
     #[test]
     fn key_pair_lines() {
         let h = [
