@@ -168,6 +168,27 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// A kept state, reused for message after message, gives the MAC a state keyed afresh
+        /// gives: whatever the key's length (inside a block, a whole block, hashed first).
+        #[test]
+        fn kept_states_agree_with_fresh_keys(
+            key in proptest::collection::vec(proptest::num::u8::ANY, 0..200),
+            messages in proptest::collection::vec(proptest::collection::vec(proptest::num::u8::ANY, 0..150), 1..4),
+        ) {
+            let keyed = Keyed::default();
+            for a in Algorithm::ALL {
+                for message in &messages {
+                    let (mut once, mut kept) = ([0; MAX_TAG_LEN], [0; MAX_TAG_LEN]);
+                    let len = compute(a, Key::Once(&key), &Bytes(message), &mut once);
+                    let kept_len = compute(a, Key::Kept(&key, &keyed), &Bytes(message), &mut kept);
+                    proptest::prop_assert_eq!(len, kept_len);
+                    proptest::prop_assert_eq!(once, kept);
+                }
+            }
+        }
+    }
+
     #[test]
     fn rfc_2202_hmac_sha1() {
         let mut out = [0; MAX_TAG_LEN];
