@@ -22,6 +22,10 @@ impl<T: Update> Sink for T {
 /// algorithm, each computed the first time the key is used with that algorithm: every later MAC
 /// starts from a copy and skips two of the hash's block compressions.
 ///
+/// Speed trick, kept for its figure: the MAC of the typical Tencent app-mode string costs about
+/// 300 ns keyed on every call and 220 ns from a kept state (criterion `floor` against
+/// `floor-prekeyed`), a quarter of the floor. A property test compares kept and fresh states.
+///
 /// They are as secret as the key: never shown, and zeroed on drop (the hash crates' `zeroize`
 /// feature).
 #[derive(Default)]

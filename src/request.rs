@@ -363,8 +363,12 @@ impl<'a> Found<'a> {
 pub(crate) struct Repeated;
 
 /// `text` split at every `sep` (an ASCII byte), as `str::split` splits it: a plain byte search
-/// per piece. On the short texts of a request it costs a quarter of `str::split`'s searcher;
-/// see the trick table in CHANGELOG ("byte split").
+/// per piece.
+///
+/// Speed trick, kept for its figure: against `str::split(char)` / `str::split_once(char)`
+/// (whose searcher is built for long haystacks), the typical request's verification costs
+/// 8.0 % fewer instructions in Tencent app mode, 6.9 % in key-pair mode, 4.6 % for BCE
+/// (callgrind). A property test compares both with `str`'s.
 pub(crate) fn split(text: &str, sep: u8) -> Split<'_> {
     Split {
         rest: Some(text),
