@@ -316,8 +316,18 @@ pub enum Error {
         /// The verified key id (never an AppCode: AppCodes are not guarded).
         key_id: String,
     },
-    /// The replay guard is full: every recorded signature could still verify, and it refuses a
-    /// new one rather than forget one. Not a vendor row: the crate's own message and code, 503
+    /// The replay guard refused to record the signature because its window reaches further
+    /// ahead than the guard keeps entries (a BCE expiration longer than the guard's
+    /// `max_window`): the client signs with a shorter expiration. Not a vendor row: the crate's
+    /// own message and code, the status of the other authentication errors, Tencent's
+    /// `{"message"}` body.
+    #[error("the signature's window is longer than the replay guard keeps signatures")]
+    SignatureWindowTooLong {
+        /// The verified key id.
+        key_id: String,
+    },
+    /// The replay guard is full (or the key's share of it is): every recorded signature could
+    /// still verify, and it refuses a new one rather than forget one. Not a vendor row: the crate's own message and code, 503
     /// (the server is out of room, not the request at fault), Tencent's `{"message"}` body.
     #[error("the replay cache is full, try again later")]
     ReplayCacheFull,
@@ -326,7 +336,15 @@ pub enum Error {
     /// Tencent's `{"message"}` body.
     #[error("the replay guard is unavailable, try again later")]
     ReplayGuardUnavailable,
+    /// The key store could not answer (an asynchronous key source: its database or secrets
+    /// service unreachable) and the request was refused, not treated as an unknown key. Not a
+    /// vendor row: the crate's own message and code, 503, Tencent's `{"message"}` body.
+    #[error("the key store is unavailable, try again later")]
+    KeySourceUnavailable,
 }
+
+/// [`Error::retry_after`] of [`Error::ReplayCacheFull`]: 60 seconds.
+pub const REPLAY_FULL_RETRY_AFTER: u32 = 60;
 
 fn mismatch_message(server_string_to_sign: Option<&str>) -> String {
     match server_string_to_sign {
@@ -374,8 +392,38 @@ impl Error {
             | Error::BceInvalidStage { .. } => 400,
             Error::BceRequestTimeTooSkewed { .. } => 403,
             Error::InvalidRequest(_) => 400,
-            Error::SignatureReplayed { .. } => auth,
-            Error::ReplayCacheFull | Error::ReplayGuardUnavailable => 503,
+            Error::SignatureReplayed { .. } | Error::SignatureWindowTooLong { .. } => auth,
+            Error::ReplayCacheFull
+            | Error::ReplayGuardUnavailable
+            | Error::KeySourceUnavailable => 503,
+        }
+    }
+
+    /// For the errors that answer 503 (the server cannot decide now, the request is not at
+    /// fault): how many seconds a client should wait before it retries, for a `Retry-After`
+    /// header; `None` for every other error. A retried request must be signed afresh (a
+    /// replay guard refuses the same signature once it is recorded).
+    ///
+    /// One second for a guard or key store that could not answer (a passing outage); for a
+    /// full replay guard, [`REPLAY_FULL_RETRY_AFTER`] (room opens only as recorded signatures'
+    /// windows end).
+    pub const fn retry_after(&self) -> Option<u32> {
+        match self {
+            Error::ReplayGuardUnavailable | Error::KeySourceUnavailable => Some(1),
+            Error::ReplayCacheFull => Some(REPLAY_FULL_RETRY_AFTER),
+            _ => None,
+        }
+    }
+
+    /// The key id the error is about, when it names one (a rejected key, a replayed
+    /// signature); never an AppCode.
+    pub fn key_id(&self) -> Option<&str> {
+        match self {
+            Error::KeyRejected { key_id, .. }
+            | Error::SignatureReplayed { key_id }
+            | Error::SignatureWindowTooLong { key_id } => Some(key_id),
+            Error::BceSignatureAppInvalid { key_id, .. } => key_id.as_deref(),
+            _ => None,
         }
     }
 
@@ -414,8 +462,10 @@ impl Error {
             Error::BceInvalidStage { .. } => "InvalidStage",
             Error::InvalidRequest(_) => "InvalidRequest",
             Error::SignatureReplayed { .. } => "SignatureReplayed",
+            Error::SignatureWindowTooLong { .. } => "SignatureWindowTooLong",
             Error::ReplayCacheFull => "ReplayCacheFull",
             Error::ReplayGuardUnavailable => "ReplayGuardUnavailable",
+            Error::KeySourceUnavailable => "KeySourceUnavailable",
         }
     }
 

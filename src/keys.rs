@@ -5,9 +5,13 @@
 //! disabled, and may be pinned to one [`Algorithm`]. [`KeySet`] is the in-memory implementation.
 
 use core::fmt;
+use core::future::Future;
+use core::pin::Pin;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
+use arc_swap::ArcSwap;
 use zeroize::Zeroize;
 
 use crate::algorithm::Algorithm;
@@ -15,14 +19,23 @@ use crate::error::KeyRejection;
 use crate::mac::{Key, Keyed};
 
 /// A secret key. Its bytes never appear in `Debug` output, it has no `Display`, equality is
-/// checked in constant time (for equal lengths), and its memory is zeroed when it is dropped.
+/// checked in constant time (for equal lengths), and its memory is zeroed when the last clone
+/// of it is dropped.
 ///
 /// A secret also keeps, per HMAC algorithm, the MAC state after the key has been absorbed
 /// (HMAC's inner and outer key blocks), computed the first time the secret signs or verifies
 /// with that algorithm: every later MAC starts from a copy of it and skips two of the hash's
 /// block compressions. Those states are as secret as the key; they are never shown and are
 /// zeroed with it.
-pub struct Secret {
+///
+/// Cloning a secret is cheap (a reference count) and the clones share the keyed states: a key
+/// store that hands out clones (an asynchronous key source, an
+/// [`OwnedKeyStatus`]) keeps them warm across requests.
+#[derive(Clone)]
+pub struct Secret(Arc<SecretBytes>);
+
+/// The key and its keyed states, shared by the clones of a [`Secret`].
+struct SecretBytes {
     bytes: Box<[u8]>,
     keyed: Keyed,
 }
@@ -33,24 +46,21 @@ impl Secret {
     /// reallocation.
     pub fn new(bytes: impl Into<Vec<u8>>) -> Self {
         let mut bytes = bytes.into();
-        let secret = Secret {
+        let secret = Secret(Arc::new(SecretBytes {
             bytes: Box::from(bytes.as_slice()),
             keyed: Keyed::default(),
-        };
+        }));
         bytes.zeroize();
         secret
     }
 
     /// The secret as a MAC key, with its keyed states.
     pub(crate) fn key(&self) -> Key<'_> {
-        Key::Kept(&self.bytes, &self.keyed)
+        Key::Kept(&self.0.bytes, &self.0.keyed)
     }
-}
 
-impl Clone for Secret {
-    /// A copy of the key; the copy computes its own keyed states when it needs them.
-    fn clone(&self) -> Self {
-        Secret::new(&*self.bytes)
+    fn bytes(&self) -> &[u8] {
+        &self.0.bytes
     }
 }
 
@@ -72,7 +82,7 @@ impl From<Vec<u8>> for Secret {
     }
 }
 
-impl Drop for Secret {
+impl Drop for SecretBytes {
     /// Zeroes the key; the keyed states zero themselves (the hash crates' `zeroize` feature).
     fn drop(&mut self) {
         self.bytes.zeroize();
@@ -82,11 +92,11 @@ impl Drop for Secret {
 impl PartialEq for Secret {
     /// Constant time in the contents (the lengths may differ in time).
     fn eq(&self, other: &Self) -> bool {
-        self.bytes.len() == other.bytes.len()
+        self.bytes().len() == other.bytes().len()
             && self
-                .bytes
+                .bytes()
                 .iter()
-                .zip(other.bytes.iter())
+                .zip(other.bytes().iter())
                 .fold(0u8, |acc, (a, b)| acc | (a ^ b))
                 == 0
     }
@@ -148,6 +158,74 @@ impl<'a> KeyStatus<'a> {
     }
 }
 
+/// What a key store knows about one key id, owned: what an asynchronous store answers (it
+/// cannot lend from a lock it releases or a row it fetched). [`status`](Self::status) lends it
+/// to phase two as a [`KeyStatus`].
+///
+/// The secrets are clones of the store's [`Secret`]s (a reference count each), so their keyed
+/// HMAC states survive the request.
+#[derive(Clone, Debug)]
+pub enum OwnedKeyStatus {
+    /// No key has this id.
+    Unknown,
+    /// The key exists but is disabled.
+    Disabled,
+    /// The key exists and is enabled, but may not be used here.
+    NotBound,
+    /// The key is usable: its secrets and an optional algorithm pin.
+    Active {
+        /// Every secret currently valid for the key id.
+        secrets: Arc<[Secret]>,
+        /// When set, the only algorithm this key may sign with.
+        algorithm: Option<Algorithm>,
+    },
+}
+
+impl OwnedKeyStatus {
+    /// An active, unpinned key with `secrets`.
+    pub fn active(secrets: impl IntoIterator<Item = Secret>) -> Self {
+        OwnedKeyStatus::Active {
+            secrets: secrets.into_iter().collect(),
+            algorithm: None,
+        }
+    }
+
+    /// The status, lent to phase two.
+    pub fn status(&self) -> KeyStatus<'_> {
+        match self {
+            OwnedKeyStatus::Unknown => KeyStatus::Unknown,
+            OwnedKeyStatus::Disabled => KeyStatus::Disabled,
+            OwnedKeyStatus::NotBound => KeyStatus::NotBound,
+            OwnedKeyStatus::Active { secrets, algorithm } => KeyStatus::Active(ActiveKey {
+                secrets,
+                algorithm: *algorithm,
+            }),
+        }
+    }
+}
+
+impl OwnedKeyStatus {
+    /// Whether the key is usable.
+    pub const fn is_active(&self) -> bool {
+        matches!(self, OwnedKeyStatus::Active { .. })
+    }
+}
+
+impl From<KeyStatus<'_>> for OwnedKeyStatus {
+    /// The status, owned: the secrets cloned (shared, with their keyed states).
+    fn from(status: KeyStatus<'_>) -> Self {
+        match status {
+            KeyStatus::Unknown => OwnedKeyStatus::Unknown,
+            KeyStatus::Disabled => OwnedKeyStatus::Disabled,
+            KeyStatus::NotBound => OwnedKeyStatus::NotBound,
+            KeyStatus::Active(key) => OwnedKeyStatus::Active {
+                secrets: key.secrets.iter().cloned().collect(),
+                algorithm: key.algorithm,
+            },
+        }
+    }
+}
+
 /// A usable key: its current secrets and an optional algorithm pin.
 #[derive(Clone, Copy, Debug)]
 pub struct ActiveKey<'a> {
@@ -190,6 +268,115 @@ pub trait KeyLookup {
 impl<T: KeyLookup + ?Sized> KeyLookup for &T {
     fn lookup(&self, key_id: &str) -> KeyStatus<'_> {
         (**self).lookup(key_id)
+    }
+}
+
+/// The future a [`KeySource`] answers with.
+pub type KeyFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<OwnedKeyStatus, KeySourceUnavailable>> + Send + 'a>>;
+
+/// The key store could not answer: the request is refused with
+/// [`Error::KeySourceUnavailable`](crate::Error::KeySourceUnavailable) (503), never treated as
+/// an unknown key.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, thiserror::Error)]
+#[error("the key store is unavailable")]
+pub struct KeySourceUnavailable;
+
+/// Where a verifier finds keys when the answer may take a while: a database, a secrets
+/// service, a key set behind a lock. What the tower layer asks.
+///
+/// Its answers are owned ([`OwnedKeyStatus`]), so they may come from a lock released before
+/// the answer is used or from a row fetched for the request. Hand out clones of `Secret`s that
+/// live across requests (a cache): a clone shares the original's keyed HMAC states; a secret
+/// built afresh per request recomputes them every time.
+///
+/// Every [`KeyLookup`] is a `KeySource` (answering at once); [`SharedKeys`] is one whose keys
+/// can be replaced while it serves. The core needs no runtime: a source may await anything.
+pub trait KeySource {
+    /// What is known about `key_id`, or that the store could not answer. Called once per
+    /// verification, after the request passed every check that needs no key.
+    fn fetch<'a>(&'a self, key_id: &'a str) -> KeyFuture<'a>;
+}
+
+impl<K: KeyLookup + Sync + ?Sized> KeySource for K {
+    fn fetch<'a>(&'a self, key_id: &'a str) -> KeyFuture<'a> {
+        let status = OwnedKeyStatus::from(self.lookup(key_id));
+        Box::pin(core::future::ready(Ok(status)))
+    }
+}
+
+/// An `Arc` of a source (to share one) is a source.
+impl<S: KeySource + ?Sized> KeySource for Arc<S> {
+    fn fetch<'a>(&'a self, key_id: &'a str) -> KeyFuture<'a> {
+        (**self).fetch(key_id)
+    }
+}
+
+/// A key set that can be replaced while requests are verified with it: readers never wait for
+/// a reload, and a request sees either the old set or the new one, whole.
+///
+/// Clones share the set: keep one to [`replace`](Self::replace) it, give another to the tower
+/// layer. Built on the `arc-swap` crate: a read is a few atomic operations, no lock.
+///
+/// ```
+/// use apigw_sign::{KeySet, SharedKeys};
+///
+/// let mut keys = KeySet::new();
+/// keys.insert("AKIDold", "old-secret");
+/// let shared = SharedKeys::new(keys);
+/// let for_the_layer = shared.clone();
+///
+/// let mut reloaded = KeySet::new();
+/// keys_from_config(&mut reloaded);
+/// shared.replace(reloaded); // `for_the_layer` verifies with the new set from now on
+/// # fn keys_from_config(keys: &mut KeySet) { keys.insert("AKIDnew", "new-secret"); }
+/// assert!(for_the_layer.current().lookup_owned("AKIDnew").is_active());
+/// assert!(!for_the_layer.current().lookup_owned("AKIDold").is_active());
+/// ```
+pub struct SharedKeys<K = KeySet> {
+    current: Arc<ArcSwap<K>>,
+}
+
+impl<K> SharedKeys<K> {
+    /// Shares `keys`.
+    pub fn new(keys: K) -> Self {
+        SharedKeys {
+            current: Arc::new(ArcSwap::from_pointee(keys)),
+        }
+    }
+
+    /// Replaces the set for every clone. Requests already past their key lookup finish with
+    /// the old one; the old set is dropped (and its secrets zeroed) when the last of them is
+    /// done.
+    pub fn replace(&self, keys: K) {
+        self.current.store(Arc::new(keys));
+    }
+
+    /// The set in use now.
+    pub fn current(&self) -> Arc<K> {
+        self.current.load_full()
+    }
+}
+
+impl<K> Clone for SharedKeys<K> {
+    fn clone(&self) -> Self {
+        SharedKeys {
+            current: Arc::clone(&self.current),
+        }
+    }
+}
+
+impl<K> fmt::Debug for SharedKeys<K> {
+    /// Nothing of the keys.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SharedKeys").finish_non_exhaustive()
+    }
+}
+
+impl<K: KeyLookup + Send + Sync> KeySource for SharedKeys<K> {
+    fn fetch<'a>(&'a self, key_id: &'a str) -> KeyFuture<'a> {
+        let status = OwnedKeyStatus::from(self.current.load().lookup(key_id));
+        Box::pin(core::future::ready(Ok(status)))
     }
 }
 
@@ -262,6 +449,13 @@ impl KeySet {
     }
 }
 
+impl KeySet {
+    /// What is known about `key_id`, owned (the secrets shared with the set's).
+    pub fn lookup_owned(&self, key_id: &str) -> OwnedKeyStatus {
+        self.lookup(key_id).into()
+    }
+}
+
 impl KeyLookup for KeySet {
     fn lookup(&self, key_id: &str) -> KeyStatus<'_> {
         match self.keys.get(key_id) {
@@ -285,7 +479,7 @@ mod tests {
         assert_eq!(a, a.clone());
         assert_ne!(a, Secret::from("samf"));
         assert_ne!(a, Secret::from("same+"));
-        assert_eq!(&*Secret::from(String::from("s3cr3t")).bytes, b"s3cr3t");
+        assert_eq!(Secret::from(String::from("s3cr3t")).bytes(), b"s3cr3t");
     }
 
     #[test]

@@ -121,7 +121,7 @@ mod set;
 mod sink;
 mod sorted;
 pub mod tencent;
-mod verification;
+pub mod verification;
 
 /// The README's code blocks, compiled and run as doctests.
 #[cfg(doctest)]
@@ -130,12 +130,19 @@ struct ReadmeDoctests;
 
 #[cfg(feature = "http")]
 pub use adapters::http;
+#[cfg(feature = "redis")]
+pub use adapters::redis;
 #[cfg(feature = "tower")]
 pub use adapters::tower as layer;
 pub use algorithm::{Algorithm, AlgorithmSet, UnknownAlgorithm};
 pub use date::{format_http_date, format_iso8601, parse_http_date, parse_iso8601};
-pub use error::{BceFormat, BceTimestamp, Error, KeyRejection, Malformed, StatusProfile};
-pub use keys::{ActiveKey, KeyEntry, KeyLookup, KeySet, KeyStatus, Secret};
+pub use error::{
+    BceFormat, BceTimestamp, Error, KeyRejection, Malformed, StatusProfile, REPLAY_FULL_RETRY_AFTER,
+};
+pub use keys::{
+    ActiveKey, KeyEntry, KeyFuture, KeyLookup, KeySet, KeySource, KeySourceUnavailable, KeyStatus,
+    OwnedKeyStatus, Secret, SharedKeys,
+};
 pub use request::{Header, Protocol, Request, RequestError};
 pub use set::{Member, Set};
-pub use verification::Verifier;
+pub use verification::{Scratch, Verifier};

@@ -24,17 +24,22 @@
 //! let guard = MemoryReplayGuard::new(1000);
 //! let now = datetime!(2021-03-11 08:29:58 UTC);
 //! let not_after = datetime!(2021-03-11 08:44:58 UTC); // the signed date plus 900 s
-//! assert_eq!(guard.check_and_record(b"mac bytes", not_after, now), Ok(()));
-//! assert_eq!(guard.check_and_record(b"mac bytes", not_after, now), Err(Replay::Replayed));
+//! assert_eq!(guard.check_and_record("k", b"mac bytes", not_after, now), Ok(()));
+//! assert_eq!(guard.check_and_record("k", b"mac bytes", not_after, now), Err(Replay::Replayed));
 //! ```
 
 use core::cmp::Reverse;
 use core::fmt;
-use std::collections::{BinaryHeap, HashSet};
+use core::future::Future;
+use core::pin::Pin;
+use core::time::Duration;
+use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use sha2::{Digest as _, Sha256};
 use time::OffsetDateTime;
+
+use crate::error::Error;
 
 /// Why a [`ReplayGuard`] refused a signature. Every outcome but `Ok` refuses the request: a
 /// guard that cannot tell fails closed.
@@ -51,6 +56,10 @@ pub enum Replay {
     /// The guard could not decide: its store is unreachable, or its state is unusable.
     #[error("the replay guard is unavailable")]
     Unavailable,
+    /// The signature's window reaches further ahead than the guard keeps entries (see
+    /// [`MemoryReplayGuard::max_window`]).
+    #[error("the signature's window is longer than the replay guard keeps signatures")]
+    WindowTooLong,
 }
 
 /// Remembers which signatures were used, until their windows end.
@@ -59,8 +68,10 @@ pub enum Replay {
 /// takes `&self`, so one guard can serve many threads: keep the state behind a lock or in the
 /// store. It must be atomic: of two concurrent calls with the same signature, one succeeds.
 pub trait ReplayGuard {
-    /// Records `signature` (the MAC bytes a request carried) as used until `not_after`, the
-    /// last instant at which it could still verify, unless it is already recorded.
+    /// Records `signature` (the MAC bytes a request carried, signed by `key_id`) as used until
+    /// `not_after`, the last instant at which it could still verify, unless it is already
+    /// recorded. A guard keys its entries on both, so two tenants never collide, and may share
+    /// its room out per key id.
     ///
     /// `now` is the verifier's time. A signature whose window has passed cannot verify again;
     /// a guard may refuse it as [`Replay::Replayed`] (it cannot prove such a signature unused).
@@ -72,10 +83,27 @@ pub trait ReplayGuard {
     /// guard cannot decide. All three refuse the request.
     fn check_and_record(
         &self,
+        key_id: &str,
         signature: &[u8],
         not_after: OffsetDateTime,
         now: OffsetDateTime,
     ) -> Result<(), Replay>;
+}
+
+impl Replay {
+    /// The verification error this refusal answers with, for a signature of `key_id`.
+    pub fn refusal(self, key_id: &str) -> Error {
+        match self {
+            Replay::Replayed => Error::SignatureReplayed {
+                key_id: key_id.to_owned(),
+            },
+            Replay::Full => Error::ReplayCacheFull,
+            Replay::Unavailable => Error::ReplayGuardUnavailable,
+            Replay::WindowTooLong => Error::SignatureWindowTooLong {
+                key_id: key_id.to_owned(),
+            },
+        }
+    }
 }
 
 /// A reference to a guard, or an `Arc` of one (to share it), is a guard.
@@ -84,11 +112,12 @@ macro_rules! forward {
         impl<G: ReplayGuard + ?Sized> ReplayGuard for $pointer {
             fn check_and_record(
                 &self,
+                key_id: &str,
                 signature: &[u8],
                 not_after: OffsetDateTime,
                 now: OffsetDateTime,
             ) -> Result<(), Replay> {
-                (**self).check_and_record(signature, not_after, now)
+                (**self).check_and_record(key_id, signature, not_after, now)
             }
         }
     )*};
@@ -96,20 +125,64 @@ macro_rules! forward {
 
 forward!(&G, Arc<G>);
 
-/// The fixed-size key an entry is stored under: SHA-256 of the signature bytes, so every entry
-/// has the same size whatever the algorithm (or whatever a caller passes).
+/// The future a [`ReplayStore`] answers with.
+pub type ReplayFuture<'a> = Pin<Box<dyn Future<Output = Result<(), Replay>> + Send + 'a>>;
+
+/// A [`ReplayGuard`] that answers asynchronously: one over a network store
+/// (`RedisReplayGuard` with the `redis` feature), what the tower layer asks. Every
+/// `ReplayGuard` that is `Sync` is one (answering at once).
+///
+/// The contract is the guard's: atomic, failing closed (a store that cannot answer in time is
+/// [`Replay::Unavailable`], never a pass), consulted only after every other check passed.
+pub trait ReplayStore {
+    /// [`ReplayGuard::check_and_record`], answered when the store has answered.
+    fn check_and_record_async<'a>(
+        &'a self,
+        key_id: &'a str,
+        signature: &'a [u8],
+        not_after: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> ReplayFuture<'a>;
+}
+
+impl<G: ReplayGuard + Sync + ?Sized> ReplayStore for G {
+    fn check_and_record_async<'a>(
+        &'a self,
+        key_id: &'a str,
+        signature: &'a [u8],
+        not_after: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> ReplayFuture<'a> {
+        let answer = self.check_and_record(key_id, signature, not_after, now);
+        Box::pin(core::future::ready(answer))
+    }
+}
+
+/// The fixed-size key an entry is stored under: SHA-256 of the key id's digest and the
+/// signature bytes, so every entry has the same size whatever the algorithm (or whatever a
+/// caller passes) and two keys never share one; and a key id's digest, under which its share
+/// is counted.
 type Digest = [u8; 32];
 
 /// A bounded in-memory [`ReplayGuard`] for one process.
 ///
 /// - **Bounded.** At most `capacity` signatures are recorded (default [`DEFAULT_CAPACITY`]).
-///   Each entry costs about 80 bytes plus the hash table's slack, so the default bound is about
-///   10 MB; memory grows with use up to that bound and is not returned.
-/// - **Fails closed.** When every entry could still verify, a new signature is refused
-///   ([`Replay::Full`]) instead of forgetting an old one, which would let that one be replayed.
-///   Size `capacity` for your peak rate of verified requests times the longest window (900 s
-///   for Tencent's default policy; the expiration, up to 36 hours, for BCE). A client holding a
-///   valid key can fill the guard; that refuses service, it never lets a replay through.
+///   Each entry costs about 110 bytes plus the hash tables' slack, so the default bound is
+///   about 15 MB; memory grows with use up to that bound and is not returned.
+/// - **Fails closed.** When there is no room, a new signature is refused ([`Replay::Full`])
+///   instead of forgetting an old one, which would let that one be replayed. Size `capacity`
+///   for your peak rate of verified requests times the longest window (900 s for Tencent's
+///   default policy; the expiration for BCE).
+/// - **Fair between keys.** One key id holds at most [`per_key`](Self::per_key) entries (a
+///   quarter of the capacity by default): a client holding one valid key that sends unique
+///   signed requests as fast as it can fills its own share and is refused, while every other
+///   key keeps the rest.
+/// - **Windows are capped.** A signature whose window ends more than
+///   [`max_window`](Self::max_window) after `now` (one hour by default) is refused
+///   ([`Replay::WindowTooLong`]) instead of pinning an entry that long: a BCE client choosing a
+///   36-hour expiration cannot hold room for 36 hours unless the operator allows it. The
+///   defaults pass every signature the default policies accept with default clients (Tencent:
+///   up to 1 800 s; BCE SDKs sign for 1 800 s).
 /// - **Evicts only what has expired.** Each call first forgets the entries whose window ended
 ///   before `now`, earliest first, in `O(log n)` each; nothing else is ever dropped.
 /// - **Its own clock never goes back.** The guard evicts by the latest `now` it was given, so
@@ -123,35 +196,70 @@ type Digest = [u8; 32];
 /// One process only: see the [module documentation](self) for several servers.
 pub struct MemoryReplayGuard {
     capacity: usize,
+    per_key: usize,
+    max_window: i64,
     state: Mutex<State>,
 }
 
 /// The recorded signatures. Each digest is in `seen` exactly when it is in `expiries`: it is
-/// inserted into both at once, and removed from `seen` when its heap entry is popped.
+/// inserted into both at once, and removed from `seen` when its heap entry is popped; each
+/// key's count in `per_key` is the number of its entries (a key with none has no count).
 struct State {
     /// The digests recorded and not yet evicted.
     seen: HashSet<Digest>,
-    /// The same entries by window end (Unix seconds), earliest on top: what eviction pops.
-    expiries: BinaryHeap<Reverse<(i64, Digest)>>,
+    /// The same entries by window end (Unix seconds), earliest on top, with their key's
+    /// digest: what eviction pops.
+    expiries: BinaryHeap<Reverse<(i64, Digest, Digest)>>,
+    /// How many entries each key id (by digest) holds.
+    per_key: HashMap<Digest, usize>,
     /// The latest `now` seen (Unix seconds): the guard's clock, which never goes back.
     clock: i64,
 }
 
-/// [`MemoryReplayGuard::default`]'s capacity: 100 000 signatures (about 10 MB at most), room
+/// [`MemoryReplayGuard::default`]'s capacity: 100 000 signatures (about 15 MB at most), room
 /// for 110 verified requests a second over Tencent's default 900-second window.
 pub const DEFAULT_CAPACITY: usize = 100_000;
 
+/// [`MemoryReplayGuard::max_window`]'s default: one hour.
+pub const DEFAULT_MAX_WINDOW: Duration = Duration::from_secs(3600);
+
 impl MemoryReplayGuard {
-    /// A guard recording at most `capacity` signatures. Nothing is allocated up front. A
-    /// capacity of 0 refuses every signature.
+    /// A guard recording at most `capacity` signatures, a quarter of them (at least one) per
+    /// key id, windows up to [`DEFAULT_MAX_WINDOW`]. Nothing is allocated up front. A capacity
+    /// of 0 refuses every signature.
     pub fn new(capacity: usize) -> Self {
         MemoryReplayGuard {
             capacity,
+            per_key: (capacity / 4).max(1),
+            max_window: window_secs(DEFAULT_MAX_WINDOW),
             state: Mutex::new(State {
                 seen: HashSet::new(),
                 expiries: BinaryHeap::new(),
+                per_key: HashMap::new(),
                 clock: i64::MIN,
             }),
+        }
+    }
+
+    /// The most entries one key id may hold (at least one; at most the capacity). A
+    /// deployment with one key (or one dominant key) sets it to the capacity.
+    #[must_use]
+    pub fn per_key(self, share: usize) -> Self {
+        MemoryReplayGuard {
+            per_key: share.clamp(1, self.capacity.max(1)),
+            ..self
+        }
+    }
+
+    /// The longest a signature's window may reach past `now` for the guard to record it;
+    /// longer ones are refused ([`Replay::WindowTooLong`]). Defaults to
+    /// [`DEFAULT_MAX_WINDOW`] (one hour); raise it to accept longer BCE expirations, and size
+    /// the capacity for it.
+    #[must_use]
+    pub fn max_window(self, window: Duration) -> Self {
+        MemoryReplayGuard {
+            max_window: window_secs(window),
+            ..self
         }
     }
 
@@ -159,6 +267,11 @@ impl MemoryReplayGuard {
     pub const fn capacity(&self) -> usize {
         self.capacity
     }
+}
+
+/// A window in whole seconds, saturating.
+fn window_secs(window: Duration) -> i64 {
+    i64::try_from(window.as_secs()).unwrap_or(i64::MAX)
 }
 
 impl Default for MemoryReplayGuard {
@@ -173,6 +286,8 @@ impl fmt::Debug for MemoryReplayGuard {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MemoryReplayGuard")
             .field("capacity", &self.capacity)
+            .field("per_key", &self.per_key)
+            .field("max_window", &self.max_window)
             .finish_non_exhaustive()
     }
 }
@@ -180,11 +295,17 @@ impl fmt::Debug for MemoryReplayGuard {
 impl ReplayGuard for MemoryReplayGuard {
     fn check_and_record(
         &self,
+        key_id: &str,
         signature: &[u8],
         not_after: OffsetDateTime,
         now: OffsetDateTime,
     ) -> Result<(), Replay> {
-        let digest: Digest = Sha256::digest(signature).into();
+        let key: Digest = Sha256::digest(key_id).into();
+        let digest: Digest = Sha256::new()
+            .chain_update(key)
+            .chain_update(signature)
+            .finalize()
+            .into();
         let not_after = not_after.unix_timestamp();
         let mut state = self.state.lock().map_err(|_| Replay::Unavailable)?;
         state.clock = state.clock.max(now.unix_timestamp());
@@ -192,11 +313,16 @@ impl ReplayGuard for MemoryReplayGuard {
         if not_after < state.clock || state.seen.contains(&digest) {
             return Err(Replay::Replayed);
         }
-        if state.seen.len() >= self.capacity {
+        if not_after.saturating_sub(state.clock) > self.max_window {
+            return Err(Replay::WindowTooLong);
+        }
+        let held = state.per_key.get(&key).copied().unwrap_or(0);
+        if state.seen.len() >= self.capacity || held >= self.per_key {
             return Err(Replay::Full);
         }
         state.seen.insert(digest);
-        state.expiries.push(Reverse((not_after, digest)));
+        state.expiries.push(Reverse((not_after, digest, key)));
+        state.per_key.insert(key, held + 1);
         Ok(())
     }
 }
@@ -204,12 +330,18 @@ impl ReplayGuard for MemoryReplayGuard {
 impl State {
     /// Forgets every entry whose window ended before the guard's clock, and nothing else.
     fn evict_expired(&mut self) {
-        while let Some(Reverse((not_after, digest))) = self.expiries.peek().copied() {
+        while let Some(Reverse((not_after, digest, key))) = self.expiries.peek().copied() {
             if not_after >= self.clock {
                 break;
             }
             self.expiries.pop();
             self.seen.remove(&digest);
+            if let Some(held) = self.per_key.get_mut(&key) {
+                *held -= 1;
+                if *held == 0 {
+                    self.per_key.remove(&key);
+                }
+            }
         }
     }
 }
@@ -223,14 +355,14 @@ mod tests {
 
     #[test]
     fn the_two_structures_stay_in_step() {
-        let guard = MemoryReplayGuard::new(8);
+        let guard = MemoryReplayGuard::new(8).per_key(8);
         for i in 0u8..8 {
             let end = NOW + time::Duration::seconds(i64::from(i));
-            assert_eq!(guard.check_and_record(&[i], end, NOW), Ok(()));
+            assert_eq!(guard.check_and_record("k", &[i], end, NOW), Ok(()));
         }
         let later = NOW + time::Duration::seconds(4);
         assert_eq!(
-            guard.check_and_record(b"new", later, later),
+            guard.check_and_record("k", b"new", later, later),
             Ok(()),
             "four expired entries make room"
         );
@@ -240,7 +372,8 @@ mod tests {
         assert!(state
             .expiries
             .iter()
-            .all(|Reverse((_, d))| state.seen.contains(d)));
+            .all(|Reverse((_, d, _))| state.seen.contains(d)));
+        assert_eq!(state.per_key.values().sum::<usize>(), 5);
     }
 
     #[test]
@@ -253,7 +386,7 @@ mod tests {
         })
         .join();
         assert_eq!(
-            guard.check_and_record(b"sig", NOW, NOW),
+            guard.check_and_record("k", b"sig", NOW, NOW),
             Err(Replay::Unavailable)
         );
     }

@@ -4,15 +4,83 @@
 //! when there is one, records the signature last.
 //!
 //! [`Verifier`] is the shell every scheme's verifier is (`tencent::Verifier`, `bce::Verifier`):
-//! a policy, applied. Each implements [`Phases`]; [`run`] runs the phases and the guard, so
+//! a policy, applied. Each implements `Phases`; `run` runs the phases and the guard, so
 //! `verify`, `verify_once`, the gateway's routing and the adapters share one path.
+//!
+//! The phases are public too, for a key store that answers asynchronously (a database, a
+//! secrets service): `prepare` ([`tencent::Verifier::prepare`](crate::tencent::Verifier::prepare),
+//! [`bce::Verifier::prepare`](crate::bce::Verifier::prepare)) checks the request and says which
+//! key it needs; the caller fetches it however it likes (the core does no I/O and needs no
+//! runtime); `finish` checks the signature with what the store said. Phase one borrows a
+//! [`Scratch`] from the caller for the request's parameters and allocates nothing.
+//!
+//! ```
+//! use std::future::Future as _;
+//!
+//! use apigw_sign::tencent::{Mode, Policy, Signer, Verifier};
+//! use apigw_sign::{Header, OwnedKeyStatus, Request, Scratch, Secret};
+//!
+//! /// A key store that answers later, as a database does.
+//! async fn fetch(key_id: &str) -> OwnedKeyStatus {
+//!     match key_id {
+//!         "AKIDdemo" => OwnedKeyStatus::active([Secret::from("demo-secret")]),
+//!         _ => OwnedKeyStatus::Unknown,
+//!     }
+//! }
+//!
+//! async fn verify(request: &Request<'_>, now: time::OffsetDateTime) -> Result<String, apigw_sign::Error> {
+//!     let verifier = Verifier::new(Policy::default());
+//!     let mut scratch = Scratch::default();
+//!     let pending = verifier.prepare(Mode::App, request, now, &mut scratch)?; // no key yet
+//!     let key = fetch(pending.key_id()).await;                              // any I/O here
+//!     let verified = verifier.finish(&pending, key.status())?;
+//!     Ok(verified.key_id().to_owned())
+//! }
+//!
+//! let now = time::macros::datetime!(2021-03-11 08:29:58 UTC);
+//! let secret = Secret::from("demo-secret");
+//! let signature = Signer::new(Mode::App, "AKIDdemo", &secret)
+//!     .sign(&Request::new("GET", "/v1/users", &[], b""), now)?;
+//! let headers: Vec<Header> = signature.headers().map(|(n, v)| Header::new(n, v)).collect();
+//! let request = Request::new("GET", "/v1/users", &headers, b"");
+//!
+//! // Any executor runs it; here, polled once, as nothing in it waits.
+//! let mut future = std::pin::pin!(verify(&request, now));
+//! let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+//! let std::task::Poll::Ready(key_id) = future.as_mut().poll(&mut context) else { unreachable!() };
+//! assert_eq!(key_id?, "AKIDdemo");
+//! # Ok::<(), apigw_sign::Error>(())
+//! ```
 
 use time::OffsetDateTime;
 
+use core::fmt;
+
 use crate::error::Error;
 use crate::keys::{KeyLookup, KeyStatus};
-use crate::replay::{Replay, ReplayGuard};
+use crate::replay::ReplayGuard;
 use crate::sorted::Params;
+
+/// Room for a request's parameters while it is verified in two phases: phase one (`prepare`)
+/// keeps the sorted list of the request's query (and form) parameters here, and what it
+/// returns borrows it until phase two is done. It holds all [`MAX_PARAMETERS`] and 1 KiB of
+/// their rewritten text inline (about 5 KiB), so verifying allocates nothing; keep it on the
+/// stack (or in the future that awaits the key) and use one per request.
+///
+/// [`MAX_PARAMETERS`]: crate::limits::MAX_PARAMETERS
+#[derive(Default)]
+pub struct Scratch<'r> {
+    pub(crate) params: Params<'r>,
+}
+
+impl fmt::Debug for Scratch<'_> {
+    /// Only how many parameters it holds: they are the request's.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Scratch")
+            .field("parameters", &self.params.len())
+            .finish()
+    }
+}
 
 /// Verifies requests under one policy: a scheme's `Policy` (see
 /// [`tencent::Verifier`](crate::tencent::Verifier) and [`bce::Verifier`](crate::bce::Verifier),
@@ -87,14 +155,8 @@ pub(crate) fn run<'r, V: Phases>(
     if let (Some(guard), Some((signature, not_after, key_id))) = (guard, V::replay_entry(&verified))
     {
         guard
-            .check_and_record(signature, not_after, now)
-            .map_err(|replay| match replay {
-                Replay::Replayed => Error::SignatureReplayed {
-                    key_id: key_id.to_owned(),
-                },
-                Replay::Full => Error::ReplayCacheFull,
-                Replay::Unavailable => Error::ReplayGuardUnavailable,
-            })?;
+            .check_and_record(key_id, signature, not_after, now)
+            .map_err(|replay| replay.refusal(key_id))?;
     }
     Ok(verified)
 }

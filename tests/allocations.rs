@@ -11,7 +11,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
 use apigw_sign::tencent::{Mode, Parts, Policy, Signer};
-use apigw_sign::{bce, tencent, Header, KeySet, Request, Secret};
+use apigw_sign::{bce, tencent, Header, KeyLookup as _, KeySet, Request, Secret};
 use time::macros::datetime;
 use time::OffsetDateTime;
 
@@ -273,6 +273,42 @@ fn params_groups_verify_allocates_nothing_and_sign_allocates_once() {
         assert!(verified);
         assert_eq!(count, 0, "bce, {n} params: verify allocates nothing");
     }
+}
+
+/// The two-phase API: phase one allocates nothing, phase two with a borrowed status nothing, and
+/// an owned status (what an asynchronous key source hands over) one `Arc` of the secrets.
+#[test]
+fn the_two_phases_allocate_nothing() {
+    let (target, headers) = typical();
+    let secret = Secret::from(SECRET);
+    let keys = keys();
+    let signature = Signer::new(Mode::App, KEY_ID, &secret)
+        .sign(&Request::new("GET", &target, &headers, b""), NOW)
+        .unwrap();
+    let owned: Vec<(String, String)> = signature
+        .headers()
+        .map(|(n, v)| (n.to_owned(), v.to_owned()))
+        .collect();
+    let mut signed_headers = headers.clone();
+    signed_headers.extend(owned.iter().map(|(n, v)| Header::new(n, v)));
+    let signed = Request::new("GET", &target, &signed_headers, b"");
+    let verifier = tencent::Verifier::new(Policy::default());
+    // Warm the key set's keyed state.
+    assert!(verifier.verify(Mode::App, &signed, &keys, NOW).is_ok());
+
+    let mut scratch = apigw_sign::Scratch::default();
+    let (count, pending) =
+        allocations(|| verifier.prepare(Mode::App, &signed, NOW, &mut scratch).unwrap());
+    assert_eq!(count, 0, "phase one allocates nothing");
+    let (count, verified) =
+        allocations(|| verifier.finish(&pending, keys.lookup(pending.key_id())).is_ok());
+    assert!(verified);
+    assert_eq!(count, 0, "phase two allocates nothing");
+    let (count, status) = allocations(|| keys.lookup_owned(pending.key_id()));
+    assert_eq!(count, 1, "an owned status holds its secrets in one Arc");
+    let (count, verified) = allocations(|| verifier.finish(&pending, status.status()).is_ok());
+    assert!(verified);
+    assert_eq!(count, 0, "phase two with an owned status allocates nothing");
 }
 
 #[test]

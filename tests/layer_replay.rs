@@ -95,12 +95,14 @@ impl<G> Counting<G> {
 impl<G: ReplayGuard> ReplayGuard for Counting<G> {
     fn check_and_record(
         &self,
+        key_id: &str,
         signature: &[u8],
         not_after: OffsetDateTime,
         now: OffsetDateTime,
     ) -> Result<(), Replay> {
         self.calls.fetch_add(1, Ordering::SeqCst);
-        self.inner.check_and_record(signature, not_after, now)
+        self.inner
+            .check_and_record(key_id, signature, not_after, now)
     }
 }
 
@@ -110,6 +112,7 @@ struct Down;
 impl ReplayGuard for Down {
     fn check_and_record(
         &self,
+        _: &str,
         _: &[u8],
         _: OffsetDateTime,
         _: OffsetDateTime,

@@ -33,42 +33,42 @@ fn secs(n: i64) -> Duration {
 
 #[test]
 fn a_second_use_inside_the_window_is_refused_and_another_signature_passes() {
-    let guard = MemoryReplayGuard::new(16);
+    let guard = MemoryReplayGuard::new(16).per_key(16);
     let end = NOW + secs(900);
-    assert_eq!(guard.check_and_record(b"sig-a", end, NOW), Ok(()));
+    assert_eq!(guard.check_and_record("k", b"sig-a", end, NOW), Ok(()));
     assert_eq!(
-        guard.check_and_record(b"sig-a", end, NOW),
+        guard.check_and_record("k", b"sig-a", end, NOW),
         Err(Replay::Replayed)
     );
     // Still refused at the window's last second, whatever window the replay claims.
     assert_eq!(
-        guard.check_and_record(b"sig-a", end + secs(3600), end),
+        guard.check_and_record("k", b"sig-a", end + secs(3600), end),
         Err(Replay::Replayed)
     );
-    assert_eq!(guard.check_and_record(b"sig-b", end, NOW), Ok(()));
+    assert_eq!(guard.check_and_record("k", b"sig-b", end, NOW), Ok(()));
     // Signatures are compared whole: a prefix or an extension is another signature.
-    assert_eq!(guard.check_and_record(b"sig-", end, NOW), Ok(()));
-    assert_eq!(guard.check_and_record(b"sig-ab", end, NOW), Ok(()));
+    assert_eq!(guard.check_and_record("k", b"sig-", end, NOW), Ok(()));
+    assert_eq!(guard.check_and_record("k", b"sig-ab", end, NOW), Ok(()));
 }
 
 #[test]
 fn eviction_forgets_exactly_the_entries_whose_window_has_passed() {
-    let guard = MemoryReplayGuard::new(100);
+    let guard = MemoryReplayGuard::new(100).per_key(100);
     // Mixed window ends, recorded out of order.
     let ends = [("c", 30), ("a", 10), ("e", 50), ("b", 20), ("d", 40)];
     for (sig, end) in ends {
         assert_eq!(
-            guard.check_and_record(sig.as_bytes(), NOW + secs(end), NOW),
+            guard.check_and_record("k", sig.as_bytes(), NOW + secs(end), NOW),
             Ok(())
         );
     }
     let at = NOW + secs(20);
     // "a" ended at +10: forgotten, so a new use (with a new window) is admitted.
-    assert_eq!(guard.check_and_record(b"a", at + secs(60), at), Ok(()));
+    assert_eq!(guard.check_and_record("k", b"a", at + secs(60), at), Ok(()));
     // "b" ends at +20, which is now: it still verifies, so it is still refused.
     for sig in ["b", "c", "d", "e"] {
         assert_eq!(
-            guard.check_and_record(sig.as_bytes(), at + secs(60), at),
+            guard.check_and_record("k", sig.as_bytes(), at + secs(60), at),
             Err(Replay::Replayed),
             "{sig} is still inside its window"
         );
@@ -76,13 +76,13 @@ fn eviction_forgets_exactly_the_entries_whose_window_has_passed() {
     let at = NOW + secs(41);
     for sig in ["b", "c", "d"] {
         assert_eq!(
-            guard.check_and_record(sig.as_bytes(), at + secs(60), at),
+            guard.check_and_record("k", sig.as_bytes(), at + secs(60), at),
             Ok(()),
             "{sig} ended before +41"
         );
     }
     assert_eq!(
-        guard.check_and_record(b"e", at + secs(60), at),
+        guard.check_and_record("k", b"e", at + secs(60), at),
         Err(Replay::Replayed),
         "e ends at +50"
     );
@@ -91,26 +91,29 @@ fn eviction_forgets_exactly_the_entries_whose_window_has_passed() {
 #[test]
 fn eviction_frees_only_the_room_of_expired_entries() {
     // Capacity 3: after the one expired entry goes, exactly one new signature fits.
-    let guard = MemoryReplayGuard::new(3);
+    let guard = MemoryReplayGuard::new(3).per_key(3);
     for (sig, end) in [("x", 30), ("y", 10), ("z", 20)] {
         assert_eq!(
-            guard.check_and_record(sig.as_bytes(), NOW + secs(end), NOW),
+            guard.check_and_record("k", sig.as_bytes(), NOW + secs(end), NOW),
             Ok(())
         );
     }
     let at = NOW + secs(15);
-    assert_eq!(guard.check_and_record(b"new-1", at + secs(100), at), Ok(()));
     assert_eq!(
-        guard.check_and_record(b"new-2", at + secs(100), at),
+        guard.check_and_record("k", b"new-1", at + secs(100), at),
+        Ok(())
+    );
+    assert_eq!(
+        guard.check_and_record("k", b"new-2", at + secs(100), at),
         Err(Replay::Full),
         "x and z are unexpired and must not be dropped to make room"
     );
     assert_eq!(
-        guard.check_and_record(b"x", at + secs(100), at),
+        guard.check_and_record("k", b"x", at + secs(100), at),
         Err(Replay::Replayed)
     );
     assert_eq!(
-        guard.check_and_record(b"z", at + secs(100), at),
+        guard.check_and_record("k", b"z", at + secs(100), at),
         Err(Replay::Replayed)
     );
 }
@@ -118,36 +121,36 @@ fn eviction_frees_only_the_room_of_expired_entries() {
 #[test]
 fn a_full_guard_refuses_rather_than_forgets_and_admits_again_once_windows_pass() {
     const N: usize = 64;
-    let guard = MemoryReplayGuard::new(N);
+    let guard = MemoryReplayGuard::new(N).per_key(N);
     assert_eq!(guard.capacity(), N);
     let end = NOW + secs(900);
     for i in 0..N {
         assert_eq!(
-            guard.check_and_record(format!("sig-{i}").as_bytes(), end, NOW),
+            guard.check_and_record("k", format!("sig-{i}").as_bytes(), end, NOW),
             Ok(())
         );
     }
     for at in [NOW, NOW + secs(899), end] {
         assert_eq!(
-            guard.check_and_record(b"one more", end, at),
+            guard.check_and_record("k", b"one more", end, at),
             Err(Replay::Full),
             "full at {at}"
         );
         // Nothing was forgotten to make room: every recorded signature is still refused.
         for i in 0..N {
             assert_eq!(
-                guard.check_and_record(format!("sig-{i}").as_bytes(), end, at),
+                guard.check_and_record("k", format!("sig-{i}").as_bytes(), end, at),
                 Err(Replay::Replayed)
             );
         }
     }
     let later = end + secs(1);
     assert_eq!(
-        guard.check_and_record(b"one more", later + secs(900), later),
+        guard.check_and_record("k", b"one more", later + secs(900), later),
         Ok(())
     );
     assert_eq!(
-        guard.check_and_record(b"sig-0", later + secs(900), later),
+        guard.check_and_record("k", b"sig-0", later + secs(900), later),
         Ok(()),
         "sig-0's window has passed, so it was forgotten"
     );
@@ -157,59 +160,64 @@ fn a_full_guard_refuses_rather_than_forgets_and_admits_again_once_windows_pass()
 fn capacity_zero_refuses_everything_and_the_default_is_documented() {
     let guard = MemoryReplayGuard::new(0);
     assert_eq!(
-        guard.check_and_record(b"sig", NOW + secs(1), NOW),
+        guard.check_and_record("k", b"sig", NOW + secs(1), NOW),
         Err(Replay::Full)
     );
     assert_eq!(DEFAULT_CAPACITY, 100_000);
     assert_eq!(MemoryReplayGuard::default().capacity(), DEFAULT_CAPACITY);
     assert_eq!(
         format!("{:?}", MemoryReplayGuard::new(7)),
-        "MemoryReplayGuard { capacity: 7, .. }"
+        "MemoryReplayGuard { capacity: 7, per_key: 1, max_window: 3600, .. }"
     );
 }
 
 #[test]
 fn a_signature_past_its_window_is_refused() {
-    let guard = MemoryReplayGuard::new(8);
+    let guard = MemoryReplayGuard::new(8).per_key(8);
     assert_eq!(
-        guard.check_and_record(b"old", NOW - secs(1), NOW),
+        guard.check_and_record("k", b"old", NOW - secs(1), NOW),
         Err(Replay::Replayed)
     );
     // Its window's last second is still inside.
-    assert_eq!(guard.check_and_record(b"edge", NOW, NOW), Ok(()));
+    assert_eq!(guard.check_and_record("k", b"edge", NOW, NOW), Ok(()));
 }
 
 #[test]
 fn the_guards_clock_does_not_go_back() {
-    let guard = MemoryReplayGuard::new(8);
-    assert_eq!(guard.check_and_record(b"sig", NOW + secs(50), NOW), Ok(()));
+    let guard = MemoryReplayGuard::new(8).per_key(8);
+    assert_eq!(
+        guard.check_and_record("k", b"sig", NOW + secs(50), NOW),
+        Ok(())
+    );
     // Another caller, later, evicts it: its window ended at +50.
     assert_eq!(
-        guard.check_and_record(b"other", NOW + secs(500), NOW + secs(100)),
+        guard.check_and_record("k", b"other", NOW + secs(500), NOW + secs(100)),
         Ok(())
     );
     // A caller whose clock lags (+40, inside the window) cannot replay the evicted signature.
     assert_eq!(
-        guard.check_and_record(b"sig", NOW + secs(50), NOW + secs(40)),
+        guard.check_and_record("k", b"sig", NOW + secs(50), NOW + secs(40)),
         Err(Replay::Replayed)
     );
 }
 
 #[test]
 fn extreme_times_do_not_panic() {
-    let guard = MemoryReplayGuard::new(8);
+    let guard = MemoryReplayGuard::new(8)
+        .per_key(8)
+        .max_window(std::time::Duration::MAX);
     let max = time::PrimitiveDateTime::MAX.assume_utc();
     let min = time::PrimitiveDateTime::MIN.assume_utc();
-    assert_eq!(guard.check_and_record(b"far", max, min), Ok(()));
+    assert_eq!(guard.check_and_record("k", b"far", max, min), Ok(()));
     assert_eq!(
-        guard.check_and_record(b"far", max, max),
+        guard.check_and_record("k", b"far", max, max),
         Err(Replay::Replayed)
     );
     assert_eq!(
-        guard.check_and_record(b"past", min, max),
+        guard.check_and_record("k", b"past", min, max),
         Err(Replay::Replayed)
     );
-    assert_eq!(guard.check_and_record(b"", max, max), Ok(()));
+    assert_eq!(guard.check_and_record("k", b"", max, max), Ok(()));
 }
 
 #[test]
@@ -217,7 +225,8 @@ fn threads_racing_on_one_guard_admit_each_signature_once() {
     const THREADS: usize = 8;
     const SHARED: usize = 200;
     // Room for every signature: no refusal here is for want of space.
-    let guard = MemoryReplayGuard::new(THREADS * SHARED + SHARED);
+    let capacity = THREADS * SHARED + SHARED;
+    let guard = MemoryReplayGuard::new(capacity).per_key(capacity);
     let admitted: Vec<AtomicUsize> = (0..SHARED).map(|_| AtomicUsize::new(0)).collect();
     let own = AtomicUsize::new(0);
     std::thread::scope(|scope| {
@@ -229,14 +238,14 @@ fn threads_racing_on_one_guard_admit_each_signature_once() {
                     let now = NOW + secs((i % 3) as i64);
                     let sig = format!("shared-{i}");
                     if guard
-                        .check_and_record(sig.as_bytes(), NOW + secs(900), now)
+                        .check_and_record("k", sig.as_bytes(), NOW + secs(900), now)
                         .is_ok()
                     {
                         count.fetch_add(1, Ordering::Relaxed);
                     }
                     let mine = format!("thread-{t}-{i}");
                     if guard
-                        .check_and_record(mine.as_bytes(), NOW + secs(900), now)
+                        .check_and_record("k", mine.as_bytes(), NOW + secs(900), now)
                         .is_ok()
                     {
                         own.fetch_add(1, Ordering::Relaxed);
@@ -251,7 +260,7 @@ fn threads_racing_on_one_guard_admit_each_signature_once() {
     assert_eq!(own.load(Ordering::Relaxed), THREADS * SHARED);
     // Now it is full: the next new signature is refused.
     assert_eq!(
-        guard.check_and_record(b"one more", NOW + secs(900), NOW),
+        guard.check_and_record("k", b"one more", NOW + secs(900), NOW),
         Err(Replay::Full)
     );
 }
@@ -450,6 +459,7 @@ struct CountingGuard {
 impl ReplayGuard for CountingGuard {
     fn check_and_record(
         &self,
+        _: &str,
         _: &[u8],
         _: OffsetDateTime,
         _: OffsetDateTime,
@@ -465,6 +475,7 @@ struct Refusing(Replay);
 impl ReplayGuard for Refusing {
     fn check_and_record(
         &self,
+        _: &str,
         _: &[u8],
         _: OffsetDateTime,
         _: OffsetDateTime,
@@ -513,7 +524,7 @@ fn a_full_or_failing_guard_refuses_through_both_verifiers() {
         bce_once(&bce_signed(NOW, 60), unavailable, NOW),
         Err(Error::ReplayGuardUnavailable)
     );
-    let shared = std::sync::Arc::new(MemoryReplayGuard::new(4));
+    let shared = std::sync::Arc::new(MemoryReplayGuard::new(4).per_key(4));
     assert_eq!(bce_once(&bce_signed(NOW, 60), &shared, NOW), Ok(()));
     assert!(bce_once(&bce_signed(NOW, 60), &shared, NOW).is_err());
 }
@@ -567,4 +578,86 @@ fn the_replay_errors_codes_statuses_and_bodies() {
         Replay::Unavailable.to_string(),
         "the replay guard is unavailable"
     );
+}
+
+#[test]
+fn one_key_cannot_exhaust_the_guard() {
+    // Capacity 8: each key holds at most 2 entries by default.
+    let guard = MemoryReplayGuard::new(8);
+    let end = NOW + secs(900);
+    let mut flooder_accepted = 0;
+    for i in 0..1000 {
+        if guard
+            .check_and_record("flooder", format!("sig-{i}").as_bytes(), end, NOW)
+            .is_ok()
+        {
+            flooder_accepted += 1;
+        }
+    }
+    assert_eq!(flooder_accepted, 2, "the flooder gets its share only");
+    assert_eq!(
+        guard.check_and_record("flooder", b"one more", end, NOW),
+        Err(Replay::Full)
+    );
+    // Three other keys still get theirs.
+    for key in ["a", "b", "c"] {
+        for i in 0..2 {
+            assert_eq!(
+                guard.check_and_record(key, format!("sig-{i}").as_bytes(), end, NOW),
+                Ok(()),
+                "{key} {i}"
+            );
+        }
+    }
+    // The shares add up to the capacity: now it is full for everybody.
+    assert_eq!(
+        guard.check_and_record("d", b"sig", end, NOW),
+        Err(Replay::Full)
+    );
+    // When the flooder's entries expire, its share opens again.
+    let later = end + secs(1);
+    assert_eq!(
+        guard.check_and_record("flooder", b"again", later + secs(60), later),
+        Ok(())
+    );
+}
+
+#[test]
+fn the_same_mac_under_two_keys_is_two_entries() {
+    let guard = MemoryReplayGuard::new(8);
+    let end = NOW + secs(60);
+    assert_eq!(guard.check_and_record("a", b"mac", end, NOW), Ok(()));
+    assert_eq!(guard.check_and_record("b", b"mac", end, NOW), Ok(()));
+    assert_eq!(
+        guard.check_and_record("a", b"mac", end, NOW),
+        Err(Replay::Replayed)
+    );
+}
+
+#[test]
+fn windows_longer_than_the_cap_are_refused_unless_allowed() {
+    let guard = MemoryReplayGuard::new(8);
+    // A 36-hour BCE expiration.
+    let far = NOW + secs(36 * 3600);
+    assert_eq!(
+        guard.check_and_record("k", b"long", far, NOW),
+        Err(Replay::WindowTooLong)
+    );
+    // The default cap, one hour, is inside; one second more is not.
+    assert_eq!(
+        guard.check_and_record("k", b"hour", NOW + secs(3600), NOW),
+        Ok(())
+    );
+    assert_eq!(
+        guard.check_and_record("k", b"hour+1", NOW + secs(3601), NOW),
+        Err(Replay::WindowTooLong)
+    );
+    let allowing = MemoryReplayGuard::new(8).max_window(std::time::Duration::from_secs(36 * 3600));
+    assert_eq!(allowing.check_and_record("k", b"long", far, NOW), Ok(()));
+    let error = Replay::WindowTooLong.refusal("AKIDx");
+    assert_eq!(error.code(), "SignatureWindowTooLong");
+    assert_eq!(error.status(StatusProfile::Classic), 403);
+    assert_eq!(error.retry_after(), None);
+    assert_eq!(Replay::Full.refusal("k").retry_after(), Some(60));
+    assert_eq!(Replay::Unavailable.refusal("k").retry_after(), Some(1));
 }

@@ -2,24 +2,27 @@
 //! verifier or the gateway model), and the [`Identity`] it establishes: what the tower layer
 //! runs for each request.
 
+use core::cell::RefCell;
 use core::fmt;
 use std::sync::Arc;
 
 use time::OffsetDateTime;
 
+use crate::algorithm::MAX_TAG_LEN;
 use crate::bce::{self, shown_key_id, Carrier, Stage};
 use crate::error::{Error, StatusProfile};
 use crate::gateway::{Auth, Gateway, Vendor};
-use crate::keys::KeyLookup;
-use crate::replay::ReplayGuard;
+use crate::keys::KeySource;
+use crate::replay::{Replay, ReplayGuard, ReplayStore};
 use crate::request::{Protocol, Request};
 use crate::tencent::{self, Mode};
+use crate::verification::Scratch;
 
-/// A key store shared between requests.
-pub(crate) type SharedKeys = Arc<dyn KeyLookup + Send + Sync>;
+/// A key source shared between requests.
+pub(crate) type SourceHandle = Arc<dyn KeySource + Send + Sync>;
 
-/// A replay guard shared between requests (and with whoever else holds it).
-pub(crate) type SharedGuard = Arc<dyn ReplayGuard + Send + Sync>;
+/// A replay store shared between requests (and with whoever else holds it).
+pub(crate) type StoreHandle = Arc<dyn ReplayStore + Send + Sync>;
 
 /// What authenticated a request, handed to the inner service in the request's extensions.
 ///
@@ -68,11 +71,11 @@ pub(crate) enum Authenticator {
     Tencent {
         verifier: tencent::Verifier,
         mode: Mode,
-        keys: SharedKeys,
+        keys: SourceHandle,
     },
     Bce {
         verifier: bce::Verifier,
-        keys: SharedKeys,
+        keys: SourceHandle,
     },
     Gateway {
         gateway: Gateway,
@@ -81,6 +84,22 @@ pub(crate) enum Authenticator {
 }
 
 impl Authenticator {
+    /// The scheme's name in logs: `tencent`, `bce` or `gateway`.
+    #[cfg(feature = "tracing")]
+    pub(crate) const fn scheme(&self) -> &'static str {
+        match self {
+            Authenticator::Tencent { .. } => "tencent",
+            Authenticator::Bce { .. } => "bce",
+            Authenticator::Gateway { .. } => "gateway",
+        }
+    }
+
+    /// The status `error` answers with here.
+    #[cfg(feature = "tracing")]
+    pub(crate) fn status_of(&self, error: &Error) -> u16 {
+        error.status(self.profile())
+    }
+
     /// The status profile of Tencent errors (BCE errors ignore it).
     pub(crate) fn profile(&self) -> StatusProfile {
         match self {
@@ -90,33 +109,48 @@ impl Authenticator {
         }
     }
 
-    /// Authenticates `request` at `now`; with a `guard`, also refuses a second use of its
-    /// signature.
-    pub(crate) fn authenticate(
+    /// Authenticates `request` at `now` in two phases, the key fetched from the key source in
+    /// between; with a `store`, then refuses a second use of its signature.
+    pub(crate) async fn authenticate(
         &self,
         request: &Request<'_>,
-        guard: Option<&dyn ReplayGuard>,
+        store: Option<&(dyn ReplayStore + Send + Sync)>,
         now: OffsetDateTime,
     ) -> Result<Identity, Error> {
         let mut identity = Identity::default();
-        match self {
+        let recorded = match self {
             Authenticator::Tencent {
                 verifier,
                 mode,
                 keys,
             } => {
-                let verified = verifier.verify_with(*mode, request, &**keys, guard, now)?;
+                let mut scratch = Scratch::default();
+                let pending = verifier.prepare(*mode, request, now, &mut scratch)?;
+                let key = fetch(&**keys, pending.key_id()).await?;
+                let verified = verifier.finish(&pending, key.status())?;
                 identity.key_id = Some(verified.key_id().to_owned());
+                Some(Recorded::of(verified.signature(), verified.not_after()))
             }
             Authenticator::Bce { verifier, keys } => {
-                let verified = verifier.verify_with(request, &**keys, guard, now)?;
+                let mut scratch = Scratch::default();
+                let pending = verifier.prepare(request, now, &mut scratch)?;
+                let key = fetch(&**keys, pending.key_id()).await?;
+                let verified = verifier.finish(&pending, key.status())?;
                 let stage = verified.stage();
                 identity.key_id = Some(verified.key_id().to_owned());
                 identity.environment = Some(stage.as_str().to_owned());
                 identity.stage = Some(stage);
                 identity.carrier = Some(verified.carrier());
+                verified
+                    .signature()
+                    .zip(verified.not_after())
+                    .map(|(signature, not_after)| Recorded::of(signature, not_after))
             }
             Authenticator::Gateway { gateway, protocol } => {
+                // The gateway's keys are its configuration's: routing verifies at once, and
+                // hands what a guard would record to `capture` for the store below.
+                let capture = Capture::default();
+                let guard = store.map(|_| &capture as &dyn ReplayGuard);
                 let routed = gateway.route_with(request, *protocol, guard, now)?;
                 identity.stage = match routed.service.vendor {
                     Vendor::Bce => Stage::from_value(routed.environment.as_bytes()),
@@ -132,9 +166,70 @@ impl Authenticator {
                 identity.environment = Some(routed.environment.to_owned());
                 identity.api = Some(routed.api.path.clone());
                 identity.path = Some(routed.uri);
+                capture.0.into_inner()
             }
+        };
+        if let (Some(store), Some(recorded), Some(key_id)) = (store, recorded, &identity.key_id) {
+            store
+                .check_and_record_async(key_id, recorded.signature(), recorded.not_after, now)
+                .await
+                .map_err(|replay| replay.refusal(key_id))?;
         }
         Ok(identity)
+    }
+}
+
+/// The key `keys` has for `key_id`; a store that cannot answer refuses the request.
+async fn fetch(
+    keys: &(dyn KeySource + Send + Sync),
+    key_id: &str,
+) -> Result<crate::keys::OwnedKeyStatus, Error> {
+    keys.fetch(key_id)
+        .await
+        .map_err(|_| Error::KeySourceUnavailable)
+}
+
+/// What a replay store records for a verified signature: its MAC and the end of its window.
+struct Recorded {
+    mac: [u8; MAX_TAG_LEN],
+    len: usize,
+    not_after: OffsetDateTime,
+}
+
+impl Recorded {
+    fn of(signature: &[u8], not_after: OffsetDateTime) -> Self {
+        let mut mac = [0; MAX_TAG_LEN];
+        let len = signature.len().min(MAX_TAG_LEN);
+        mac.get_mut(..len)
+            .unwrap_or_default()
+            .copy_from_slice(signature.get(..len).unwrap_or_default());
+        Recorded {
+            mac,
+            len,
+            not_after,
+        }
+    }
+
+    fn signature(&self) -> &[u8] {
+        self.mac.get(..self.len).unwrap_or_default()
+    }
+}
+
+/// A guard that records what it is asked to record and refuses nothing: how the gateway's
+/// routing hands its signature to an asynchronous store.
+#[derive(Default)]
+struct Capture(RefCell<Option<Recorded>>);
+
+impl ReplayGuard for Capture {
+    fn check_and_record(
+        &self,
+        _key_id: &str,
+        signature: &[u8],
+        not_after: OffsetDateTime,
+        _now: OffsetDateTime,
+    ) -> Result<(), Replay> {
+        *self.0.borrow_mut() = Some(Recorded::of(signature, not_after));
+        Ok(())
     }
 }
 

@@ -58,7 +58,7 @@
 
 use core::fmt;
 
-use http::header::{HeaderName, HeaderValue, CONTENT_TYPE, HOST};
+use http::header::{HeaderName, HeaderValue, CONTENT_TYPE, HOST, RETRY_AFTER};
 use http::uri::{PathAndQuery, Uri};
 use http::{HeaderMap, Method, Response, StatusCode};
 use time::OffsetDateTime;
@@ -277,8 +277,9 @@ pub fn route_once<'g, B: AsRef<[u8]>>(
 }
 
 /// The vendor's response to `error`: its status under `profile` (BCE errors ignore it),
-/// `Content-Type: application/json` and [`Error::json_body_with_request_id`] as the body.
-/// `request_id` appears in BCE bodies only; Tencent's carry none.
+/// `Content-Type: application/json` and [`Error::json_body_with_request_id`] as the body, and
+/// for a 503 a `Retry-After` header ([`Error::retry_after`]). `request_id` appears in BCE
+/// bodies only; Tencent's carry none.
 ///
 /// ```
 /// use apigw_sign::{Error, StatusProfile};
@@ -287,6 +288,11 @@ pub fn route_once<'g, B: AsRef<[u8]>>(
 /// assert_eq!(response.status(), 400);
 /// assert_eq!(response.headers()["content-type"], "application/json");
 /// assert_eq!(response.body(), r#"{"code":"EmptySignature","message":"Signature is empty","requestId":"r-1"}"#);
+///
+/// // A 503 says when to retry.
+/// let response = apigw_sign::http::error_response(&Error::ReplayGuardUnavailable, StatusProfile::Classic, "");
+/// assert_eq!(response.status(), 503);
+/// assert_eq!(response.headers()["retry-after"], "1");
 /// ```
 pub fn error_response(error: &Error, profile: StatusProfile, request_id: &str) -> Response<String> {
     let mut response = Response::new(error.json_body_with_request_id(request_id));
@@ -296,6 +302,9 @@ pub fn error_response(error: &Error, profile: StatusProfile, request_id: &str) -
     response
         .headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    if let Some(seconds) = error.retry_after() {
+        response.headers_mut().insert(RETRY_AFTER, seconds.into());
+    }
     response
 }
 

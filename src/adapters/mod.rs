@@ -3,7 +3,11 @@
 
 #[cfg(feature = "tower")]
 mod authenticate;
+#[cfg(all(feature = "tower", feature = "tracing"))]
+mod events;
 #[cfg(feature = "http")]
 pub mod http;
+#[cfg(feature = "redis")]
+pub mod redis;
 #[cfg(feature = "tower")]
 pub mod tower;

@@ -85,13 +85,13 @@ use time::OffsetDateTime;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::adapters::authenticate::{Authenticator, SharedGuard};
+use crate::adapters::authenticate::{Authenticator, StoreHandle};
 use crate::adapters::http::{error_response, HttpRequestView};
 use crate::bce;
 use crate::error::push_json_string;
 use crate::gateway::Gateway;
-use crate::keys::KeyLookup;
-use crate::replay::ReplayGuard;
+use crate::keys::KeySource;
+use crate::replay::ReplayStore;
 use crate::request::Protocol;
 use crate::tencent::{self, Mode};
 
@@ -111,13 +111,18 @@ pub type ResponseBody<B> = Either<Full<Bytes>, B>;
 pub type ResponseFuture<B, E> =
     Pin<Box<dyn Future<Output = Result<Response<ResponseBody<B>>, E>> + Send + 'static>>;
 
+/// What [`VerifyLayer::on_reject`] calls for each refused request: the error (every field of
+/// its reason) and the request's head.
+pub type OnReject = Arc<dyn Fn(&crate::Error, &http::request::Parts) + Send + Sync>;
+
 /// The settings every request reads, shared by the layer and its services.
 #[derive(Clone)]
 struct Settings {
     authenticator: Authenticator,
     body_limit: usize,
     request_id: String,
-    replay_guard: Option<SharedGuard>,
+    replay_guard: Option<StoreHandle>,
+    on_reject: Option<OnReject>,
 }
 
 impl fmt::Debug for Settings {
@@ -129,6 +134,7 @@ impl fmt::Debug for Settings {
             .field("body_limit", &self.body_limit)
             .field("request_id", &self.request_id)
             .field("replay_guard", &self.replay_guard.is_some())
+            .field("on_reject", &self.on_reject.is_some())
             .finish()
     }
 }
@@ -150,16 +156,20 @@ impl VerifyLayer {
                 body_limit: DEFAULT_BODY_LIMIT,
                 request_id: String::new(),
                 replay_guard: None,
+                on_reject: None,
             }),
         }
     }
 
-    /// Verifies Tencent HMAC signatures in `mode` with keys from `keys`. Errors answer with the
-    /// statuses of the verifier's `Policy::statuses`.
+    /// Verifies Tencent HMAC signatures in `mode` with keys from `keys`: a [`KeySet`](crate::KeySet)
+    /// or any [`KeyLookup`](crate::KeyLookup), a [`SharedKeys`](crate::SharedKeys) to replace
+    /// keys while serving, or any asynchronous [`KeySource`] (fetched between the two phases of
+    /// verification; a source that cannot answer is a 503). Errors answer with the statuses of
+    /// the verifier's `Policy::statuses`.
     pub fn tencent(
         verifier: tencent::Verifier,
         mode: Mode,
-        keys: impl KeyLookup + Send + Sync + 'static,
+        keys: impl KeySource + Send + Sync + 'static,
     ) -> Self {
         Self::new(Authenticator::Tencent {
             verifier,
@@ -169,8 +179,8 @@ impl VerifyLayer {
     }
 
     /// Verifies `bce-auth-v1` signatures (and AppCodes, if the policy accepts them) with keys
-    /// from `keys`.
-    pub fn bce(verifier: bce::Verifier, keys: impl KeyLookup + Send + Sync + 'static) -> Self {
+    /// from `keys`, any [`KeySource`] (see [`tencent`](Self::tencent)).
+    pub fn bce(verifier: bce::Verifier, keys: impl KeySource + Send + Sync + 'static) -> Self {
         Self::new(Authenticator::Bce {
             verifier,
             keys: Arc::new(keys),
@@ -257,9 +267,45 @@ impl VerifyLayer {
     ///     .replay_guard(guard); // a signature used on one is refused on the other
     /// ```
     #[must_use]
-    pub fn replay_guard(self, guard: impl ReplayGuard + Send + Sync + 'static) -> Self {
-        let guard: SharedGuard = Arc::new(guard);
+    pub fn replay_guard(self, guard: impl ReplayStore + Send + Sync + 'static) -> Self {
+        let guard: StoreHandle = Arc::new(guard);
         self.with_settings(|settings| settings.replay_guard = Some(guard))
+    }
+
+    /// Calls `callback` for every request the layer refuses (authentication failed, or the
+    /// guard refused it), with the [`Error`](crate::Error) (its fields say why: unknown or
+    /// disabled key, which header, which dates) and the request's head, before the error
+    /// response is sent: to count refusals, log them your way, or alert. The error is also in
+    /// the response's extensions (`response.extensions().get::<apigw_sign::Error>()`), for a
+    /// layer outside this one. Calling it again replaces the callback.
+    ///
+    /// Keep it quick: it runs on the request's task. What it logs is yours to keep free of
+    /// secrets: an AppCode (`Error::BceSignatureAppInvalid` never carries one) is a secret,
+    /// and so are the request's `Authorization` and `X-Bce-Signature` headers.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// use apigw_sign::layer::VerifyLayer;
+    /// use apigw_sign::tencent::{Mode, Policy, Verifier};
+    /// use apigw_sign::KeySet;
+    ///
+    /// let refused = Arc::new(AtomicUsize::new(0));
+    /// let counter = Arc::clone(&refused);
+    /// let layer = VerifyLayer::tencent(Verifier::new(Policy::default()), Mode::App, KeySet::new())
+    ///     .on_reject(move |error, head| {
+    ///         counter.fetch_add(1, Ordering::Relaxed);
+    ///         eprintln!("refused {} {}: {} ({error:?})", head.method, head.uri.path(), error.code());
+    ///     });
+    /// ```
+    #[must_use]
+    pub fn on_reject(
+        self,
+        callback: impl Fn(&crate::Error, &http::request::Parts) + Send + Sync + 'static,
+    ) -> Self {
+        let callback: OnReject = Arc::new(callback);
+        self.with_settings(|settings| settings.on_reject = Some(callback))
     }
 
     /// The layer with `change` applied to its settings, copied first if they are shared.
@@ -313,33 +359,51 @@ where
         let mut inner = core::mem::replace(&mut self.inner, clone);
         let settings = Arc::clone(&self.settings);
         Box::pin(async move {
+            #[cfg(feature = "tracing")]
+            let started = std::time::Instant::now();
             let (parts, body) = request.into_parts();
             let limit = settings.body_limit;
+            #[cfg(feature = "tracing")]
+            let body_refused = |code, status| {
+                crate::adapters::events::body_refused(
+                    &settings.authenticator,
+                    code,
+                    status,
+                    started.elapsed(),
+                );
+            };
+            #[cfg(not(feature = "tracing"))]
+            let body_refused = |_: &str, _: u16| {};
             if body.size_hint().lower() > u64::try_from(limit).unwrap_or(u64::MAX) {
+                body_refused("BodyTooLarge", 413);
                 return Ok(too_large(limit));
             }
             let body = match Limited::new(body, limit).collect().await {
                 Ok(collected) => collected.to_bytes(),
                 Err(error) if error.downcast_ref::<LengthLimitError>().is_some() => {
+                    body_refused("BodyTooLarge", 413);
                     return Ok(too_large(limit));
                 }
                 Err(_) => {
+                    body_refused("BodyUnreadable", 400);
                     return Ok(message_response(
                         StatusCode::BAD_REQUEST,
                         "the request body could not be read",
-                    ))
+                    ));
                 }
             };
             let mut request = Request::from_parts(parts, body);
             let authenticator = &settings.authenticator;
-            let guard = settings
-                .replay_guard
-                .as_deref()
-                .map(|guard| guard as &dyn ReplayGuard);
-            let view = HttpRequestView::new(&request);
-            let identity =
-                authenticator.authenticate(&view.request(), guard, OffsetDateTime::now_utc());
-            drop(view);
+            let identity = {
+                let view = HttpRequestView::new(&request);
+                let view = view.request();
+                let store = settings.replay_guard.as_deref();
+                authenticator
+                    .authenticate(&view, store, OffsetDateTime::now_utc())
+                    .await
+            };
+            #[cfg(feature = "tracing")]
+            crate::adapters::events::request_event(authenticator, &identity, started.elapsed());
             match identity {
                 Ok(identity) => {
                     request.extensions_mut().insert(identity);
@@ -347,9 +411,15 @@ where
                     Ok(response.map(Either::Right))
                 }
                 Err(error) => {
-                    let request_id = request_id(request.headers(), &settings.request_id);
-                    let response = error_response(&error, authenticator.profile(), request_id);
-                    Ok(response.map(|body| Either::Left(Full::from(body))))
+                    let (parts, _) = request.into_parts();
+                    if let Some(on_reject) = &settings.on_reject {
+                        on_reject(&error, &parts);
+                    }
+                    let request_id = request_id(&parts.headers, &settings.request_id);
+                    let mut response = error_response(&error, authenticator.profile(), request_id)
+                        .map(|body| Either::Left(Full::from(body)));
+                    response.extensions_mut().insert(error);
+                    Ok(response)
                 }
             }
         })

@@ -59,7 +59,7 @@ use crate::set::{sealed, Member, Set};
 pub use auth_string::{AuthString, AUTH_VERSION};
 pub use signed_headers::DEFAULT_SIGNED_HEADERS;
 pub use signer::{app_code_header, Signature, Signer};
-pub use verifier::{MismatchDetail, Policy, Verified, Verifier};
+pub use verifier::{MismatchDetail, Pending, Policy, Verified, Verifier};
 
 /// The API release environment, from the `X-Bce-Stage` header.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]

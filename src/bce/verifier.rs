@@ -25,7 +25,7 @@ use crate::mac::{verify, Key};
 use crate::replay::ReplayGuard;
 use crate::request::{split, split_once, trim_ows, Found, Request, Sent};
 use crate::sorted::Params;
-use crate::verification::{run, Phases};
+use crate::verification::{run, Phases, Scratch};
 
 /// Whether a signature mismatch reports the server's canonical request.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -160,10 +160,17 @@ enum Carried<'r> {
     AppCode(&'r str),
 }
 
-/// What the first phase of verification established: everything but the key.
+/// What the first phase of verification ([`Verifier::prepare`]) established: everything but
+/// the key. Fetch [`key_id`](Self::key_id)'s status, then [`Verifier::finish`].
+///
+/// `Debug` shows the key id (an AppCode as `<AppCode>`), stage and carrier, never the
+/// signature.
+pub struct Pending<'r, 's>(Prepared<'r, 's>);
+
+/// What phase one found: an AppCode, or a signature to check.
 // It lives on the stack for one call; boxing the large variant would allocate per request.
 #[allow(clippy::large_enum_variant)]
-pub(crate) enum Pending<'r, 's> {
+enum Prepared<'r, 's> {
     /// An AppCode, to look up.
     AppCode { code: &'r str, stage: Stage },
     /// A signature: the request is well formed, inside its window, and canonicalized (its query
@@ -171,7 +178,7 @@ pub(crate) enum Pending<'r, 's> {
     Signed(Signed<'r, 's>),
 }
 
-pub(crate) struct Signed<'r, 's> {
+struct Signed<'r, 's> {
     stage: Stage,
     carrier: Carrier,
     /// The auth string's text (decoded from the query for a presigned URL).
@@ -195,7 +202,86 @@ impl Signed<'_, '_> {
     }
 }
 
+impl Pending<'_, '_> {
+    /// The key to fetch: the access key id, or for an AppCode the AppCode itself (a secret:
+    /// keep it out of logs).
+    pub fn key_id(&self) -> &str {
+        match &self.0 {
+            Prepared::AppCode { code, .. } => code,
+            Prepared::Signed(signed) => signed.key_id(),
+        }
+    }
+
+    /// The request's stage (`X-Bce-Stage`).
+    pub const fn stage(&self) -> Stage {
+        match &self.0 {
+            Prepared::AppCode { stage, .. } | Prepared::Signed(Signed { stage, .. }) => *stage,
+        }
+    }
+
+    /// Where the auth string (or AppCode) was found.
+    pub const fn carrier(&self) -> Carrier {
+        match &self.0 {
+            Prepared::AppCode { .. } => Carrier::AppCode,
+            Prepared::Signed(signed) => signed.carrier,
+        }
+    }
+
+    /// The last instant at which the signature verifies (the timestamp plus the expiration);
+    /// `None` for an AppCode.
+    pub fn not_after(&self) -> Option<OffsetDateTime> {
+        match &self.0 {
+            Prepared::AppCode { .. } => None,
+            Prepared::Signed(signed) => Some(window_end(signed.expires)),
+        }
+    }
+}
+
+impl fmt::Debug for Pending<'_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pending")
+            .field("key_id", shown_key_id(&self.key_id(), Some(self.carrier())))
+            .field("stage", &self.stage())
+            .field("carrier", &self.carrier())
+            .field("not_after", &self.not_after())
+            .finish_non_exhaustive()
+    }
+}
+
 impl Verifier {
+    /// Phase one of a verification in two steps, for a key store that answers asynchronously:
+    /// every check that needs no key, in the order of the module documentation, with the
+    /// request's query kept in `scratch`. Fetch the status of [`Pending::key_id`] (an access
+    /// key id or an AppCode), then call [`finish`](Self::finish). Allocates nothing for a
+    /// header-carried signature (a presigned URL's auth string may be decoded into a `String`).
+    ///
+    /// # Errors
+    ///
+    /// The first failed check before the key's.
+    pub fn prepare<'r: 's, 's>(
+        &self,
+        request: &Request<'r>,
+        now: OffsetDateTime,
+        scratch: &'s mut Scratch<'r>,
+    ) -> Result<Pending<'r, 's>, Error> {
+        Phases::prepare(self, *request, now, &mut scratch.params)
+    }
+
+    /// Phase two: the key's status (what the store said about [`Pending::key_id`]), then the
+    /// signature. With [`prepare`](Self::prepare) it is exactly [`verify`](Self::verify); a
+    /// replay guard, if any, is the caller's to consult afterwards.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::BceSignatureAppInvalid`] or [`Error::BceSignatureMismatch`].
+    pub fn finish<'r>(
+        &self,
+        pending: &Pending<'r, '_>,
+        key: KeyStatus<'_>,
+    ) -> Result<Verified<'r>, Error> {
+        Phases::finish(self, pending, key)
+    }
+
     /// Verifies `request` at time `now` with keys (and AppCodes) from `keys`.
     ///
     /// # Errors
@@ -337,7 +423,7 @@ impl Phases for Verifier {
             request.find_each(["x-bce-stage", CARRIER_HEADER, "authorization"]);
         let stage = Stage::of(stage)?;
         let (text, carrier) = match self.carried(request, signature, authorization)? {
-            Carried::AppCode(code) => return Ok(Pending::AppCode { code, stage }),
+            Carried::AppCode(code) => return Ok(Pending(Prepared::AppCode { code, stage })),
             Carried::Auth(text, carrier) => (text, carrier),
         };
         let auth = AuthString::parse(&text)?;
@@ -383,7 +469,7 @@ impl Phases for Verifier {
         let (key_id_len, prefix_len) = (auth.access_key_id.len(), auth.prefix_len());
         // A parsed auth string's signature is 64 hex digits: it always decodes.
         let tag = auth.signature_bytes().unwrap_or_default();
-        Ok(Pending::Signed(Signed {
+        Ok(Pending(Prepared::Signed(Signed {
             stage,
             carrier,
             text,
@@ -392,14 +478,11 @@ impl Phases for Verifier {
             tag,
             expires,
             canonical,
-        }))
+        })))
     }
 
     fn key_id<'p>(pending: &'p Pending<'_, '_>) -> &'p str {
-        match pending {
-            Pending::AppCode { code, .. } => code,
-            Pending::Signed(signed) => signed.key_id(),
-        }
+        pending.key_id()
     }
 
     /// Phase two: the key's status and secrets, then the signature.
@@ -408,8 +491,8 @@ impl Phases for Verifier {
         pending: &Self::Pending<'r, '_>,
         key: KeyStatus<'_>,
     ) -> Result<Self::Verified<'r>, Error> {
-        let signed = match pending {
-            &Pending::AppCode { code, stage } => {
+        let signed = match pending.0 {
+            Prepared::AppCode { code, stage } => {
                 key.active()
                     .map_err(|reason| Error::BceSignatureAppInvalid {
                         key_id: None,
@@ -422,7 +505,7 @@ impl Phases for Verifier {
                     signed: None,
                 });
             }
-            Pending::Signed(signed) => signed,
+            Prepared::Signed(ref signed) => signed,
         };
         let secrets = key.secrets_for(Algorithm::HmacSha256).map_err(|reason| {
             Error::BceSignatureAppInvalid {

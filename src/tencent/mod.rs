@@ -42,4 +42,4 @@ pub use signer::{Body, DateHeader, Parts, Signature, SignedParts, Signer};
 pub use string_to_sign::{
     content_md5, is_form_content_type, EnvironmentPrefix, Mode, ENVIRONMENTS,
 };
-pub use verifier::{MismatchDetail, Policy, Verified, Verifier};
+pub use verifier::{MismatchDetail, Pending, Policy, Verified, Verifier};

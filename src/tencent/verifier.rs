@@ -24,7 +24,7 @@ use crate::request::{split, Request, Sent};
 use crate::sorted::Params;
 use crate::tencent::authorization::Authorization;
 use crate::tencent::string_to_sign::{EnvironmentPrefix, Mode, SignedHeaders, StringToSign};
-use crate::verification::{run, Phases};
+use crate::verification::{run, Phases, Scratch};
 
 /// Longest base64 signature worth decoding: HMAC-SHA512's 64 bytes are 88 characters.
 const MAX_SIGNATURE_LEN: usize = MAX_TAG_LEN.div_ceil(3) * 4;
@@ -141,14 +141,44 @@ impl fmt::Debug for Verified<'_> {
     }
 }
 
-/// What the first phase of verification established: the request is well formed, inside the
-/// clock window, and canonicalized (its parameters in a list the caller lent, `'s`). What is
-/// left needs the key.
-pub(crate) struct Pending<'r, 's> {
+/// What the first phase of verification ([`Verifier::prepare`]) established: the request is
+/// well formed, inside the clock window, and canonicalized (its parameters in the [`Scratch`]
+/// the caller lent, `'s`). What is left needs the key: fetch [`key_id`](Self::key_id)'s, then
+/// [`Verifier::finish`].
+///
+/// `Debug` shows the key id, algorithm and window, never the signature.
+pub struct Pending<'r, 's> {
     authorization: Authorization<'r>,
     algorithm: Algorithm,
     not_after: i64,
     string_to_sign: StringToSign<'s>,
+}
+
+impl Pending<'_, '_> {
+    /// The key id the request names: the key to fetch.
+    pub fn key_id(&self) -> &str {
+        self.authorization.id
+    }
+
+    /// The algorithm the request was signed with (one the policy accepts).
+    pub const fn algorithm(&self) -> Algorithm {
+        self.algorithm
+    }
+
+    /// The last instant at which the signature still verifies (see [`Verified::not_after`]).
+    pub fn not_after(&self) -> OffsetDateTime {
+        window_end(self.not_after)
+    }
+}
+
+impl fmt::Debug for Pending<'_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pending")
+            .field("key_id", &self.key_id())
+            .field("algorithm", &self.algorithm)
+            .field("not_after", &self.not_after())
+            .finish_non_exhaustive()
+    }
 }
 
 /// Verifies Tencent HMAC signatures under one [`Policy`].
@@ -234,6 +264,41 @@ impl Verifier {
     ) -> Result<Verified<'r>, Error> {
         // `&G` is a sized guard for any `G`, so it makes a trait object.
         self.verify_with(mode, request, keys, Some(&guard), now)
+    }
+
+    /// Phase one of a verification in two steps, for a key store that answers asynchronously:
+    /// every check that needs no key, in the order of the module documentation, with the
+    /// request's parameters kept in `scratch`. Fetch the key [`Pending::key_id`] names, then call
+    /// [`finish`](Self::finish). Allocates nothing. See [`verification`](crate::verification)
+    /// for an example.
+    ///
+    /// # Errors
+    ///
+    /// The first failed check before the key's.
+    pub fn prepare<'r: 's, 's>(
+        &self,
+        mode: Mode,
+        request: &Request<'r>,
+        now: OffsetDateTime,
+        scratch: &'s mut Scratch<'r>,
+    ) -> Result<Pending<'r, 's>, Error> {
+        Phases::prepare(self, (mode, *request), now, &mut scratch.params)
+    }
+
+    /// Phase two: the key's status (what the store said about [`Pending::key_id`]), then the
+    /// signature and `Content-MD5`. With [`prepare`](Self::prepare) it is exactly
+    /// [`verify`](Self::verify); a replay guard, if any, is the caller's to consult afterwards
+    /// (with [`Verified::signature`] and [`Verified::not_after`]).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::KeyRejected`] or [`Error::SignatureMismatch`].
+    pub fn finish<'r>(
+        &self,
+        pending: &Pending<'r, '_>,
+        key: KeyStatus<'_>,
+    ) -> Result<Verified<'r>, Error> {
+        Phases::finish(self, pending, key)
     }
 
     /// The one path of [`verify`](Self::verify) and [`verify_once`](Self::verify_once) (and of
