@@ -8,11 +8,12 @@
 //! [`bce::Verifier::verify_once`](crate::bce::Verifier::verify_once)), after every other check
 //! has passed, so only a genuine signature takes room in the guard.
 //!
-//! [`MemoryReplayGuard`] is the in-process guard: bounded by a fixed number of entries, and when
-//! full it refuses new signatures rather than forget ones that could still verify. It only
-//! protects the process it lives in: servers that verify the same keys must share one store (a
-//! [`ReplayGuard`] over Redis `SET key NX PX ms`, or a database table with a unique key and an
-//! expiry), or a signature can be replayed once against each of them.
+//! [`MemoryReplayGuard`] is the in-process guard: bounded by a fixed number of entries, fair
+//! between key ids, and when full it refuses new signatures rather than forget ones that could
+//! still verify. It only protects the process it lives in: servers that verify the same keys
+//! must share one store (`RedisReplayGuard`, with the `redis` feature, or your own
+//! [`ReplayStore`] over a database table with a unique key and an expiry), or a signature can
+//! be replayed once against each of them.
 //!
 //! Like the verifiers, a guard is given the time: `now` is an argument, the guard never reads
 //! the clock.

@@ -297,11 +297,17 @@ fn the_two_phases_allocate_nothing() {
     assert!(verifier.verify(Mode::App, &signed, &keys, NOW).is_ok());
 
     let mut scratch = apigw_sign::Scratch::default();
-    let (count, pending) =
-        allocations(|| verifier.prepare(Mode::App, &signed, NOW, &mut scratch).unwrap());
+    let (count, pending) = allocations(|| {
+        verifier
+            .prepare(Mode::App, &signed, NOW, &mut scratch)
+            .unwrap()
+    });
     assert_eq!(count, 0, "phase one allocates nothing");
-    let (count, verified) =
-        allocations(|| verifier.finish(&pending, keys.lookup(pending.key_id())).is_ok());
+    let (count, verified) = allocations(|| {
+        verifier
+            .finish(&pending, keys.lookup(pending.key_id()))
+            .is_ok()
+    });
     assert!(verified);
     assert_eq!(count, 0, "phase two allocates nothing");
     let (count, status) = allocations(|| keys.lookup_owned(pending.key_id()));

@@ -111,7 +111,7 @@ impl<'a> HttpRequestView<'a> {
         Self::from_parts_of(&parts.method, &parts.uri, &parts.headers, body)
     }
 
-    fn from_parts_of(
+    pub(crate) fn from_parts_of(
         method: &'a Method,
         uri: &'a Uri,
         headers: &'a HeaderMap,

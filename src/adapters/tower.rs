@@ -22,6 +22,13 @@
 //!    policy for the gateway), and for BCE errors a `requestId` (see
 //!    [`VerifyLayer::request_id`]).
 //!
+//! Keys come from any [`KeySource`](crate::KeySource), fetched between the two phases of
+//! verification (a [`SharedKeys`](crate::SharedKeys) to replace them while serving); refusals
+//! reach [`VerifyLayer::on_reject`], the response's extensions (the [`Error`](crate::Error)) and,
+//! with the `tracing` feature, one event per request. Under axum's `Router::nest`, put the
+//! layer on the outer router, or enable the `axum` feature (the layer then verifies the URI the
+//! request arrived with, axum's `OriginalUri`).
+//!
 //! The response body is [`ResponseBody<B>`]: [`Either::Left`] for the layer's own answers,
 //! [`Either::Right`] for the inner service's. It implements `http_body::Body` with
 //! `Data = Bytes` whenever `B` does, so the layer works under axum (`Router::layer`) and hyper.
@@ -395,7 +402,12 @@ where
             let mut request = Request::from_parts(parts, body);
             let authenticator = &settings.authenticator;
             let identity = {
-                let view = HttpRequestView::new(&request);
+                let view = HttpRequestView::from_parts_of(
+                    request.method(),
+                    signed_uri(&request),
+                    request.headers(),
+                    request.body(),
+                );
                 let view = view.request();
                 let store = settings.replay_guard.as_deref();
                 authenticator
@@ -424,6 +436,17 @@ where
             }
         })
     }
+}
+
+/// The URI the client signed: under axum (feature `axum`), the one the request arrived with
+/// (axum's `OriginalUri`), which `Router::nest` keeps while it strips the prefix from the
+/// request's own URI; otherwise the request's URI.
+fn signed_uri<B>(request: &Request<B>) -> &http::Uri {
+    #[cfg(feature = "axum")]
+    if let Some(original) = request.extensions().get::<axum::extract::OriginalUri>() {
+        return &original.0;
+    }
+    request.uri()
 }
 
 /// The request's own id for a BCE error body, or `fallback`.
