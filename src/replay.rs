@@ -40,6 +40,7 @@ use std::sync::{Arc, Mutex};
 use sha2::{Digest as _, Sha256};
 use time::OffsetDateTime;
 
+use crate::algorithm::MAX_TAG_LEN;
 use crate::error::Error;
 
 /// Why a [`ReplayGuard`] refused a signature. Every outcome but `Ok` refuses the request: a
@@ -156,6 +157,33 @@ impl<G: ReplayGuard + Sync + ?Sized> ReplayStore for G {
     ) -> ReplayFuture<'a> {
         let answer = self.check_and_record(key_id, signature, not_after, now);
         Box::pin(core::future::ready(answer))
+    }
+}
+
+/// What a replay guard records for a verified signature: its MAC and the end of its window
+/// (kept past the verification, for a guard consulted afterwards).
+pub(crate) struct Recorded {
+    mac: [u8; MAX_TAG_LEN],
+    len: usize,
+    pub(crate) not_after: OffsetDateTime,
+}
+
+impl Recorded {
+    pub(crate) fn of(signature: &[u8], not_after: OffsetDateTime) -> Self {
+        let mut mac = [0; MAX_TAG_LEN];
+        let len = signature.len().min(MAX_TAG_LEN);
+        mac.get_mut(..len)
+            .unwrap_or_default()
+            .copy_from_slice(signature.get(..len).unwrap_or_default());
+        Recorded {
+            mac,
+            len,
+            not_after,
+        }
+    }
+
+    pub(crate) fn signature(&self) -> &[u8] {
+        self.mac.get(..self.len).unwrap_or_default()
     }
 }
 

@@ -4,7 +4,9 @@
 //! exact message and its status under both profiles; successes for every kind of
 //! authentication (requests really signed with the crate's signers); path templates, custom
 //! domains and their `""` mapping; the check order; and [`Gateway::new`] rejecting bad
-//! configurations; `Gateway::route_once` refusing a replayed signature after the routing checks.
+//! configurations; `Gateway::route_once` refusing a replayed signature after the routing checks;
+//! routing in two phases (`prepare_route`, then `finish_route` with a key from any store, the
+//! usage plans still applied).
 //!
 //! The configuration is the TOML, extended (`tests/fixtures/gateway.toml`, which the CLI
 //! and end-to-end suites share), parsed with the `serde` feature.
@@ -1262,4 +1264,66 @@ fn route_once_refuses_a_replayed_signature_after_the_routing_checks() {
             .with_request(|r| gateway.route_once(r, Protocol::Https, &full, NOW))
             .is_ok());
     }
+}
+
+// ---- routing in two phases ----
+
+#[test]
+fn routing_in_two_phases_takes_the_key_from_anywhere_and_still_checks_the_plans() {
+    use apigw_sign::gateway::RouteScratch;
+    use apigw_sign::OwnedKeyStatus;
+
+    let gateway = gateway();
+    let two_phases = |req: &Wire, key: &dyn Fn(&str) -> OwnedKeyStatus| {
+        req.with_request(|request| {
+            let mut scratch = RouteScratch::default();
+            let pending = gateway.prepare_route(request, Protocol::Https, NOW, &mut scratch)?;
+            let key_id = pending.key_id().map(str::to_owned);
+            let status = key_id.as_deref().map(key);
+            let status = status
+                .as_ref()
+                .map_or(apigw_sign::KeyStatus::Unknown, |s| s.status());
+            gateway
+                .finish_route(&pending, status)
+                .map(|routed| (key_id, routed.key_id, routed.api.path.clone()))
+        })
+    };
+    // The configuration's key, fetched "elsewhere": the same answer as `route`.
+    let tencent = Wire::get(DEFAULT, "/test/items/7").app("AKIDtest", "test-secret");
+    let from_config = |id: &str| gateway.keys().lookup_owned(id);
+    assert_eq!(
+        two_phases(&tencent, &from_config),
+        Ok((
+            Some("AKIDtest".to_owned()),
+            Some("AKIDtest".to_owned()),
+            "/items/{id}".to_owned()
+        ))
+    );
+    assert_eq!(
+        tencent.route(&gateway, Protocol::Https).map(|r| r.key_id),
+        Ok(Some("AKIDtest".to_owned()))
+    );
+    // A store that rotated the secret: the old signature no longer matches.
+    let rotated = |_: &str| OwnedKeyStatus::active([Secret::from("rotated-secret")]);
+    assert_eq!(
+        two_phases(&tencent, &rotated)
+            .map(|_| ())
+            .unwrap_err()
+            .code(),
+        "SignatureMismatch"
+    );
+    // A key the store knows but no plan of the environment binds: refused as not bound.
+    let stranger = Wire::get(DEFAULT, "/test/items/7").app("AKIDstranger", "s");
+    let knows_everyone = |_: &str| OwnedKeyStatus::active([Secret::from("s")]);
+    assert!(matches!(
+        two_phases(&stranger, &knows_everyone),
+        Err(Error::KeyRejected {
+            reason: KeyRejection::NotBound,
+            ..
+        })
+    ));
+    // An API without authentication needs no key.
+    let open = Wire::get(BCE_RELEASE_ONLY, "/v1/open");
+    let never = |_: &str| -> OwnedKeyStatus { panic!("no key is fetched") };
+    assert!(two_phases(&open, &never).is_ok());
 }

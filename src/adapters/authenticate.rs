@@ -2,18 +2,16 @@
 //! verifier or the gateway model), and the [`Identity`] it establishes: what the tower layer
 //! runs for each request.
 
-use core::cell::RefCell;
 use core::fmt;
 use std::sync::Arc;
 
 use time::OffsetDateTime;
 
-use crate::algorithm::MAX_TAG_LEN;
 use crate::bce::{self, shown_key_id, Carrier, Stage};
 use crate::error::{Error, StatusProfile};
-use crate::gateway::{Auth, Gateway, Vendor};
-use crate::keys::KeySource;
-use crate::replay::{Replay, ReplayGuard, ReplayStore};
+use crate::gateway::{Auth, Gateway, RouteScratch, Vendor};
+use crate::keys::{KeyLookup as _, KeySource, KeyStatus, OwnedKeyStatus};
+use crate::replay::{Recorded, ReplayStore};
 use crate::request::{Protocol, Request};
 use crate::tencent::{self, Mode};
 use crate::verification::Scratch;
@@ -147,11 +145,12 @@ impl Authenticator {
                     .map(|(signature, not_after)| Recorded::of(signature, not_after))
             }
             Authenticator::Gateway { gateway, protocol } => {
-                // The gateway's keys are its configuration's: routing verifies at once, and
-                // hands what a guard would record to `capture` for the store below.
-                let capture = Capture::default();
-                let guard = store.map(|_| &capture as &dyn ReplayGuard);
-                let routed = gateway.route_with(request, *protocol, guard, now)?;
+                // The gateway's keys are its configuration's.
+                let mut scratch = RouteScratch::default();
+                let pending = gateway.prepare_route(request, *protocol, now, &mut scratch)?;
+                let key = pending.key_id().map(|id| gateway.keys().lookup(id));
+                let (routed, recorded) =
+                    gateway.finish_route_with(&pending, key.unwrap_or(KeyStatus::Unknown))?;
                 identity.stage = match routed.service.vendor {
                     Vendor::Bce => Stage::from_value(routed.environment.as_bytes()),
                     Vendor::Tencent => None,
@@ -166,7 +165,7 @@ impl Authenticator {
                 identity.environment = Some(routed.environment.to_owned());
                 identity.api = Some(routed.api.path.clone());
                 identity.path = Some(routed.uri);
-                capture.0.into_inner()
+                recorded
             }
         };
         if let (Some(store), Some(recorded), Some(key_id)) = (store, recorded, &identity.key_id) {
@@ -183,54 +182,10 @@ impl Authenticator {
 async fn fetch(
     keys: &(dyn KeySource + Send + Sync),
     key_id: &str,
-) -> Result<crate::keys::OwnedKeyStatus, Error> {
+) -> Result<OwnedKeyStatus, Error> {
     keys.fetch(key_id)
         .await
         .map_err(|_| Error::KeySourceUnavailable)
-}
-
-/// What a replay store records for a verified signature: its MAC and the end of its window.
-struct Recorded {
-    mac: [u8; MAX_TAG_LEN],
-    len: usize,
-    not_after: OffsetDateTime,
-}
-
-impl Recorded {
-    fn of(signature: &[u8], not_after: OffsetDateTime) -> Self {
-        let mut mac = [0; MAX_TAG_LEN];
-        let len = signature.len().min(MAX_TAG_LEN);
-        mac.get_mut(..len)
-            .unwrap_or_default()
-            .copy_from_slice(signature.get(..len).unwrap_or_default());
-        Recorded {
-            mac,
-            len,
-            not_after,
-        }
-    }
-
-    fn signature(&self) -> &[u8] {
-        self.mac.get(..self.len).unwrap_or_default()
-    }
-}
-
-/// A guard that records what it is asked to record and refuses nothing: how the gateway's
-/// routing hands its signature to an asynchronous store.
-#[derive(Default)]
-struct Capture(RefCell<Option<Recorded>>);
-
-impl ReplayGuard for Capture {
-    fn check_and_record(
-        &self,
-        _key_id: &str,
-        signature: &[u8],
-        not_after: OffsetDateTime,
-        _now: OffsetDateTime,
-    ) -> Result<(), Replay> {
-        *self.0.borrow_mut() = Some(Recorded::of(signature, not_after));
-        Ok(())
-    }
 }
 
 impl fmt::Debug for Authenticator {

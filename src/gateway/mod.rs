@@ -24,4 +24,4 @@ pub use model::{
     Api, Auth, Config, ConfigError, CustomDomain, Gateway, KeyConfig, Service, UsagePlan, Vendor,
     SUPPORTED_METHODS,
 };
-pub use route::Routed;
+pub use route::{PendingRoute, RouteScratch, Routed};

@@ -234,6 +234,12 @@ pub(crate) fn environments(vendor: Vendor) -> &'static [&'static str] {
 }
 
 impl Gateway {
+    /// The configuration's keys: what [`route`](Gateway::route) verifies with, and what a
+    /// caller of [`prepare_route`](Gateway::prepare_route) may look the key up in.
+    pub const fn keys(&self) -> &KeySet {
+        &self.keys
+    }
+
     /// Checks `config` and builds the gateway, with default verification policies.
     ///
     /// # Errors

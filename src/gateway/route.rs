@@ -2,6 +2,12 @@
 //! supported → service for the host → environment → API for the path → method allowed →
 //! protocol allowed → CORS → (an API that authenticates) a usage plan on the environment → the
 //! signature, with only the keys of that environment's plans.
+//!
+//! In two phases, like the verifiers: [`Gateway::prepare_route`] runs every check that needs
+//! no key, [`Gateway::finish_route`] takes the key's status from wherever the caller found it.
+//! [`Gateway::route`] and [`Gateway::route_once`] run both with the configuration's keys.
+
+use core::fmt;
 
 use time::OffsetDateTime;
 
@@ -10,10 +16,11 @@ use crate::error::Error;
 use crate::gateway::model::{
     environments, Api, Auth, CustomDomain, Gateway, Service, Vendor, SUPPORTED_METHODS,
 };
-use crate::keys::{KeyLookup, KeySet, KeyStatus};
-use crate::replay::ReplayGuard;
+use crate::keys::{KeyLookup, KeyStatus};
+use crate::replay::{Recorded, ReplayGuard};
 use crate::request::{trim_ows, Protocol, Request};
 use crate::tencent;
+use crate::verification::Scratch;
 
 /// What routing established for a request that may pass.
 #[derive(Clone, Debug)]
@@ -30,30 +37,87 @@ pub struct Routed<'g> {
     pub key_id: Option<String>,
 }
 
-/// The keys of the usage plans bound to one environment of one service.
-struct BoundKeys<'g> {
-    keys: &'g KeySet,
-    gateway: &'g Gateway,
-    plan_ids: &'g [String],
+/// Room that routing in two phases lends: the request's parameters and, for a Tencent API, the
+/// target of the path inside the service. One per request; see [`Gateway::prepare_route`].
+#[derive(Default)]
+pub struct RouteScratch<'a> {
+    target: String,
+    scratch: Scratch<'a>,
 }
 
-impl KeyLookup for BoundKeys<'_> {
-    fn lookup(&self, key_id: &str) -> KeyStatus<'_> {
-        match self.keys.lookup(key_id) {
-            KeyStatus::Active(key) => {
-                let bound = self
-                    .plan_ids
-                    .iter()
-                    .filter_map(|id| self.gateway.plans.get(id))
-                    .any(|plan| plan.keys.iter().any(|k| k == key_id));
-                if bound {
-                    KeyStatus::Active(key)
-                } else {
-                    KeyStatus::NotBound
-                }
-            }
-            other => other,
+impl fmt::Debug for RouteScratch<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RouteScratch").finish_non_exhaustive()
+    }
+}
+
+/// What the first phase of routing established ([`Gateway::prepare_route`]): the service,
+/// environment and API, and for an API that authenticates, everything but the key. Fetch the
+/// status of [`key_id`](Self::key_id), then [`Gateway::finish_route`].
+pub struct PendingRoute<'g, 'a> {
+    service: &'g Service,
+    environment: &'g str,
+    api: &'g Api,
+    uri: &'a str,
+    plan_ids: &'g [String],
+    check: Check<'a>,
+}
+
+/// The signature a routed request still has to pass.
+// It lives on the stack for one call; boxing the large variants would allocate per request.
+#[allow(clippy::large_enum_variant)]
+enum Check<'a> {
+    /// An API without authentication.
+    None,
+    Tencent(tencent::Verifier, tencent::Pending<'a, 'a>),
+    Bce(bce::Verifier, bce::Pending<'a, 'a>),
+}
+
+impl PendingRoute<'_, '_> {
+    /// The key to fetch; `None` for an API without authentication. An AppCode (a `bce-appcode`
+    /// API) is a secret: keep it out of logs.
+    pub fn key_id(&self) -> Option<&str> {
+        match &self.check {
+            Check::None => None,
+            Check::Tencent(_, pending) => Some(pending.key_id()),
+            Check::Bce(_, pending) => Some(pending.key_id()),
         }
+    }
+
+    /// The matched service.
+    pub const fn service(&self) -> &Service {
+        self.service
+    }
+
+    /// The environment.
+    pub const fn environment(&self) -> &str {
+        self.environment
+    }
+
+    /// The matched API.
+    pub const fn api(&self) -> &Api {
+        self.api
+    }
+}
+
+impl fmt::Debug for PendingRoute<'_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut debug = f.debug_struct("PendingRoute");
+        debug
+            .field("service", &self.service.id)
+            .field("environment", &self.environment)
+            .field("api", &self.api.path)
+            .field("uri", &self.uri);
+        match &self.check {
+            Check::None => {}
+            Check::Tencent(_, pending) => {
+                debug.field("pending", pending);
+            }
+            Check::Bce(_, pending) => {
+                debug.field("pending", pending);
+            }
+        }
+        debug.finish_non_exhaustive()
     }
 }
 
@@ -95,7 +159,7 @@ impl Gateway {
     }
 
     /// The one path of [`route`](Self::route) and [`route_once`](Self::route_once) (and of the
-    /// adapters).
+    /// `http` adapter): both phases, with the gateway's own keys, then the guard.
     pub(crate) fn route_with(
         &self,
         request: &Request<'_>,
@@ -103,6 +167,34 @@ impl Gateway {
         guard: Option<&dyn ReplayGuard>,
         now: OffsetDateTime,
     ) -> Result<Routed<'_>, Error> {
+        let mut scratch = RouteScratch::default();
+        let pending = self.prepare_route(request, protocol, now, &mut scratch)?;
+        let key = pending.key_id().map(|id| self.keys.lookup(id));
+        let (routed, recorded) =
+            self.finish_route_with(&pending, key.unwrap_or(KeyStatus::Unknown))?;
+        if let (Some(guard), Some(recorded), Some(key_id)) = (guard, recorded, &routed.key_id) {
+            guard
+                .check_and_record(key_id, recorded.signature(), recorded.not_after, now)
+                .map_err(|replay| replay.refusal(key_id))?;
+        }
+        Ok(routed)
+    }
+
+    /// Phase one of routing in two steps: every routing check and every check of the signature
+    /// that needs no key, in the order of the module documentation. Fetch the status of
+    /// [`PendingRoute::key_id`] (from [`Gateway::keys`] or your own store), then call
+    /// [`finish_route`](Self::finish_route).
+    ///
+    /// # Errors
+    ///
+    /// The first failed check before the key's.
+    pub fn prepare_route<'g, 'a>(
+        &'g self,
+        request: &Request<'a>,
+        protocol: Protocol,
+        now: OffsetDateTime,
+        scratch: &'a mut RouteScratch<'a>,
+    ) -> Result<PendingRoute<'g, 'a>, Error> {
         let host = match request.find("host").single() {
             Ok(None) => return Err(Error::HostNotFound),
             Err(_) => return Err(Error::HostUnusable),
@@ -160,31 +252,28 @@ impl Gateway {
             });
         }
 
-        let routed = |key_id| Routed {
+        let mut pending = PendingRoute {
             service,
             environment,
             api,
-            uri: uri.to_owned(),
-            key_id,
+            uri,
+            plan_ids: &[],
+            check: Check::None,
         };
         if api.auth == Auth::None {
-            return Ok(routed(None));
+            return Ok(pending);
         }
-        let plan_ids = service
+        pending.plan_ids = service
             .usage_plans
             .get(environment)
             .map(Vec::as_slice)
             .unwrap_or_default();
-        if plan_ids.is_empty() {
+        if pending.plan_ids.is_empty() {
             return Err(Error::NoUsagePlan);
         }
-        let keys = BoundKeys {
-            keys: &self.keys,
-            gateway: self,
-            plan_ids,
-        };
-        let key_id = match api.auth {
-            Auth::None => None,
+        let RouteScratch { target, scratch } = scratch;
+        pending.check = match api.auth {
+            Auth::None => Check::None,
             Auth::KeyPair | Auth::App => {
                 let mode = if api.auth == Auth::App {
                     tencent::Mode::App
@@ -193,14 +282,15 @@ impl Gateway {
                 };
                 // The signed path is the path inside the service.
                 let query = request.query();
-                let target = if query.is_empty() {
-                    uri.to_owned()
-                } else {
-                    format!("{uri}?{query}")
-                };
+                target.push_str(uri);
+                if !query.is_empty() {
+                    target.push('?');
+                    target.push_str(query);
+                }
+                let target: &'a str = target;
                 let inner = Request::new(
                     method,
-                    &target,
+                    target,
                     request.headers(),
                     request.body().unwrap_or_default(),
                 );
@@ -214,8 +304,8 @@ impl Gateway {
                 let mut policy = self.tencent.clone();
                 policy.environment_prefix = tencent::EnvironmentPrefix::Keep;
                 let verifier = tencent::Verifier::new(policy);
-                let verified = verifier.verify_with(mode, &inner, &keys, guard, now)?;
-                Some(verified.key_id().to_owned())
+                let prepared = verifier.prepare(mode, &inner, now, scratch)?;
+                Check::Tencent(verifier, prepared)
             }
             Auth::BceApp | Auth::BceAppcode => {
                 let mut policy = self.bce.clone();
@@ -225,11 +315,74 @@ impl Gateway {
                     bce::Carrier::AppCode
                 });
                 let verifier = bce::Verifier::new(policy);
-                let verified = verifier.verify_with(request, &keys, guard, now)?;
-                Some(verified.key_id().to_owned())
+                let prepared = verifier.prepare(request, now, scratch)?;
+                Check::Bce(verifier, prepared)
             }
         };
-        Ok(routed(key_id))
+        Ok(pending)
+    }
+
+    /// Phase two of routing: the key's status (what the store said about
+    /// [`PendingRoute::key_id`]; ignored for an API without authentication), limited to the
+    /// keys of the usage plans bound to the environment, then the signature. A replay guard,
+    /// if any, is the caller's to consult afterwards.
+    ///
+    /// # Errors
+    ///
+    /// The key's or the signature's error.
+    pub fn finish_route<'g>(
+        &self,
+        pending: &PendingRoute<'g, '_>,
+        key: KeyStatus<'_>,
+    ) -> Result<Routed<'g>, Error> {
+        self.finish_route_with(pending, key)
+            .map(|(routed, _)| routed)
+    }
+
+    /// [`finish_route`](Self::finish_route), with what a replay guard records.
+    pub(crate) fn finish_route_with<'g>(
+        &self,
+        pending: &PendingRoute<'g, '_>,
+        key: KeyStatus<'_>,
+    ) -> Result<(Routed<'g>, Option<Recorded>), Error> {
+        let routed = |key_id| Routed {
+            service: pending.service,
+            environment: pending.environment,
+            api: pending.api,
+            uri: pending.uri.to_owned(),
+            key_id,
+        };
+        let key = match (pending.key_id(), key) {
+            (Some(key_id), KeyStatus::Active(active)) => {
+                let bound = pending
+                    .plan_ids
+                    .iter()
+                    .filter_map(|id| self.plans.get(id))
+                    .any(|plan| plan.keys.iter().any(|k| k == key_id));
+                if bound {
+                    KeyStatus::Active(active)
+                } else {
+                    KeyStatus::NotBound
+                }
+            }
+            (_, other) => other,
+        };
+        match &pending.check {
+            Check::None => Ok((routed(None), None)),
+            Check::Tencent(verifier, prepared) => {
+                let verified = verifier.finish(prepared, key)?;
+                let recorded = Recorded::of(verified.signature(), verified.not_after());
+                Ok((routed(Some(verified.key_id().to_owned())), Some(recorded)))
+            }
+            Check::Bce(verifier, prepared) => {
+                let verified = verifier.finish(prepared, key)?;
+                let recorded = verified
+                    .signature()
+                    .zip(verified.not_after())
+                    .map(|(signature, not_after)| Recorded::of(signature, not_after));
+                Ok((routed(Some(verified.key_id().to_owned())), recorded))
+            }
+        }
     }
 }
 
