@@ -6,8 +6,8 @@
 //! `service`, `environment`, `api` (gateway), `code` (the error's [`code`](crate::Error::code)),
 //! `reason` (its message), `detail` (its `Debug`: every field of its reason, such as which
 //! header, which dates, unknown or disabled key), `latency_us`. Accepted requests are `INFO`,
-//! refusals `WARN` (503s, where the server could not decide, `ERROR`). Never a secret, a MAC,
-//! an `Authorization` header or a body.
+//! refusals `WARN` (filter on `status=503` for the ones where the server could not decide).
+//! Never a secret, a MAC, an `Authorization` header or a body.
 
 use core::time::Duration;
 
@@ -64,32 +64,16 @@ pub(crate) fn body_refused(
 }
 
 fn refused(scheme: &str, error: &Error, status: u16, latency_us: u64) {
-    let key_id = error.key_id();
-    if status == 503 {
-        tracing::error!(
-            target: "apigw_sign",
-            scheme,
-            outcome = "refused",
-            status,
-            key_id,
-            code = error.code(),
-            reason = %error,
-            detail = ?error,
-            latency_us,
-            "request"
-        );
-    } else {
-        tracing::warn!(
-            target: "apigw_sign",
-            scheme,
-            outcome = "refused",
-            status,
-            key_id,
-            code = error.code(),
-            reason = %error,
-            detail = ?error,
-            latency_us,
-            "request"
-        );
-    }
+    tracing::warn!(
+        target: "apigw_sign",
+        scheme,
+        outcome = "refused",
+        status,
+        key_id = error.key_id(),
+        code = error.code(),
+        reason = %error,
+        detail = ?error,
+        latency_us,
+        "request"
+    );
 }
