@@ -193,3 +193,32 @@ fn an_app_code_is_never_logged() {
         "{all}"
     );
 }
+
+#[cfg(feature = "serde")]
+#[test]
+fn a_gateway_refusal_names_the_service_environment_and_api() {
+    let config = toml::from_str(include_str!("fixtures/gateway.toml")).expect("the fixture parses");
+    let gateway = apigw_sign::gateway::Gateway::new(config).expect("a valid gateway");
+    let layer = VerifyLayer::gateway(gateway, apigw_sign::Protocol::Http);
+    let mut request = Request::get("/test/items/7")
+        .header("Host", "service-1-1250000000.gz.apigw.tencentcs.com")
+        .body(Vec::new())
+        .expect("a request");
+    let secret = Secret::from("not-the-secret");
+    let signer = tencent::Signer::new(Mode::App, "AKIDtest", &secret)
+        .environment_prefix(tencent::EnvironmentPrefix::Strip);
+    sign_tencent(&signer, &mut request, OffsetDateTime::now_utc()).expect("sign");
+    let lines = logged(layer, vec![request.map(Full::from)]);
+    assert_eq!(lines.len(), 1, "{lines:#?}");
+    for expected in [
+        "scheme=\"gateway\"",
+        "outcome=\"refused\"",
+        "key_id=\"AKIDtest\"",
+        "service=\"service-1\"",
+        "environment=\"test\"",
+        "api=\"/items/{id}\"",
+        "code=\"SignatureMismatch\"",
+    ] {
+        assert!(lines[0].contains(expected), "{expected} in {}", lines[0]);
+    }
+}

@@ -108,14 +108,16 @@ impl Authenticator {
     }
 
     /// Authenticates `request` at `now` in two phases, the key fetched from the key source in
-    /// between; with a `store`, then refuses a second use of its signature.
+    /// between; with a `store`, then refuses a second use of its signature. `identity` is
+    /// filled as the phases learn it, so a refusal's log line can say which key, service,
+    /// environment and API it was about (the key id is then the one the request claims).
     pub(crate) async fn authenticate(
         &self,
         request: &Request<'_>,
         store: Option<&(dyn ReplayStore + Send + Sync)>,
         now: OffsetDateTime,
-    ) -> Result<Identity, Error> {
-        let mut identity = Identity::default();
+        identity: &mut Identity,
+    ) -> Result<(), Error> {
         let recorded = match self {
             Authenticator::Tencent {
                 verifier,
@@ -124,21 +126,21 @@ impl Authenticator {
             } => {
                 let mut scratch = Scratch::default();
                 let pending = verifier.prepare(*mode, request, now, &mut scratch)?;
+                identity.key_id = Some(pending.key_id().to_owned());
                 let key = fetch(&**keys, pending.key_id()).await?;
                 let verified = verifier.finish(&pending, key.status())?;
-                identity.key_id = Some(verified.key_id().to_owned());
                 Some(Recorded::of(verified.signature(), verified.not_after()))
             }
             Authenticator::Bce { verifier, keys } => {
                 let mut scratch = Scratch::default();
                 let pending = verifier.prepare(request, now, &mut scratch)?;
-                let key = fetch(&**keys, pending.key_id()).await?;
-                let verified = verifier.finish(&pending, key.status())?;
-                let stage = verified.stage();
-                identity.key_id = Some(verified.key_id().to_owned());
+                let stage = pending.stage();
+                identity.key_id = Some(pending.key_id().to_owned());
                 identity.environment = Some(stage.as_str().to_owned());
                 identity.stage = Some(stage);
-                identity.carrier = Some(verified.carrier());
+                identity.carrier = Some(pending.carrier());
+                let key = fetch(&**keys, pending.key_id()).await?;
+                let verified = verifier.finish(&pending, key.status())?;
                 verified
                     .signature()
                     .zip(verified.not_after())
@@ -148,22 +150,24 @@ impl Authenticator {
                 // The gateway's keys are its configuration's.
                 let mut scratch = RouteScratch::default();
                 let pending = gateway.prepare_route(request, *protocol, now, &mut scratch)?;
-                let key = pending.key_id().map(|id| gateway.keys().lookup(id));
-                let (routed, recorded) =
-                    gateway.finish_route_with(&pending, key.unwrap_or(KeyStatus::Unknown))?;
-                identity.stage = match routed.service.vendor {
-                    Vendor::Bce => Stage::from_value(routed.environment.as_bytes()),
+                let (service, environment, api) =
+                    (pending.service(), pending.environment(), pending.api());
+                identity.stage = match service.vendor {
+                    Vendor::Bce => Stage::from_value(environment.as_bytes()),
                     Vendor::Tencent => None,
                 };
-                identity.carrier = match routed.api.auth {
+                identity.carrier = match api.auth {
                     Auth::BceApp => Some(Carrier::XBceSignature),
                     Auth::BceAppcode => Some(Carrier::AppCode),
                     Auth::None | Auth::KeyPair | Auth::App => None,
                 };
-                identity.key_id = routed.key_id;
-                identity.service = Some(routed.service.id.clone());
-                identity.environment = Some(routed.environment.to_owned());
-                identity.api = Some(routed.api.path.clone());
+                identity.service = Some(service.id.clone());
+                identity.environment = Some(environment.to_owned());
+                identity.api = Some(api.path.clone());
+                identity.key_id = pending.key_id().map(str::to_owned);
+                let key = pending.key_id().map(|id| gateway.keys().lookup(id));
+                let (routed, recorded) =
+                    gateway.finish_route_with(&pending, key.unwrap_or(KeyStatus::Unknown))?;
                 identity.path = Some(routed.uri);
                 recorded
             }
@@ -174,7 +178,7 @@ impl Authenticator {
                 .await
                 .map_err(|replay| replay.refusal(key_id))?;
         }
-        Ok(identity)
+        Ok(())
     }
 }
 

@@ -12,35 +12,61 @@
 use core::time::Duration;
 
 use crate::adapters::authenticate::{Authenticator, Identity};
-use crate::bce::shown_key_id;
+use crate::bce::Carrier;
 use crate::error::Error;
 
-/// Emits the event for one authenticated (or refused) request.
+/// Emits the event for one request, accepted (`error` is `None`) or refused; `identity` holds
+/// what authentication learnt before it ended (on a refusal, the key id the request claims).
 pub(crate) fn request_event(
     authenticator: &Authenticator,
-    outcome: &Result<Identity, Error>,
+    identity: &Identity,
+    error: Option<&Error>,
     latency: Duration,
 ) {
     let scheme = authenticator.scheme();
     let latency_us = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
-    match outcome {
-        Ok(identity) => {
-            let key_id = identity.key_id.as_deref().unwrap_or("");
-            let key_id = shown_key_id(&key_id, identity.carrier);
-            tracing::info!(
-                target: "apigw_sign",
-                scheme,
-                outcome = "accepted",
-                status = 200u16,
-                key_id = ?key_id,
-                service = identity.service.as_deref(),
-                environment = identity.environment.as_deref(),
-                api = identity.api.as_deref(),
-                latency_us,
-                "request"
-            );
-        }
-        Err(error) => refused(scheme, error, authenticator.status_of(error), latency_us),
+    let key_id = identity
+        .key_id
+        .as_deref()
+        .or_else(|| error.and_then(Error::key_id));
+    // An AppCode is a secret: never logged.
+    let key_id = match identity.carrier {
+        Some(Carrier::AppCode) => key_id.map(|_| "<AppCode>"),
+        _ => key_id,
+    };
+    let (service, environment, api) = (
+        identity.service.as_deref(),
+        identity.environment.as_deref(),
+        identity.api.as_deref(),
+    );
+    match error {
+        None => tracing::info!(
+            target: "apigw_sign",
+            scheme,
+            outcome = "accepted",
+            status = 200u16,
+            key_id,
+            service,
+            environment,
+            api,
+            latency_us,
+            "request"
+        ),
+        Some(error) => tracing::warn!(
+            target: "apigw_sign",
+            scheme,
+            outcome = "refused",
+            status = authenticator.status_of(error),
+            key_id,
+            service,
+            environment,
+            api,
+            code = error.code(),
+            reason = %error,
+            detail = ?error,
+            latency_us,
+            "request"
+        ),
     }
 }
 
@@ -58,21 +84,6 @@ pub(crate) fn body_refused(
         outcome = "refused",
         status,
         code,
-        latency_us,
-        "request"
-    );
-}
-
-fn refused(scheme: &str, error: &Error, status: u16, latency_us: u64) {
-    tracing::warn!(
-        target: "apigw_sign",
-        scheme,
-        outcome = "refused",
-        status,
-        key_id = error.key_id(),
-        code = error.code(),
-        reason = %error,
-        detail = ?error,
         latency_us,
         "request"
     );

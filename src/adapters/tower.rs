@@ -401,7 +401,8 @@ where
             };
             let mut request = Request::from_parts(parts, body);
             let authenticator = &settings.authenticator;
-            let identity = {
+            let mut identity = Identity::default();
+            let outcome = {
                 let view = HttpRequestView::from_parts_of(
                     request.method(),
                     signed_uri(&request),
@@ -411,13 +412,18 @@ where
                 let view = view.request();
                 let store = settings.replay_guard.as_deref();
                 authenticator
-                    .authenticate(&view, store, OffsetDateTime::now_utc())
+                    .authenticate(&view, store, OffsetDateTime::now_utc(), &mut identity)
                     .await
             };
             #[cfg(feature = "tracing")]
-            crate::adapters::events::request_event(authenticator, &identity, started.elapsed());
-            match identity {
-                Ok(identity) => {
+            crate::adapters::events::request_event(
+                authenticator,
+                &identity,
+                outcome.as_ref().err(),
+                started.elapsed(),
+            );
+            match outcome {
+                Ok(()) => {
                     request.extensions_mut().insert(identity);
                     let response = inner.call(request.map(Full::new)).await?;
                     Ok(response.map(Either::Right))
