@@ -1,12 +1,13 @@
-//! A runnable API gateway: the gateway model (`apigw_sign::gateway`) from a TOML file, in front
-//! of a demo handler, through the `tower` layer (`apigw_sign::layer`), served by axum over plain
-//! HTTP/1.1.
+//! `apigw-gateway`: the gateway model (`apigw_sign::gateway`) from a TOML file, in front of a
+//! demo handler, through the `tower` layer (`apigw_sign::layer`), served by axum over plain
+//! HTTP/1.1. A local stand-in for the Tencent and Baidu gateways.
 //!
 //! ```text
-//! cargo run --example gateway --features tower,serde -- [--config FILE] [--listen ADDR] [--body-limit N]
+//! cargo run -p apigw-gateway -- [--config FILE] [--listen ADDR] [--body-limit N]
+//! cargo install --path gateway
 //! ```
 //!
-//! Without `--config` it serves the built-in demo configuration, `examples/gateway.toml`. Every
+//! Without `--config` it serves the built-in demo configuration, `gateway/demo.toml`. Every
 //! request is routed and authenticated by the layer; those that pass reach the demo handler,
 //! which echoes what was established as JSON (`{"key_id":…,"environment":…,"service":…,"api":…}`);
 //! the others get the vendor's status and JSON body from the layer.
@@ -30,17 +31,17 @@ use axum::response::IntoResponse;
 use axum::{Extension, Router};
 
 /// The built-in demo configuration.
-const DEMO_CONFIG: &str = include_str!("gateway.toml");
+const DEMO_CONFIG: &str = include_str!("../demo.toml");
 
 const USAGE: &str = "\
-usage: gateway [--config FILE] [--listen ADDR] [--body-limit N]
+usage: apigw-gateway [--config FILE] [--listen ADDR] [--body-limit N]
 
 Serves the gateway model over HTTP/1.1: routes and authenticates each request, then echoes the
 verified key, environment, service and API as JSON.
 
 options:
   --config FILE      the gateway configuration (TOML); default: the built-in demo
-                     (examples/gateway.toml)
+                     (gateway/demo.toml)
   --listen ADDR      the address to listen on; default 127.0.0.1:8080 (port 0: any free port)
   --body-limit N     the largest request body, in bytes; default 1048576 (larger: 413)
   --help             print this text

@@ -3,7 +3,7 @@
 //! it, then show one rejection.
 //!
 //! ```text
-//! cargo run --example quickstart
+//! cargo run -p apigw-quickstart
 //! ```
 
 use apigw_sign::bce::{self, Carrier};

@@ -1,15 +1,12 @@
-//! The `gateway` example end to end: the test starts its server on 127.0.0.1 with port 0, reads
+//! The `apigw-gateway` program end to end: the test starts its server on 127.0.0.1 with port 0, reads
 //! the bound address from its first line on stdout, sends real HTTP/1.1 requests with reqwest
 //! (signed by this crate: Tencent key-pair and app mode, BCE `X-Bce-Signature`) and checks the
 //! status and body of a success, a routing error, authentication errors and the body limit (with
 //! a `Content-Length` and chunked), then closes the server's stdin and checks that it stops.
 //!
 //! Bounded: a dozen requests to the loopback only, each with a 5 s timeout; the server is killed
-//! by a guard if a check fails. `cargo test` builds the example (its required features on)
-//! into `target/<profile>/examples/`, next to the `deps/` directory that holds this test.
-#![cfg(all(feature = "tower", feature = "serde"))]
-
-mod common;
+//! by a guard if a check fails. Cargo builds the program for this test
+//! (`CARGO_BIN_EXE_apigw-gateway`).
 
 use std::io::{BufRead as _, BufReader, Read as _};
 use std::path::{Path, PathBuf};
@@ -21,7 +18,12 @@ use apigw_sign::bce::{self, Carrier};
 use apigw_sign::http::{sign_bce, sign_tencent};
 use apigw_sign::tencent::{Mode, Signer};
 use apigw_sign::Secret;
-use common::{example, GATEWAY_TOML};
+
+/// The gateway configuration the library's gateway, CLI and end-to-end suites share.
+const GATEWAY_TOML: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../tests/fixtures/gateway.toml"
+);
 use time::OffsetDateTime;
 
 const DOMAIN: &str = "service-e2e-1250000000.gz.apigw.tencentcs.com";
@@ -39,16 +41,12 @@ const REQUEST: Duration = Duration::from_secs(5);
 /// How long the server may take to stop once its stdin is closed.
 const SHUTDOWN: Duration = Duration::from_secs(10);
 
-/// The `gateway` example.
+/// The `apigw-gateway` program, built by Cargo for this test.
 fn gateway() -> PathBuf {
-    example(
-        "gateway",
-        "run the tests with `cargo test --all-features` (which builds the examples) or \
-         `cargo build --example gateway --features tower,serde` first",
-    )
+    PathBuf::from(env!("CARGO_BIN_EXE_apigw-gateway"))
 }
 
-/// A running `gateway` example, killed on drop if it has not stopped.
+/// A running `apigw-gateway`, killed on drop if it has not stopped.
 struct Server {
     child: Child,
     /// `http://127.0.0.1:PORT`.
@@ -56,7 +54,7 @@ struct Server {
 }
 
 impl Server {
-    /// Starts the example with `args` and waits for its `listening on …` line.
+    /// Starts the program with `args` and waits for its `listening on …` line.
     fn start(args: &[&str]) -> Server {
         let mut child = Command::new(gateway())
             .args(args)
@@ -64,7 +62,7 @@ impl Server {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .expect("spawn the gateway example");
+            .expect("spawn apigw-gateway");
         let stdout = child.stdout.take().expect("stdout");
         // From here on the guard kills the child whatever happens.
         let mut server = Server {
@@ -402,7 +400,7 @@ fn gateway_refuses_bad_arguments_and_configurations() {
             .args(args)
             .stdin(Stdio::null())
             .output()
-            .expect("run the gateway example");
+            .expect("run apigw-gateway");
         (
             output.status.code(),
             String::from_utf8_lossy(&output.stderr).into_owned(),
