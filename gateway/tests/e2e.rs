@@ -51,6 +51,8 @@ struct Server {
     child: Child,
     /// `http://127.0.0.1:PORT`.
     base: String,
+    /// Its stderr (the logs), read as it comes so that the pipe never fills.
+    stderr: Option<std::thread::JoinHandle<String>>,
 }
 
 impl Server {
@@ -64,10 +66,17 @@ impl Server {
             .spawn()
             .expect("spawn apigw-gateway");
         let stdout = child.stdout.take().expect("stdout");
+        let mut stderr = child.stderr.take().expect("stderr");
+        let stderr = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = stderr.read_to_string(&mut text);
+            text
+        });
         // From here on the guard kills the child whatever happens.
         let mut server = Server {
             child,
             base: String::new(),
+            stderr: Some(stderr),
         };
         let (sender, receiver) = mpsc::channel();
         std::thread::spawn(move || {
@@ -105,11 +114,15 @@ impl Server {
             );
             std::thread::sleep(Duration::from_millis(50));
         };
-        let mut stderr = String::new();
-        if let Some(mut pipe) = self.child.stderr.take() {
-            pipe.read_to_string(&mut stderr).expect("read stderr");
-        }
-        (status, stderr)
+        (status, self.logs())
+    }
+
+    /// Everything it wrote on stderr, once it has exited.
+    fn logs(&mut self) -> String {
+        self.stderr
+            .take()
+            .map(|reader| reader.join().expect("the stderr reader"))
+            .unwrap_or_default()
     }
 }
 
@@ -440,4 +453,371 @@ fn gateway_refuses_bad_arguments_and_configurations() {
         "{stderr}"
     );
     let _ = std::fs::remove_file(&invalid);
+}
+
+// ---- lifecycle: replays, SIGTERM, SIGHUP, logs ----------------------------------------------
+
+impl Server {
+    fn pid(&self) -> String {
+        self.child.id().to_string()
+    }
+
+    /// Sends `signal` (`-TERM`, `-HUP`) to the server.
+    fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .args([signal, &self.pid()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill {signal}");
+    }
+
+    /// Waits for the server to exit, at most `limit`: its status, stderr and how long it took.
+    fn exit_within(&mut self, limit: Duration) -> (ExitStatus, String, Duration) {
+        let started = Instant::now();
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("poll the gateway") {
+                break status;
+            }
+            assert!(
+                started.elapsed() < limit,
+                "the gateway did not exit within {limit:?}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let took = started.elapsed();
+        (status, self.logs(), took)
+    }
+}
+
+/// `GET /items/{id}` to the BCE service, signed now.
+fn bce_get(id: &str, ak: &str, sk: &str) -> http::Request<Vec<u8>> {
+    let sk = Secret::from(sk);
+    let mut signed = request("GET", &format!("/items/{id}"), BCE_DOMAIN, &[], b"");
+    sign_bce(
+        &bce::Signer::new(ak, &sk).carrier(Carrier::XBceSignature),
+        &mut signed,
+        OffsetDateTime::now_utc(),
+    )
+    .expect("sign");
+    signed
+}
+
+/// A copy of `request`, to send it twice.
+fn copy(request: &http::Request<Vec<u8>>) -> http::Request<Vec<u8>> {
+    let mut copy = http::Request::new(request.body().clone());
+    *copy.method_mut() = request.method().clone();
+    *copy.uri_mut() = request.uri().clone();
+    *copy.headers_mut() = request.headers().clone();
+    copy
+}
+
+#[test]
+fn a_signature_is_accepted_once() {
+    let server = Server::start(&["--config", GATEWAY_TOML, "--listen", "127.0.0.1:0"]);
+    let client = client();
+    let signed = bce_get("once", BCE_AK, BCE_SK);
+    assert_eq!(send(&client, &server, copy(&signed)).0, 200);
+    assert_eq!(
+        send(&client, &server, signed),
+        (
+            403,
+            r#"{"message":"the signature was already used"}"#.to_owned()
+        )
+    );
+}
+
+#[test]
+fn sigterm_with_a_client_mid_request_stops_within_the_shutdown_timeout() {
+    let mut server = Server::start(&[
+        "--config",
+        GATEWAY_TOML,
+        "--listen",
+        "127.0.0.1:0",
+        "--shutdown-timeout",
+        "1",
+    ]);
+    // A request whose body never finishes: in flight until the timeout cuts it.
+    let address = server.base.trim_start_matches("http://").to_owned();
+    let mut stalled = std::net::TcpStream::connect(&address).expect("connect");
+    use std::io::Write as _;
+    write!(
+        stalled,
+        "POST /release/v1/items/1 HTTP/1.1\r\nHost: {DOMAIN}\r\nContent-Length: 1000\r\n\r\n0123456789"
+    )
+    .expect("send part of a request");
+    std::thread::sleep(Duration::from_millis(300));
+    server.signal("-TERM");
+    let (status, stderr, took) = server.exit_within(Duration::from_secs(5));
+    assert!(status.success(), "{status:?} {stderr}");
+    assert!(
+        took >= Duration::from_millis(900),
+        "it waited for the request: {took:?}"
+    );
+    assert!(took < Duration::from_secs(3), "{took:?}");
+    assert!(stderr.contains("SIGTERM: stopping"), "{stderr}");
+    assert!(stderr.contains("shutdown timeout passed"), "{stderr}");
+}
+
+#[test]
+fn sigterm_without_requests_in_flight_stops_at_once() {
+    let mut server = Server::start(&["--config", GATEWAY_TOML, "--listen", "127.0.0.1:0"]);
+    assert_eq!(
+        send(&client(), &server, bce_get("x", BCE_AK, BCE_SK)).0,
+        200
+    );
+    server.signal("-TERM");
+    let (status, stderr, took) = server.exit_within(Duration::from_secs(5));
+    assert!(status.success(), "{status:?} {stderr}");
+    assert!(took < Duration::from_secs(2), "{took:?}");
+    assert!(stderr.contains("every request finished"), "{stderr}");
+}
+
+#[test]
+fn sighup_reloads_under_load_and_a_bad_configuration_keeps_the_old_one() {
+    let dir = std::env::temp_dir().join(format!("apigw-gateway-reload-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    let config = dir.join("gateway.toml");
+    let original = std::fs::read_to_string(GATEWAY_TOML).expect("the fixture");
+    std::fs::write(&config, &original).expect("write the configuration");
+    let config_arg = config.to_str().expect("a UTF-8 path");
+    let mut server = Server::start(&["--config", config_arg, "--listen", "127.0.0.1:0"]);
+    let server_ref = &server;
+
+    let app = |key_id: &str, secret: &str, id: &str| {
+        let json = [
+            ("Content-Type", "application/json"),
+            ("Accept", "application/json"),
+        ];
+        tencent(
+            Mode::App,
+            key_id,
+            secret,
+            request(
+                "POST",
+                &format!("/release/v1/items/{id}"),
+                DOMAIN,
+                &json,
+                b"{}",
+            ),
+        )
+    };
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let failures = std::sync::atomic::AtomicUsize::new(0);
+    let served = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        // 16 clients with a key both configurations have, throughout the reloads.
+        for client_id in 0..16 {
+            let (stop, failures, served) = (&stop, &failures, &served);
+            scope.spawn(move || {
+                let client = client();
+                let mut n = 0;
+                while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    n += 1;
+                    let id = format!("{client_id}-{n}");
+                    let (status, body) = send(&client, server_ref, bce_get(&id, BCE_AK, BCE_SK));
+                    served.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    if status != 200 {
+                        eprintln!("client {client_id}: {status} {body}");
+                        failures.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    }
+                }
+            });
+        }
+        let client = client();
+        std::thread::sleep(Duration::from_millis(300));
+        assert_eq!(send(&client, server_ref, app(KEY_ID, SECRET, "1")).0, 200);
+        assert_eq!(
+            send(&client, server_ref, app("AKIDnew", SECRET, "1")).0,
+            403
+        );
+
+        // The key renamed: after SIGHUP the old id is refused and the new one accepted, within 1 s.
+        std::fs::write(&config, original.replace(KEY_ID, "AKIDnew")).expect("rewrite");
+        server_ref.signal("-HUP");
+        let deadline = Instant::now() + Duration::from_secs(1);
+        let mut n = 1;
+        loop {
+            n += 1;
+            let old = send(&client, server_ref, app(KEY_ID, SECRET, &n.to_string())).0;
+            let new = send(&client, server_ref, app("AKIDnew", SECRET, &n.to_string())).0;
+            if (old, new) == (403, 200) {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "not reloaded within 1 s: {old} {new}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+
+        // A configuration that does not load: logged, and the one in use stays.
+        std::fs::write(&config, "this is not a gateway").expect("rewrite");
+        server_ref.signal("-HUP");
+        std::thread::sleep(Duration::from_millis(300));
+        assert_eq!(
+            send(&client, server_ref, app("AKIDnew", SECRET, "late")).0,
+            200
+        );
+        stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    });
+    assert_eq!(failures.load(std::sync::atomic::Ordering::SeqCst), 0);
+    assert!(served.load(std::sync::atomic::Ordering::SeqCst) >= 16);
+    let (_, stderr) = server.stop();
+    assert!(
+        stderr.contains("SIGHUP: configuration reloaded"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("configuration not reloaded, the old one stays"),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn json_logs_have_one_line_per_request_and_no_secret() {
+    let mut server = Server::start(&[
+        "--config",
+        GATEWAY_TOML,
+        "--listen",
+        "127.0.0.1:0",
+        "--log-format",
+        "json",
+    ]);
+    let client = client();
+    assert_eq!(
+        send(&client, &server, bce_get("log", BCE_AK, BCE_SK)).0,
+        200
+    );
+    assert_eq!(
+        send(&client, &server, bce_get("log", BCE_AK, "wrong-secret")).0,
+        400
+    );
+    let (_, stderr) = server.stop();
+    let requests: Vec<serde_json::Value> = stderr
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|event| event["message"] == "request")
+        .collect();
+    assert_eq!(requests.len(), 2, "{stderr}");
+    assert_eq!(requests[0]["outcome"], "accepted");
+    assert_eq!(requests[0]["service"], "bce-e2e");
+    assert_eq!(requests[0]["api"], "/items/{id}");
+    assert_eq!(requests[1]["outcome"], "refused");
+    assert_eq!(requests[1]["code"], "SignatureMismatch");
+    assert_eq!(requests[1]["key_id"], BCE_AK);
+    assert!(
+        !stderr.contains(BCE_SK) && !stderr.contains("wrong-secret"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_413_says_connection_close_so_a_pipelining_client_knows() {
+    use std::io::Write as _;
+    let server = Server::start(&[
+        "--config",
+        GATEWAY_TOML,
+        "--listen",
+        "127.0.0.1:0",
+        "--body-limit",
+        &BODY_LIMIT.to_string(),
+    ]);
+    let address = server.base.trim_start_matches("http://").to_owned();
+    let mut stream = std::net::TcpStream::connect(&address).expect("connect");
+    stream.set_read_timeout(Some(REQUEST)).expect("a timeout");
+    let large = "x".repeat(BODY_LIMIT + 1);
+    let mut pipelined = String::new();
+    for _ in 0..3 {
+        pipelined.push_str(&format!(
+            "POST /release/v1/items/1 HTTP/1.1\r\nHost: {DOMAIN}\r\nContent-Length: {}\r\n\r\n{large}",
+            large.len()
+        ));
+    }
+    stream.write_all(pipelined.as_bytes()).expect("send");
+    // One answer, then the server closes the connection: reading ends.
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("read to the end");
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(
+        answer.to_ascii_lowercase().contains("connection: close"),
+        "{answer}"
+    );
+    assert_eq!(answer.matches("HTTP/1.1").count(), 1, "{answer}");
+}
+
+/// A `redis-server` on a free loopback port, killed by PID when dropped; `None` (the reason
+/// printed) when there is no binary and the run does not require one
+/// (`APIGW_SIGN_REQUIRE_REDIS=1`, as `.ci/run` sets it).
+struct Redis {
+    child: Child,
+    port: u16,
+}
+
+impl Redis {
+    fn start() -> Option<Redis> {
+        let binary = std::env::var_os("PATH").and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|dir| dir.join("redis-server"))
+                .find(|path| path.is_file())
+        });
+        let Some(binary) = binary else {
+            let required = std::env::var("APIGW_SIGN_REQUIRE_REDIS").is_ok_and(|v| v == "1");
+            assert!(
+                !required,
+                "APIGW_SIGN_REQUIRE_REDIS=1 but no redis-server on PATH"
+            );
+            eprintln!("skipped: no redis-server on PATH");
+            return None;
+        };
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port();
+        let child = Command::new(binary)
+            .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start redis-server");
+        let redis = Redis { child, port };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "redis-server did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Some(redis)
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn two_instances_sharing_redis_refuse_each_others_replays() {
+    let Some(redis) = Redis::start() else { return };
+    let url = format!("redis://127.0.0.1:{}/", redis.port);
+    let args = [
+        "--config",
+        GATEWAY_TOML,
+        "--listen",
+        "127.0.0.1:0",
+        "--redis",
+        &url,
+    ];
+    let (a, b) = (Server::start(&args), Server::start(&args));
+    let client = client();
+    let signed = bce_get("shared", BCE_AK, BCE_SK);
+    assert_eq!(send(&client, &a, copy(&signed)).0, 200);
+    let replayed = (
+        403,
+        r#"{"message":"the signature was already used"}"#.to_owned(),
+    );
+    assert_eq!(send(&client, &b, copy(&signed)), replayed);
+    assert_eq!(send(&client, &a, signed), replayed);
 }

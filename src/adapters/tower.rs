@@ -5,8 +5,8 @@
 //! service, anything `tower`); for each request its [`VerifyService`]:
 //!
 //! 1. reads the body, up to [`body_limit`](VerifyLayer::body_limit) bytes (1 MiB by default).
-//!    A longer body (or a `Content-Length` announcing one) is answered with 413 and
-//!    `{"message":"request body is larger than N bytes"}`, and a body that fails to arrive with
+//!    A longer body (or a `Content-Length` announcing one) is answered with 413,
+//!    `Connection: close` and `{"message":"request body is larger than N bytes"}`, and a body that fails to arrive with
 //!    400 and `{"message":"the request body could not be read"}`; the inner service is not
 //!    called;
 //! 2. authenticates it with what the layer was built with: the Tencent verifier
@@ -84,7 +84,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use http::header::{HeaderValue, CONTENT_TYPE};
+use http::header::{HeaderValue, CONNECTION, CONTENT_TYPE};
 use http::{HeaderMap, Request, Response, StatusCode};
 use http_body::Body;
 use http_body_util::{BodyExt as _, Either, Full, LengthLimitError, Limited};
@@ -465,12 +465,18 @@ fn request_id<'a>(headers: &'a HeaderMap, fallback: &'a str) -> &'a str {
         .unwrap_or(fallback)
 }
 
-/// 413 with a message naming the limit.
+/// 413 with a message naming the limit, and `Connection: close`: the rest of the body is not
+/// read, so the connection cannot carry another request, and a pipelining client learns that
+/// the requests it sent behind this one will not be answered.
 fn too_large<B>(limit: usize) -> Response<ResponseBody<B>> {
-    message_response(
+    let mut response = message_response(
         StatusCode::PAYLOAD_TOO_LARGE,
         &format!("request body is larger than {limit} bytes"),
-    )
+    );
+    response
+        .headers_mut()
+        .insert(CONNECTION, HeaderValue::from_static("close"));
+    response
 }
 
 /// `status` with the body `{"message":"…"}`: Tencent's shape, for the layer's own answers.
@@ -649,6 +655,13 @@ mod tests {
                 r#"{"message":"HMAC signature does not match"}"#.to_owned()
             )
         );
+    }
+
+    #[test]
+    fn a_413_closes_the_connection() {
+        let response = too_large::<Full<Bytes>>(4);
+        assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(response.headers()[CONNECTION], "close");
     }
 
     #[test]
