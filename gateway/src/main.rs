@@ -22,6 +22,7 @@
 //! that fails to load is logged and the old configuration kept). It only accepts connections;
 //! it connects nowhere but to the Redis of `--redis`.
 
+mod connection;
 mod options;
 mod serve;
 

@@ -21,6 +21,11 @@ options:
   --body-limit BYTES      the largest request body; default 1048576 (larger: 413)
   --redis URL             share the replay guard through Redis (redis://host:port/db); default:
                           in memory, for this process only
+  --header-timeout SECS   how long a client may take to send a request's headers (and to
+                          start the next request on a kept-alive connection); default 10
+  --body-timeout SECS     how long a request body may take to arrive (then 408); default 30
+  --idle-timeout SECS     how long a connection may stay without a byte either way; default 60
+  --max-connections N     connections served at once; more wait to be accepted; default 10000
   --shutdown-timeout SECS how long requests in flight may take to finish once stopping;
                           default 10
   --log-format FORMAT     text (the default) or json: one line per request and per event, on
@@ -46,6 +51,10 @@ pub(crate) struct Options {
     pub(crate) listen: SocketAddr,
     pub(crate) body_limit: usize,
     pub(crate) redis: Option<String>,
+    pub(crate) header_timeout: Duration,
+    pub(crate) body_timeout: Duration,
+    pub(crate) idle_timeout: Duration,
+    pub(crate) max_connections: usize,
     pub(crate) shutdown_timeout: Duration,
     pub(crate) log_format: LogFormat,
 }
@@ -63,6 +72,10 @@ pub(crate) fn parse(args: impl Iterator<Item = OsString>) -> Result<Parsed, Stri
         listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
         body_limit: DEFAULT_BODY_LIMIT,
         redis: None,
+        header_timeout: Duration::from_secs(10),
+        body_timeout: Duration::from_secs(30),
+        idle_timeout: Duration::from_secs(60),
+        max_connections: 10_000,
         shutdown_timeout: Duration::from_secs(10),
         log_format: LogFormat::Text,
     };
@@ -92,6 +105,20 @@ pub(crate) fn parse(args: impl Iterator<Item = OsString>) -> Result<Parsed, Stri
                     .map_err(|_| format!("--body-limit {text}: expected a number of bytes"))?;
             }
             "--redis" => options.redis = Some(value()?),
+            "--header-timeout" => options.header_timeout = positive_seconds(&arg, &value()?)?,
+            "--body-timeout" => options.body_timeout = positive_seconds(&arg, &value()?)?,
+            "--idle-timeout" => options.idle_timeout = positive_seconds(&arg, &value()?)?,
+            "--max-connections" => {
+                let text = value()?;
+                options.max_connections = match text.parse::<usize>() {
+                    Ok(n) if (1..=1_000_000).contains(&n) => n,
+                    _ => {
+                        return Err(format!(
+                            "--max-connections {text}: expected a number from 1 to 1000000"
+                        ))
+                    }
+                };
+            }
             "--shutdown-timeout" => options.shutdown_timeout = seconds(&arg, &value()?)?,
             "--log-format" => {
                 options.log_format = match value()?.as_str() {
@@ -104,6 +131,16 @@ pub(crate) fn parse(args: impl Iterator<Item = OsString>) -> Result<Parsed, Stri
         }
     }
     Ok(Parsed::Run(options))
+}
+
+/// A whole number of seconds, from 1 to a day.
+fn positive_seconds(option: &str, text: &str) -> Result<Duration, String> {
+    match seconds(option, text) {
+        Ok(duration) if !duration.is_zero() => Ok(duration),
+        _ => Err(format!(
+            "{option} {text}: expected a number of seconds (1 to 86400)"
+        )),
+    }
 }
 
 /// A whole number of seconds, at most a day.
@@ -146,12 +183,47 @@ mod tests {
             "3",
             "--log-format",
             "json",
+            "--header-timeout",
+            "4",
+            "--body-timeout",
+            "5",
+            "--idle-timeout",
+            "6",
+            "--max-connections",
+            "7",
         ])
         .unwrap();
         assert_eq!(all.body_limit, 64);
         assert_eq!(all.redis.as_deref(), Some("redis://127.0.0.1:6379/"));
         assert_eq!(all.shutdown_timeout, Duration::from_secs(3));
         assert_eq!(all.log_format, LogFormat::Json);
+        assert_eq!(
+            (
+                all.header_timeout,
+                all.body_timeout,
+                all.idle_timeout,
+                all.max_connections
+            ),
+            (
+                Duration::from_secs(4),
+                Duration::from_secs(5),
+                Duration::from_secs(6),
+                7
+            )
+        );
+        assert_eq!(
+            (
+                defaults.header_timeout,
+                defaults.body_timeout,
+                defaults.idle_timeout
+            ),
+            (
+                Duration::from_secs(10),
+                Duration::from_secs(30),
+                Duration::from_secs(60)
+            )
+        );
+        assert_eq!(defaults.max_connections, 10_000);
     }
 
     #[test]
@@ -167,6 +239,14 @@ mod tests {
             ),
             (&["--redis"][..], "--redis needs a value"),
             (&["--idle"][..], "unknown argument --idle"),
+            (
+                &["--header-timeout", "0"][..],
+                "--header-timeout 0: expected a number of seconds (1",
+            ),
+            (
+                &["--max-connections", "0"][..],
+                "--max-connections 0: expected a number from 1",
+            ),
         ] {
             let error = parse_all(args).unwrap_err();
             assert!(error.starts_with(message), "{error}");

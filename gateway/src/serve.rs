@@ -2,13 +2,10 @@
 //! for the life of the process, and a stop that lets requests in flight finish within the
 //! shutdown timeout.
 
-use std::convert::Infallible;
-use std::future::Future;
 use std::io::{IsTerminal as _, Read as _, Write as _};
 use std::path::Path;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::time::Duration;
 
 use apigw_sign::gateway::{Config, Gateway};
 use apigw_sign::layer::{Identity, VerifyLayer};
@@ -17,13 +14,17 @@ use apigw_sign::replay::{MemoryReplayGuard, ReplayFuture, ReplayStore};
 use apigw_sign::Protocol;
 use arc_swap::ArcSwap;
 use axum::body::Body;
-use axum::extract::Request;
 use axum::http::header::CONTENT_TYPE;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use axum::{Extension, Router};
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
 use time::OffsetDateTime;
+use tokio::sync::Semaphore;
 use tower_service::Service;
 
+use crate::connection::{LastActivity, TimedBody, Watched};
 use crate::options::Options;
 
 /// The built-in demo configuration.
@@ -69,25 +70,6 @@ fn router(gateway: Gateway, options: &Options, guard: &Guard) -> Router {
     Router::new().fallback(echo).layer(layer)
 }
 
-/// A service that hands each request to the router in use when it arrives.
-#[derive(Clone)]
-struct Current(Arc<ArcSwap<Router>>);
-
-impl Service<Request> for Current {
-    type Response = Response;
-    type Error = Infallible;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
-
-    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, request: Request) -> Self::Future {
-        let mut router = Router::clone(&self.0.load());
-        Box::pin(async move { router.call(request).await })
-    }
-}
-
 pub(crate) async fn serve(gateway: Gateway, options: &Options) -> Result<(), String> {
     let guard = match &options.redis {
         Some(url) => {
@@ -119,34 +101,75 @@ pub(crate) async fn serve(gateway: Gateway, options: &Options) -> Result<(), Str
         guard,
     ));
 
-    let app = Router::new().fallback_service(Current(current));
-    let (stopping, stopped) = tokio::sync::watch::channel(false);
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-        stop().await;
-        let _ = stopping.send(true);
-    });
-    let deadline = async {
-        let mut stopped = stopped;
-        while !*stopped.borrow() {
-            if stopped.changed().await.is_err() {
-                std::future::pending::<()>().await;
+    accept(listener, current, options).await;
+    Ok(())
+}
+
+/// Accepts connections until a stop signal, at most `--max-connections` at once (the others
+/// wait in the listen queue), each bounded by the header, body and idle timeouts; then lets
+/// the requests in flight finish, at most `--shutdown-timeout`.
+async fn accept(
+    listener: tokio::net::TcpListener,
+    current: Arc<ArcSwap<Router>>,
+    options: &Options,
+) {
+    let slots = Arc::new(Semaphore::new(options.max_connections));
+    let graceful = GracefulShutdown::new();
+    let mut stop = std::pin::pin!(stop());
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(options.header_timeout);
+    loop {
+        let slot = tokio::select! {
+            slot = Arc::clone(&slots).acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break, // never closed
+            },
+            () = &mut stop => break,
+        };
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _peer)) => stream,
+                Err(error) => {
+                    // Out of file descriptors, say: say so, and try again shortly rather
+                    // than spin or stall.
+                    tracing::warn!(%error, "accept failed, retrying in 100 ms");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut stop => break,
+        };
+        let activity = LastActivity::new();
+        let io = TokioIo::new(Watched::new(stream, activity.clone()));
+        let current = Arc::clone(&current);
+        let body_timeout = options.body_timeout;
+        let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
+            let mut router = Router::clone(&current.load());
+            let request = request.map(|body| Body::new(TimedBody::new(body, body_timeout)));
+            async move { router.call(request).await }
+        });
+        let connection = graceful.watch(http.serve_connection(io, service));
+        let idle = options.idle_timeout;
+        tokio::spawn(async move {
+            tokio::select! {
+                served = connection => {
+                    if let Err(error) = served {
+                        tracing::debug!(%error, "connection ended");
+                    }
+                }
+                () = activity.idle_for(idle) => tracing::debug!("idle connection closed"),
             }
-        }
-        tokio::time::sleep(options.shutdown_timeout).await;
-    };
+            drop(slot);
+        });
+    }
+    drop(listener);
     tokio::select! {
-        served = server => {
-            served.map_err(|error| format!("serving: {error}"))?;
-            tracing::info!("stopped: every request finished");
-            Ok(())
-        }
-        () = deadline => {
-            tracing::warn!(
-                timeout_secs = options.shutdown_timeout.as_secs(),
-                "stopped: the shutdown timeout passed, requests still in flight were cut"
-            );
-            Ok(())
-        }
+        () = graceful.shutdown() => tracing::info!("stopped: every request finished"),
+        () = tokio::time::sleep(options.shutdown_timeout) => tracing::warn!(
+            timeout_secs = options.shutdown_timeout.as_secs(),
+            "stopped: the shutdown timeout passed, requests still in flight were cut"
+        ),
     }
 }
 

@@ -821,3 +821,181 @@ fn two_instances_sharing_redis_refuse_each_others_replays() {
     assert_eq!(send(&client, &b, copy(&signed)), replayed);
     assert_eq!(send(&client, &a, signed), replayed);
 }
+
+// ---- bounded against slow and hostile clients ------------------------------------------------
+
+/// Whether the server closed `stream` within `limit` (a read ends, or fails with a reset).
+fn closed_within(mut stream: &std::net::TcpStream, limit: Duration) -> bool {
+    stream.set_read_timeout(Some(limit)).expect("a timeout");
+    let mut buf = [0u8; 4096];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => return true,
+            Ok(_) => continue, // a 408 before the close, say
+            Err(error) => {
+                return !matches!(
+                    error.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                )
+            }
+        }
+    }
+}
+
+fn connect(server: &Server) -> std::net::TcpStream {
+    std::net::TcpStream::connect(server.base.trim_start_matches("http://")).expect("connect")
+}
+
+#[test]
+fn a_body_slower_than_the_body_timeout_gets_408() {
+    use std::io::Write as _;
+    let server = Server::start(&[
+        "--config",
+        GATEWAY_TOML,
+        "--listen",
+        "127.0.0.1:0",
+        "--body-timeout",
+        "1",
+    ]);
+    let mut stream = connect(&server);
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("a timeout");
+    let started = Instant::now();
+    write!(
+        stream,
+        "POST /release/v1/items/1 HTTP/1.1\r\nHost: {DOMAIN}\r\nContent-Length: 100\r\n\r\n0123456789"
+    )
+    .expect("send part of a request");
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(
+        answer.contains(r#"{"message":"the request body did not arrive in time"}"#),
+        "{answer}"
+    );
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_secs(3),
+        "{took:?}"
+    );
+}
+
+#[test]
+fn idle_and_slow_loris_connections_are_closed_while_signed_requests_are_served() {
+    use std::io::Write as _;
+    let server = Server::start(&[
+        "--config",
+        GATEWAY_TOML,
+        "--listen",
+        "127.0.0.1:0",
+        "--header-timeout",
+        "2",
+        "--idle-timeout",
+        "3",
+    ]);
+    // 500 connections that send nothing, 200 that send their headers a byte at a time.
+    let mut idle: Vec<_> = (0..500).map(|_| connect(&server)).collect();
+    let mut loris: Vec<_> = (0..200).map(|_| connect(&server)).collect();
+    for stream in &mut loris {
+        stream
+            .write_all(b"GET /release/users HTTP/1.1\r\nHo")
+            .expect("start a request");
+    }
+    let started = Instant::now();
+    let client = client();
+    let mut n = 0;
+    // While they hang on, signed requests are served within 1 s each.
+    while started.elapsed() < Duration::from_millis(2500) {
+        n += 1;
+        let sent = Instant::now();
+        let (status, body) = send(
+            &client,
+            &server,
+            bce_get(&format!("busy-{n}"), BCE_AK, BCE_SK),
+        );
+        assert_eq!(status, 200, "{body}");
+        assert!(
+            sent.elapsed() < Duration::from_secs(1),
+            "{:?}",
+            sent.elapsed()
+        );
+        for stream in loris.iter_mut().take(20) {
+            let _ = stream.write_all(b"s");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(n >= 10, "{n} requests");
+    // Every one of them is closed by the timeouts: the header timeout (2 s) for both kinds.
+    let deadline = Duration::from_secs(5);
+    let open_idle = idle
+        .iter_mut()
+        .filter(|s| !closed_within(s, deadline))
+        .count();
+    let open_loris = loris
+        .iter_mut()
+        .filter(|s| !closed_within(s, deadline))
+        .count();
+    assert_eq!((open_idle, open_loris), (0, 0));
+}
+
+#[test]
+fn past_max_connections_new_ones_wait_for_a_free_slot() {
+    let server = Server::start(&[
+        "--config",
+        GATEWAY_TOML,
+        "--listen",
+        "127.0.0.1:0",
+        "--max-connections",
+        "2",
+        "--header-timeout",
+        "30",
+        "--idle-timeout",
+        "30",
+    ]);
+    let first = connect(&server);
+    let second = connect(&server);
+    std::thread::sleep(Duration::from_millis(200));
+    let (sender, receiver) = mpsc::channel();
+    let base = server.base.clone();
+    std::thread::spawn(move || {
+        let response = client()
+            .get(format!("{base}/items/waiting"))
+            .header("Host", BCE_DOMAIN)
+            .send()
+            .map(|response| response.status().as_u16());
+        let _ = sender.send(response.ok());
+    });
+    assert!(
+        receiver.recv_timeout(Duration::from_millis(700)).is_err(),
+        "a third connection is not served while two are open"
+    );
+    drop(first);
+    let status = receiver
+        .recv_timeout(Duration::from_secs(3))
+        .expect("served once a slot is free");
+    assert_eq!(status, Some(400)); // unsigned: EmptySignature
+    drop(second);
+}
+
+#[test]
+fn a_connection_without_a_byte_for_the_idle_timeout_is_closed() {
+    let server = Server::start(&[
+        "--config",
+        GATEWAY_TOML,
+        "--listen",
+        "127.0.0.1:0",
+        "--header-timeout",
+        "30",
+        "--idle-timeout",
+        "1",
+    ]);
+    let stream = connect(&server);
+    let started = Instant::now();
+    assert!(closed_within(&stream, Duration::from_secs(5)));
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_secs(3),
+        "{took:?}"
+    );
+}

@@ -6,9 +6,11 @@
 //!
 //! 1. reads the body, up to [`body_limit`](VerifyLayer::body_limit) bytes (1 MiB by default).
 //!    A longer body (or a `Content-Length` announcing one) is answered with 413,
-//!    `Connection: close` and `{"message":"request body is larger than N bytes"}`, and a body that fails to arrive with
-//!    400 and `{"message":"the request body could not be read"}`; the inner service is not
-//!    called;
+//!    `Connection: close` and `{"message":"request body is larger than N bytes"}`; a body whose
+//!    stream fails with an `io::Error` of kind `TimedOut` (a server's body timeout) with 408,
+//!    `Connection: close` and `{"message":"the request body did not arrive in time"}`; any
+//!    other body that fails to arrive with 400 and
+//!    `{"message":"the request body could not be read"}`; the inner service is not called;
 //! 2. authenticates it with what the layer was built with: the Tencent verifier
 //!    ([`VerifyLayer::tencent`]), the BCE verifier ([`VerifyLayer::bce`]) or the gateway model
 //!    ([`VerifyLayer::gateway`], which also routes), at [`OffsetDateTime::now_utc`] (this
@@ -391,6 +393,17 @@ where
                     body_refused("BodyTooLarge", 413);
                     return Ok(too_large(limit));
                 }
+                Err(error) if timed_out(&*error) => {
+                    body_refused("BodyTimeout", 408);
+                    let mut response = message_response(
+                        StatusCode::REQUEST_TIMEOUT,
+                        "the request body did not arrive in time",
+                    );
+                    response
+                        .headers_mut()
+                        .insert(CONNECTION, HeaderValue::from_static("close"));
+                    return Ok(response);
+                }
                 Err(_) => {
                     body_refused("BodyUnreadable", 400);
                     return Ok(message_response(
@@ -453,6 +466,25 @@ fn signed_uri<B>(request: &Request<B>) -> &http::Uri {
         return &original.0;
     }
     request.uri()
+}
+
+/// Whether a body failed because it did not arrive in time: an [`std::io::Error`] of kind
+/// `TimedOut` (what a server's body timeout yields), itself or as the source of a wrapping
+/// error (an axum `Body` wraps its stream's errors).
+fn timed_out(error: &(dyn StdError + 'static)) -> bool {
+    // Bounded: a chain of sources is short, and a cycle must not hang the request.
+    let mut next = Some(error);
+    for _ in 0..16 {
+        let Some(error) = next else { break };
+        if error
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|error| error.kind() == std::io::ErrorKind::TimedOut)
+        {
+            return true;
+        }
+        next = error.source();
+    }
+    false
 }
 
 /// The request's own id for a BCE error body, or `fallback`.
