@@ -58,7 +58,7 @@ impl Inner {
     }
 }
 
-impl tower_service::Service<Request<Full<Bytes>>> for Inner {
+impl<B> tower_service::Service<Request<B>> for Inner {
     type Response = Response<Full<Bytes>>;
     type Error = Infallible;
     type Future = std::future::Ready<Result<Self::Response, Infallible>>;
@@ -67,7 +67,7 @@ impl tower_service::Service<Request<Full<Bytes>>> for Inner {
         Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, _: Request<Full<Bytes>>) -> Self::Future {
+    fn call(&mut self, _: Request<B>) -> Self::Future {
         self.hits.fetch_add(1, Ordering::SeqCst);
         std::future::ready(Ok(Response::new(Full::from("reached"))))
     }

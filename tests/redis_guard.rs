@@ -146,7 +146,7 @@ impl Drop for RedisServer {
 #[derive(Clone)]
 struct Ok200;
 
-impl tower_service::Service<Request<Full<Bytes>>> for Ok200 {
+impl<B> tower_service::Service<Request<B>> for Ok200 {
     type Response = Response<Full<Bytes>>;
     type Error = Infallible;
     type Future = std::future::Ready<Result<Self::Response, Infallible>>;
@@ -155,7 +155,7 @@ impl tower_service::Service<Request<Full<Bytes>>> for Ok200 {
         Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, _: Request<Full<Bytes>>) -> Self::Future {
+    fn call(&mut self, _: Request<B>) -> Self::Future {
         std::future::ready(Ok(Response::new(Full::from("reached"))))
     }
 }

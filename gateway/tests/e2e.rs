@@ -307,7 +307,30 @@ fn gateway_serves_signed_requests_and_answers_failures_like_the_vendor() {
         request("POST", "/release/v1/items/42", DOMAIN, &json, &large),
     );
     assert_eq!(send(&client, &server, signed), (413, too_large.clone()));
+    // Chunked: signed (app mode signs the body, so the gateway reads it), sent without a length.
+    let signed = tencent(
+        Mode::App,
+        KEY_ID,
+        SECRET,
+        request(
+            "POST",
+            "/release/v1/items/42",
+            DOMAIN,
+            &json,
+            &vec![b'x'; BODY_LIMIT * 4],
+        ),
+    );
+    let (mut parts, body) = signed.into_parts();
+    parts.headers.remove("content-length");
     let chunked = client
+        .post(server.url("/release/v1/items/42"))
+        .headers(parts.headers)
+        .body(reqwest::blocking::Body::new(std::io::Cursor::new(body)))
+        .send()
+        .expect("send the chunked request");
+    assert_eq!(read(chunked), (413, too_large));
+    // Unsigned, the same chunked body is refused before it is read.
+    let unsigned = client
         .post(server.url("/release/v1/items/42"))
         .header("Host", DOMAIN)
         .body(reqwest::blocking::Body::new(std::io::Cursor::new(
@@ -315,7 +338,7 @@ fn gateway_serves_signed_requests_and_answers_failures_like_the_vendor() {
         )))
         .send()
         .expect("send the chunked request");
-    assert_eq!(read(chunked), (413, too_large));
+    assert_eq!(read(unsigned).0, 401);
     // A body at the limit is read and verified.
     let at_limit = vec![b'x'; BODY_LIMIT];
     let signed = tencent(
@@ -502,6 +525,31 @@ fn bce_get(id: &str, ak: &str, sk: &str) -> http::Request<Vec<u8>> {
     signed
 }
 
+/// An app-mode request signed over a 100-byte body, as wire bytes with only the first 10 bytes
+/// of the body: it passes every check the gateway makes before reading the body.
+fn partial_app_request() -> Vec<u8> {
+    let json = [
+        ("Content-Type", "application/json"),
+        ("Accept", "application/json"),
+    ];
+    let signed = tencent(
+        Mode::App,
+        KEY_ID,
+        SECRET,
+        request("POST", "/release/v1/items/1", DOMAIN, &json, &[b'x'; 100]),
+    );
+    let mut wire = String::from("POST /release/v1/items/1 HTTP/1.1\r\n");
+    for (name, value) in signed.headers() {
+        if name != "content-length" {
+            wire.push_str(&format!("{name}: {}\r\n", value.to_str().expect("text")));
+        }
+    }
+    wire.push_str("content-length: 100\r\n\r\n");
+    let mut wire = wire.into_bytes();
+    wire.extend_from_slice(&[b'x'; 10]);
+    wire
+}
+
 /// A copy of `request`, to send it twice.
 fn copy(request: &http::Request<Vec<u8>>) -> http::Request<Vec<u8>> {
     let mut copy = http::Request::new(request.body().clone());
@@ -536,15 +584,14 @@ fn sigterm_with_a_client_mid_request_stops_within_the_shutdown_timeout() {
         "--shutdown-timeout",
         "1",
     ]);
-    // A request whose body never finishes: in flight until the timeout cuts it.
+    // A signed request whose body (which app mode signs) never finishes: in flight until the
+    // timeout cuts it.
     let address = server.base.trim_start_matches("http://").to_owned();
     let mut stalled = std::net::TcpStream::connect(&address).expect("connect");
     use std::io::Write as _;
-    write!(
-        stalled,
-        "POST /release/v1/items/1 HTTP/1.1\r\nHost: {DOMAIN}\r\nContent-Length: 1000\r\n\r\n0123456789"
-    )
-    .expect("send part of a request");
+    stalled
+        .write_all(&partial_app_request())
+        .expect("send part of a request");
     std::thread::sleep(Duration::from_millis(300));
     server.signal("-TERM");
     let (status, stderr, took) = server.exit_within(Duration::from_secs(5));
@@ -862,11 +909,9 @@ fn a_body_slower_than_the_body_timeout_gets_408() {
         .set_read_timeout(Some(Duration::from_secs(5)))
         .expect("a timeout");
     let started = Instant::now();
-    write!(
-        stream,
-        "POST /release/v1/items/1 HTTP/1.1\r\nHost: {DOMAIN}\r\nContent-Length: 100\r\n\r\n0123456789"
-    )
-    .expect("send part of a request");
+    stream
+        .write_all(&partial_app_request())
+        .expect("send part of a request");
     let mut answer = String::new();
     let _ = stream.read_to_string(&mut answer);
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
@@ -998,4 +1043,60 @@ fn a_connection_without_a_byte_for_the_idle_timeout_is_closed() {
         took >= Duration::from_millis(900) && took < Duration::from_secs(3),
         "{took:?}"
     );
+}
+
+/// The server's resident memory, in KiB (`VmRSS` in `/proc/PID/status`).
+fn rss_kib(server: &Server) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", server.pid()))
+        .expect("read /proc/PID/status");
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("a VmRSS line")
+}
+
+#[test]
+fn unauthenticated_clients_stalling_mid_body_cost_no_body_memory() {
+    use std::io::Write as _;
+    let server = Server::start(&["--config", GATEWAY_TOML, "--listen", "127.0.0.1:0"]);
+    // Warm up: a request of each kind, so that what the first requests allocate is counted in
+    // the baseline.
+    let client = client();
+    assert_eq!(
+        send(&client, &server, bce_get("warm", BCE_AK, BCE_SK)).0,
+        200
+    );
+    let before = rss_kib(&server);
+    let almost = 1024 * 1024 - 1024; // just under the default body limit
+    let chunk = vec![b'x'; 64 * 1024];
+    let streams: Vec<_> = (0..200)
+        .map(|i| {
+            let mut stream = connect(&server);
+            stream
+                .set_write_timeout(Some(Duration::from_millis(200)))
+                .expect("a timeout");
+            let host = if i % 2 == 0 { DOMAIN } else { BCE_DOMAIN };
+            let head = format!(
+                "POST /release/v1/items/{i} HTTP/1.1\r\nHost: {host}\r\nContent-Length: {}\r\n\r\n",
+                almost + 1
+            );
+            let _ = stream.write_all(head.as_bytes());
+            let mut sent = 0;
+            while sent < almost {
+                let n = chunk.len().min(almost - sent);
+                if stream.write_all(&chunk[..n]).is_err() {
+                    break; // the server stopped reading: refused already
+                }
+                sent += n;
+            }
+            stream
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(500));
+    let after = rss_kib(&server);
+    let grown_mib = after.saturating_sub(before) as f64 / 1024.0;
+    eprintln!("RSS {before} KiB -> {after} KiB (+{grown_mib:.1} MiB) with 200 stalled bodies");
+    assert!(grown_mib < 20.0, "RSS grew by {grown_mib:.1} MiB");
+    drop(streams);
 }

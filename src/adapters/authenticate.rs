@@ -12,7 +12,7 @@ use crate::error::{Error, StatusProfile};
 use crate::gateway::{Auth, Gateway, RouteScratch, Vendor};
 use crate::keys::{KeyLookup as _, KeySource, KeyStatus, OwnedKeyStatus};
 use crate::replay::{Recorded, ReplayStore};
-use crate::request::{Protocol, Request};
+use crate::request::{trim_ows, Protocol, Request, RequestError};
 use crate::tencent::{self, Mode};
 use crate::verification::Scratch;
 
@@ -111,12 +111,15 @@ impl Authenticator {
     /// between; with a `store`, then refuses a second use of its signature. `identity` is
     /// filled as the phases learn it, so a refusal's log line can say which key, service,
     /// environment and API it was about (the key id is then the one the request claims).
+    /// `fetched` keeps the key the source answered with, so that a second pass (with the body)
+    /// does not ask the source again.
     pub(crate) async fn authenticate(
         &self,
         request: &Request<'_>,
         store: Option<&(dyn ReplayStore + Send + Sync)>,
         now: OffsetDateTime,
         identity: &mut Identity,
+        fetched: &mut Option<OwnedKeyStatus>,
     ) -> Result<(), Error> {
         let recorded = match self {
             Authenticator::Tencent {
@@ -127,7 +130,11 @@ impl Authenticator {
                 let mut scratch = Scratch::default();
                 let pending = verifier.prepare(*mode, request, now, &mut scratch)?;
                 identity.key_id = Some(pending.key_id().to_owned());
-                let key = fetch(&**keys, pending.key_id()).await?;
+                let key = match fetched.take() {
+                    Some(key) => key,
+                    None => fetch(&**keys, pending.key_id()).await?,
+                };
+                let key = fetched.insert(key);
                 let verified = verifier.finish(&pending, key.status())?;
                 Some(Recorded::of(verified.signature(), verified.not_after()))
             }
@@ -139,7 +146,11 @@ impl Authenticator {
                 identity.environment = Some(stage.as_str().to_owned());
                 identity.stage = Some(stage);
                 identity.carrier = Some(pending.carrier());
-                let key = fetch(&**keys, pending.key_id()).await?;
+                let key = match fetched.take() {
+                    Some(key) => key,
+                    None => fetch(&**keys, pending.key_id()).await?,
+                };
+                let key = fetched.insert(key);
                 let verified = verifier.finish(&pending, key.status())?;
                 verified
                     .signature()
@@ -179,6 +190,87 @@ impl Authenticator {
                 .map_err(|replay| replay.refusal(key_id))?;
         }
         Ok(())
+    }
+}
+
+/// What authenticating a request's head (without its body) decided.
+pub(crate) enum Head {
+    /// Decided: the body is not signed (Tencent key-pair, BCE, a gateway API without
+    /// authentication or of those kinds), or the request was refused.
+    Done(Result<(), Error>),
+    /// Tencent app mode signs the body: every check that could be made without it passed (or
+    /// could not be made without it); read the body, then authenticate the whole request (with
+    /// the key already fetched, if any).
+    ReadBody(Option<OwnedKeyStatus>),
+}
+
+impl Authenticator {
+    /// Authenticates `request`, given without its body, as far as the body allows: the whole
+    /// way (replay guard included) where the body is not signed; in Tencent app mode, every
+    /// check without a guard, so that a request refused here costs no body memory.
+    pub(crate) async fn authenticate_head(
+        &self,
+        request: &Request<'_>,
+        store: Option<&(dyn ReplayStore + Send + Sync)>,
+        now: OffsetDateTime,
+        identity: &mut Identity,
+    ) -> Head {
+        let signs_body = match self {
+            Authenticator::Tencent { mode, .. } => *mode == Mode::App,
+            Authenticator::Bce { .. } => false,
+            Authenticator::Gateway { gateway, protocol } => {
+                let mut scratch = RouteScratch::default();
+                match gateway.prepare_route(request, *protocol, now, &mut scratch) {
+                    Ok(pending) => pending.api().auth == Auth::App,
+                    // Refused before its key (or its body) mattered; the full pass below says
+                    // the same error, with what it learnt on the way.
+                    Err(_) => false,
+                }
+            }
+        };
+        let mut fetched = None;
+        if !signs_body {
+            let outcome = self
+                .authenticate(request, store, now, identity, &mut fetched)
+                .await;
+            return Head::Done(outcome);
+        }
+        match self
+            .authenticate(request, None, now, identity, &mut fetched)
+            .await
+        {
+            Ok(()) => Head::ReadBody(fetched),
+            Err(error) if needs_the_body(&error, request) => Head::ReadBody(fetched),
+            Err(error) => Head::Done(Err(error)),
+        }
+    }
+}
+
+/// Whether an app-mode verification without the body failed only for want of it: a form body
+/// (its parameters are signed), or a signature that may cover a body's MD5 the request does
+/// not declare in a `Content-MD5` header.
+fn needs_the_body(error: &Error, request: &Request<'_>) -> bool {
+    match error {
+        Error::InvalidRequest(RequestError::BodyUnavailable) => true,
+        Error::SignatureMismatch { .. } => {
+            let declared = |name| {
+                request
+                    .find(name)
+                    .single()
+                    .ok()
+                    .flatten()
+                    .is_some_and(|value| !trim_ows(value).is_empty())
+            };
+            let has_body = request.find("transfer-encoding").single() != Ok(None)
+                || request
+                    .find("content-length")
+                    .single()
+                    .ok()
+                    .flatten()
+                    .is_some_and(|value| trim_ows(value) != b"0");
+            has_body && !declared("content-md5")
+        }
+        _ => false,
     }
 }
 

@@ -4,24 +4,28 @@
 //! Enabled by the `tower` feature. [`VerifyLayer`] wraps a service (an axum `Router`, a hyper
 //! service, anything `tower`); for each request its [`VerifyService`]:
 //!
-//! 1. reads the body, up to [`body_limit`](VerifyLayer::body_limit) bytes (1 MiB by default).
-//!    A longer body (or a `Content-Length` announcing one) is answered with 413,
-//!    `Connection: close` and `{"message":"request body is larger than N bytes"}`; a body whose
-//!    stream fails with an `io::Error` of kind `TimedOut` (a server's body timeout) with 408,
+//! 1. refuses a body announced longer than [`body_limit`](VerifyLayer::body_limit) (1 MiB by
+//!    default) with 413, `Connection: close` and
+//!    `{"message":"request body is larger than N bytes"}`;
+//! 2. authenticates the request's **head**, without reading the body, with what the layer was
+//!    built with: the Tencent verifier ([`VerifyLayer::tencent`]), the BCE verifier
+//!    ([`VerifyLayer::bce`]) or the gateway model ([`VerifyLayer::gateway`], which also
+//!    routes), at [`OffsetDateTime::now_utc`] (this adapter reads the clock; the core never
+//!    does); with a [`replay_guard`](VerifyLayer::replay_guard), a signature is accepted only
+//!    once inside its window. A request refused here costs no body memory;
+//! 3. only where the scheme signs the body (Tencent app mode: its MD5, or a form's
+//!    parameters), reads it, up to the limit (a longer one: 413 as above; one whose stream
+//!    fails with an `io::Error` of kind `TimedOut`, a server's body timeout: 408,
 //!    `Connection: close` and `{"message":"the request body did not arrive in time"}`; any
-//!    other body that fails to arrive with 400 and
-//!    `{"message":"the request body could not be read"}`; the inner service is not called;
-//! 2. authenticates it with what the layer was built with: the Tencent verifier
-//!    ([`VerifyLayer::tencent`]), the BCE verifier ([`VerifyLayer::bce`]) or the gateway model
-//!    ([`VerifyLayer::gateway`], which also routes), at [`OffsetDateTime::now_utc`] (this
-//!    adapter reads the clock; the core never does); with a
-//!    [`replay_guard`](VerifyLayer::replay_guard), a signature is then accepted only once
-//!    inside its window;
-//! 3. on success, inserts an [`Identity`] into the request's extensions and calls the inner
-//!    service with the body collected into a [`Full<Bytes>`] (trailers are dropped);
-//! 4. on failure, answers with the vendor's status and JSON body, as [`error_response`] builds
-//!    it: the status under the Tencent policy's [`StatusProfile`](crate::StatusProfile) (the gateway's `tencent`
-//!    policy for the gateway), and for BCE errors a `requestId` (see
+//!    other failure: 400 and `{"message":"the request body could not be read"}`), and
+//!    authenticates the whole request;
+//! 4. on success, inserts an [`Identity`] into the request's extensions and calls the inner
+//!    service with a [`VerifiedBody<B>`]: the body read in step 3 ([`Either::Left`], trailers
+//!    dropped), or else the request's own body streamed unread ([`Either::Right`]), still
+//!    bounded by the limit (reading past it fails);
+//! 5. on failure, answers with the vendor's status and JSON body, as [`error_response`] builds
+//!    it: the status under the Tencent policy's [`StatusProfile`](crate::StatusProfile) (the
+//!    gateway's `tencent` policy for the gateway), and for BCE errors a `requestId` (see
 //!    [`VerifyLayer::request_id`]).
 //!
 //! Keys come from any [`KeySource`](crate::KeySource), fetched between the two phases of
@@ -94,7 +98,7 @@ use time::OffsetDateTime;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::adapters::authenticate::{Authenticator, StoreHandle};
+use crate::adapters::authenticate::{Authenticator, Head, StoreHandle};
 use crate::adapters::http::{error_response, HttpRequestView};
 use crate::bce;
 use crate::error::push_json_string;
@@ -111,6 +115,11 @@ pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 
 /// The longest `x-bce-request-id` / `x-request-id` value echoed as a BCE `requestId`.
 pub const MAX_REQUEST_ID_LEN: usize = 128;
+
+/// The request body the inner service gets: on the left the body the layer read (Tencent app
+/// mode signs it), on the right the request's own body, streamed unread (the other schemes do
+/// not sign it), still bounded by [`body_limit`](VerifyLayer::body_limit).
+pub type VerifiedBody<B> = Either<Full<Bytes>, Limited<B>>;
 
 /// The response body of a [`VerifyService`]: the layer's own JSON answers on the left, the inner
 /// service's body on the right.
@@ -348,10 +357,9 @@ pub struct VerifyService<S> {
 
 impl<S, B, ResBody> Service<Request<B>> for VerifyService<S>
 where
-    S: Service<Request<Full<Bytes>>, Response = Response<ResBody>> + Clone + Send + 'static,
+    S: Service<Request<VerifiedBody<B>>, Response = Response<ResBody>> + Clone + Send + 'static,
     S::Future: Send + 'static,
-    B: Body + Send + 'static,
-    B::Data: Send,
+    B: Body<Data = Bytes> + Send + 'static,
     B::Error: Into<Box<dyn StdError + Send + Sync>>,
 {
     type Response = Response<ResponseBody<ResBody>>;
@@ -370,7 +378,7 @@ where
         Box::pin(async move {
             #[cfg(feature = "tracing")]
             let started = std::time::Instant::now();
-            let (parts, body) = request.into_parts();
+            let (mut parts, body) = request.into_parts();
             let limit = settings.body_limit;
             #[cfg(feature = "tracing")]
             let body_refused = |code, status| {
@@ -387,46 +395,68 @@ where
                 body_refused("BodyTooLarge", 413);
                 return Ok(too_large(limit));
             }
-            let body = match Limited::new(body, limit).collect().await {
-                Ok(collected) => collected.to_bytes(),
-                Err(error) if error.downcast_ref::<LengthLimitError>().is_some() => {
-                    body_refused("BodyTooLarge", 413);
-                    return Ok(too_large(limit));
-                }
-                Err(error) if timed_out(&*error) => {
-                    body_refused("BodyTimeout", 408);
-                    let mut response = message_response(
-                        StatusCode::REQUEST_TIMEOUT,
-                        "the request body did not arrive in time",
-                    );
-                    response
-                        .headers_mut()
-                        .insert(CONNECTION, HeaderValue::from_static("close"));
-                    return Ok(response);
-                }
-                Err(_) => {
-                    body_refused("BodyUnreadable", 400);
-                    return Ok(message_response(
-                        StatusCode::BAD_REQUEST,
-                        "the request body could not be read",
-                    ));
-                }
-            };
-            let mut request = Request::from_parts(parts, body);
             let authenticator = &settings.authenticator;
+            let store = settings.replay_guard.as_deref();
+            let now = OffsetDateTime::now_utc();
             let mut identity = Identity::default();
-            let outcome = {
+            // First the head: routing and every check the body is not needed for.
+            let head = {
                 let view = HttpRequestView::from_parts_of(
-                    request.method(),
-                    signed_uri(&request),
-                    request.headers(),
-                    request.body(),
+                    &parts.method,
+                    signed_uri(&parts.uri, &parts.extensions),
+                    &parts.headers,
+                    &[],
                 );
-                let view = view.request();
-                let store = settings.replay_guard.as_deref();
+                let view = view.request().without_body();
                 authenticator
-                    .authenticate(&view, store, OffsetDateTime::now_utc(), &mut identity)
+                    .authenticate_head(&view, store, now, &mut identity)
                     .await
+            };
+            let (outcome, body) = match head {
+                Head::Done(outcome) => (outcome, Either::Right(Limited::new(body, limit))),
+                Head::ReadBody(mut fetched) => {
+                    // Tencent app mode: the body is signed; read it (bounded), then the whole
+                    // request once more.
+                    let body = match Limited::new(body, limit).collect().await {
+                        Ok(collected) => collected.to_bytes(),
+                        Err(error) if error.downcast_ref::<LengthLimitError>().is_some() => {
+                            body_refused("BodyTooLarge", 413);
+                            return Ok(too_large(limit));
+                        }
+                        Err(error) if timed_out(&*error) => {
+                            body_refused("BodyTimeout", 408);
+                            let mut response = message_response(
+                                StatusCode::REQUEST_TIMEOUT,
+                                "the request body did not arrive in time",
+                            );
+                            response
+                                .headers_mut()
+                                .insert(CONNECTION, HeaderValue::from_static("close"));
+                            return Ok(response);
+                        }
+                        Err(_) => {
+                            body_refused("BodyUnreadable", 400);
+                            return Ok(message_response(
+                                StatusCode::BAD_REQUEST,
+                                "the request body could not be read",
+                            ));
+                        }
+                    };
+                    identity = Identity::default();
+                    let outcome = {
+                        let view = HttpRequestView::from_parts_of(
+                            &parts.method,
+                            signed_uri(&parts.uri, &parts.extensions),
+                            &parts.headers,
+                            &body,
+                        );
+                        let view = view.request();
+                        authenticator
+                            .authenticate(&view, store, now, &mut identity, &mut fetched)
+                            .await
+                    };
+                    (outcome, Either::Left(Full::new(body)))
+                }
             };
             #[cfg(feature = "tracing")]
             crate::adapters::events::request_event(
@@ -437,12 +467,11 @@ where
             );
             match outcome {
                 Ok(()) => {
-                    request.extensions_mut().insert(identity);
-                    let response = inner.call(request.map(Full::new)).await?;
+                    parts.extensions.insert(identity);
+                    let response = inner.call(Request::from_parts(parts, body)).await?;
                     Ok(response.map(Either::Right))
                 }
                 Err(error) => {
-                    let (parts, _) = request.into_parts();
                     if let Some(on_reject) = &settings.on_reject {
                         on_reject(&error, &parts);
                     }
@@ -460,12 +489,14 @@ where
 /// The URI the client signed: under axum (feature `axum`), the one the request arrived with
 /// (axum's `OriginalUri`), which `Router::nest` keeps while it strips the prefix from the
 /// request's own URI; otherwise the request's URI.
-fn signed_uri<B>(request: &Request<B>) -> &http::Uri {
+fn signed_uri<'a>(uri: &'a http::Uri, extensions: &'a http::Extensions) -> &'a http::Uri {
     #[cfg(feature = "axum")]
-    if let Some(original) = request.extensions().get::<axum::extract::OriginalUri>() {
+    if let Some(original) = extensions.get::<axum::extract::OriginalUri>() {
         return &original.0;
     }
-    request.uri()
+    #[cfg(not(feature = "axum"))]
+    let _ = extensions;
+    uri
 }
 
 /// Whether a body failed because it did not arrive in time: an [`std::io::Error`] of kind
@@ -537,7 +568,7 @@ mod tests {
     #[derive(Clone)]
     struct ShowIdentity;
 
-    impl Service<Request<Full<Bytes>>> for ShowIdentity {
+    impl<B> Service<Request<B>> for ShowIdentity {
         type Response = Response<Full<Bytes>>;
         type Error = Infallible;
         type Future = std::future::Ready<Result<Self::Response, Infallible>>;
@@ -546,7 +577,7 @@ mod tests {
             Poll::Ready(Ok(()))
         }
 
-        fn call(&mut self, request: Request<Full<Bytes>>) -> Self::Future {
+        fn call(&mut self, request: Request<B>) -> Self::Future {
             let identity = request.extensions().get::<Identity>();
             std::future::ready(Ok(Response::new(Full::from(format!("{identity:?}")))))
         }
@@ -570,8 +601,7 @@ mod tests {
     /// Runs `service` on `request` to completion: every body and service here is ready at once.
     fn call<B>(layer: &VerifyLayer, request: Request<B>) -> (StatusCode, String)
     where
-        B: Body + Send + 'static,
-        B::Data: Send,
+        B: Body<Data = Bytes> + Send + 'static,
         B::Error: Into<Box<dyn StdError + Send + Sync>>,
     {
         let mut service = layer.layer(ShowIdentity);
@@ -652,13 +682,140 @@ mod tests {
                 r#"{"message":"request body is larger than 4 bytes"}"#.to_owned()
             )
         );
-        let request = Request::post("/app/1").body(Broken).unwrap();
+        // BCE does not sign the body: an unsigned request is refused before the body is read.
+        let request = Request::post("/app/1")
+            .header("Host", "bce.example.com")
+            .body(Broken)
+            .unwrap();
+        assert_eq!(call(&layer, request).0, StatusCode::BAD_REQUEST);
+        assert!(call(&layer, Request::post("/app/1").body(Broken).unwrap())
+            .1
+            .contains("EmptySignature"));
+    }
+
+    /// Answers with the body it was handed, read to the end.
+    #[derive(Clone)]
+    struct EchoBody;
+
+    impl<B> Service<Request<VerifiedBody<B>>> for EchoBody
+    where
+        B: Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<Box<dyn StdError + Send + Sync>>,
+    {
+        type Response = Response<Full<Bytes>>;
+        type Error = Infallible;
+        type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
+
+        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn call(&mut self, request: Request<VerifiedBody<B>>) -> Self::Future {
+            let streamed = matches!(request.body(), Either::Right(_));
+            Box::pin(async move {
+                let body = request.into_body().collect().await;
+                let text = body.map_or_else(
+                    |_| "unreadable".to_owned(),
+                    |body| String::from_utf8_lossy(&body.to_bytes()).into_owned(),
+                );
+                Ok(Response::new(Full::from(format!("{streamed} {text}"))))
+            })
+        }
+    }
+
+    #[test]
+    fn a_body_no_scheme_signs_streams_to_the_inner_service_still_bounded() {
+        let secret = Secret::from("bce-sk");
+        let signed = |body: &str| {
+            let mut request = Request::post("/app/1")
+                .header("Host", "bce.example.com")
+                .body(body.as_bytes().to_vec())
+                .unwrap();
+            let signer = bce::Signer::new("bce-ak", &secret).carrier(Carrier::XBceSignature);
+            sign_bce(&signer, &mut request, OffsetDateTime::now_utc()).unwrap();
+            request.map(Full::<Bytes>::from)
+        };
+        let layer = bce_layer().body_limit(8);
+        fn answer<B>(layer: &VerifyLayer, request: Request<B>) -> String
+        where
+            B: Body<Data = Bytes> + Send + 'static,
+            B::Error: Into<Box<dyn StdError + Send + Sync>>,
+        {
+            let mut cx = Context::from_waker(std::task::Waker::noop());
+            let mut future = layer.layer(EchoBody).call(request);
+            let Poll::Ready(Ok(response)) = future.as_mut().poll(&mut cx) else {
+                panic!("the service did not answer at once");
+            };
+            let mut body = response.into_body().collect();
+            let Poll::Ready(Ok(collected)) = Pin::new(&mut body).poll(&mut cx) else {
+                panic!("the body did not arrive at once");
+            };
+            String::from_utf8_lossy(&collected.to_bytes()).into_owned()
+        }
+        assert_eq!(answer(&layer, signed("1234")), "true 1234");
+        // Over the limit: the announced length is refused first...
+        assert!(answer(&layer, signed("123456789")).contains("larger than 8 bytes"));
+        // ... and a body that grows past it unannounced fails for the inner service.
+        let (parts, _) = signed("").into_parts();
+        let unannounced = Unannounced(Some(Bytes::from_static(b"123456789")));
         assert_eq!(
-            call(&layer, request),
+            answer(&layer, Request::from_parts(parts, unannounced)),
+            "true unreadable"
+        );
+    }
+
+    /// A body that does not say its length (as a chunked one).
+    struct Unannounced(Option<Bytes>);
+
+    impl Body for Unannounced {
+        type Data = Bytes;
+        type Error = Infallible;
+
+        fn poll_frame(
+            mut self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+        ) -> Poll<Option<Result<http_body::Frame<Bytes>, Infallible>>> {
+            Poll::Ready(self.0.take().map(|bytes| Ok(http_body::Frame::data(bytes))))
+        }
+    }
+
+    #[test]
+    fn app_mode_reads_the_body_it_signs_and_says_when_it_fails() {
+        let mut keys = KeySet::new();
+        keys.insert("AKIDdemo", "demo-secret");
+        let verifier = tencent::Verifier::new(tencent::Policy::default());
+        let layer = VerifyLayer::tencent(verifier, Mode::App, keys);
+        let secret = Secret::from("demo-secret");
+        let signed = || {
+            let mut request = Request::post("/v1/items")
+                .header("Host", "example.com")
+                .header("Content-Type", "application/json")
+                .header("Accept", "application/json")
+                .body(br#"{"a":1}"#.to_vec())
+                .unwrap();
+            let signer = tencent::Signer::new(Mode::App, "AKIDdemo", &secret);
+            crate::http::sign_tencent(&signer, &mut request, OffsetDateTime::now_utc()).unwrap();
+            request
+        };
+        // The head passes (the Content-MD5 header is trusted until the body is read)...
+        let (parts, _) = signed().into_parts();
+        assert_eq!(
+            call(&layer, Request::from_parts(parts, Broken)),
             (
                 StatusCode::BAD_REQUEST,
                 r#"{"message":"the request body could not be read"}"#.to_owned()
             )
+        );
+        // ... and the body read must be the one signed.
+        let (parts, _) = signed().into_parts();
+        let other = Full::<Bytes>::from(r#"{"a":2}"#);
+        assert_eq!(
+            call(&layer, Request::from_parts(parts, other)).0,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            call(&layer, signed().map(Full::<Bytes>::from)).0,
+            StatusCode::OK
         );
     }
 
