@@ -205,8 +205,9 @@ pub(crate) enum Head {
 }
 
 impl Authenticator {
-    /// Authenticates `request`, given without its body, as far as the body allows: the whole
-    /// way (replay guard included) where the body is not signed; in Tencent app mode, every
+    /// Authenticates `request`, given without its body (or with an empty one when it declares
+    /// none), as far as the body allows: the whole way (replay guard included) where the body
+    /// is not signed or is known to be empty; in Tencent app mode with a body to come, every
     /// check without a guard, so that a request refused here costs no body memory.
     pub(crate) async fn authenticate_head(
         &self,
@@ -215,19 +216,21 @@ impl Authenticator {
         now: OffsetDateTime,
         identity: &mut Identity,
     ) -> Head {
-        let signs_body = match self {
-            Authenticator::Tencent { mode, .. } => *mode == Mode::App,
-            Authenticator::Bce { .. } => false,
-            Authenticator::Gateway { gateway, protocol } => {
-                let mut scratch = RouteScratch::default();
-                match gateway.prepare_route(request, *protocol, now, &mut scratch) {
-                    Ok(pending) => pending.api().auth == Auth::App,
-                    // Refused before its key (or its body) mattered; the full pass below says
-                    // the same error, with what it learnt on the way.
-                    Err(_) => false,
+        // A request given with its (empty) body, one that declares none, is decided here.
+        let signs_body = request.body().is_none()
+            && match self {
+                Authenticator::Tencent { mode, .. } => *mode == Mode::App,
+                Authenticator::Bce { .. } => false,
+                Authenticator::Gateway { gateway, protocol } => {
+                    let mut scratch = RouteScratch::default();
+                    match gateway.prepare_route(request, *protocol, now, &mut scratch) {
+                        Ok(pending) => pending.api().auth == Auth::App,
+                        // Refused before its key (or its body) mattered; the full pass below
+                        // says the same error, with what it learnt on the way.
+                        Err(_) => false,
+                    }
                 }
-            }
-        };
+            };
         let mut fetched = None;
         if !signs_body {
             let outcome = self
@@ -246,30 +249,18 @@ impl Authenticator {
     }
 }
 
-/// Whether an app-mode verification without the body failed only for want of it: a form body
-/// (its parameters are signed), or a signature that may cover a body's MD5 the request does
-/// not declare in a `Content-MD5` header.
+/// Whether an app-mode verification without the body (one is to come) failed only for want of
+/// it: a form body (its parameters are signed), or a signature that may cover the body's MD5,
+/// which the request does not declare in a `Content-MD5` header.
 fn needs_the_body(error: &Error, request: &Request<'_>) -> bool {
     match error {
         Error::InvalidRequest(RequestError::BodyUnavailable) => true,
-        Error::SignatureMismatch { .. } => {
-            let declared = |name| {
-                request
-                    .find(name)
-                    .single()
-                    .ok()
-                    .flatten()
-                    .is_some_and(|value| !trim_ows(value).is_empty())
-            };
-            let has_body = request.find("transfer-encoding").single() != Ok(None)
-                || request
-                    .find("content-length")
-                    .single()
-                    .ok()
-                    .flatten()
-                    .is_some_and(|value| trim_ows(value) != b"0");
-            has_body && !declared("content-md5")
-        }
+        Error::SignatureMismatch { .. } => request
+            .find("content-md5")
+            .single()
+            .ok()
+            .flatten()
+            .is_none_or(|value| trim_ows(value).is_empty()),
         _ => false,
     }
 }

@@ -407,7 +407,13 @@ where
                     &parts.headers,
                     &[],
                 );
-                let view = view.request().without_body();
+                // A body known to be empty (its stream already ended, or exactly 0 bytes
+                // announced) is given as such: the head pass then decides everything.
+                let view = if body.is_end_stream() || body.size_hint().exact() == Some(0) {
+                    view.request()
+                } else {
+                    view.request().without_body()
+                };
                 authenticator
                     .authenticate_head(&view, store, now, &mut identity)
                     .await
@@ -817,6 +823,11 @@ mod tests {
             call(&layer, signed().map(Full::<Bytes>::from)).0,
             StatusCode::OK
         );
+        // Without a Content-MD5 header the head pass cannot tell: the body is read, and decides.
+        let (mut parts, body) = signed().into_parts();
+        parts.headers.remove("content-md5");
+        let request = Request::from_parts(parts, Full::<Bytes>::from(body));
+        assert_eq!(call(&layer, request).0, StatusCode::OK);
     }
 
     #[test]
