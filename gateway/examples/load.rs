@@ -34,8 +34,20 @@ enum Scheme {
     Bce,
 }
 
+/// The demo configuration's secrets, made once per connection (a `Secret` keeps its keyed HMAC
+/// state, as a real client's would).
+struct Secrets {
+    tencent: Secret,
+    bce: Secret,
+}
+
 /// Request number `n` of connection `worker`, signed now.
-fn request(scheme: Scheme, worker: usize, n: u64) -> http::Request<Empty<Bytes>> {
+fn request(
+    scheme: Scheme,
+    secrets: &Secrets,
+    worker: usize,
+    n: u64,
+) -> http::Request<Empty<Bytes>> {
     let (target, host) = match scheme {
         Scheme::Open => ("/release/ping".to_owned(), TENCENT_HOST),
         Scheme::KeyPair => ("/release/users".to_owned(), TENCENT_HOST),
@@ -56,27 +68,16 @@ fn request(scheme: Scheme, worker: usize, n: u64) -> http::Request<Empty<Bytes>>
                 .parse()
                 .expect("a header value");
             request.headers_mut().insert("source", source);
-            let secret = Secret::from("demo-secret");
-            sign_tencent(
-                &Signer::new(Mode::KeyPair, "AKIDdemo", &secret),
-                &mut request,
-                now,
-            )
-            .expect("sign");
+            let signer = Signer::new(Mode::KeyPair, "AKIDdemo", &secrets.tencent);
+            sign_tencent(&signer, &mut request, now).expect("sign");
         }
         Scheme::App => {
-            let secret = Secret::from("demo-secret");
-            sign_tencent(
-                &Signer::new(Mode::App, "AKIDdemo", &secret),
-                &mut request,
-                now,
-            )
-            .expect("sign");
+            let signer = Signer::new(Mode::App, "AKIDdemo", &secrets.tencent);
+            sign_tencent(&signer, &mut request, now).expect("sign");
         }
         Scheme::Bce => {
-            let secret = Secret::from("bce-demo-sk");
             let signer =
-                bce::Signer::new("bce-demo-ak", &secret).carrier(bce::Carrier::XBceSignature);
+                bce::Signer::new("bce-demo-ak", &secrets.bce).carrier(bce::Carrier::XBceSignature);
             sign_bce(&signer, &mut request, now).expect("sign");
         }
     }
@@ -99,10 +100,14 @@ async fn worker(
         .map_err(|error| format!("handshake: {error}"))?;
     tokio::spawn(connection);
     let (mut latencies, mut failed) = (Vec::new(), 0);
+    let secrets = Secrets {
+        tencent: Secret::from("demo-secret"),
+        bce: Secret::from("bce-demo-sk"),
+    };
     let mut n = 0;
     while Instant::now() < until {
         n += 1;
-        let request = request(scheme, worker, n);
+        let request = request(scheme, &secrets, worker, n);
         let started = Instant::now();
         sender
             .ready()
