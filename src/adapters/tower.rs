@@ -229,14 +229,16 @@ impl VerifyLayer {
         self.with_settings(|settings| settings.request_id = request_id)
     }
 
-    /// Accepts each signature only once inside its window: the layer verifies with
-    /// `verify_once` ([`tencent::Verifier::verify_once`], [`bce::Verifier::verify_once`]), which
-    /// records every signature that verifies in `guard` and refuses it a second time. Defaults
-    /// to no guard: a captured request can then be sent again until its window ends. Calling it
-    /// again replaces the guard.
+    /// Accepts each signature only once inside its window: as `verify_once` does
+    /// ([`tencent::Verifier::verify_once`], [`bce::Verifier::verify_once`]), the layer records
+    /// every signature that verifies in `guard` (any [`ReplayGuard`](crate::replay::ReplayGuard),
+    /// or an asynchronous [`ReplayStore`] such as `RedisReplayGuard`) and refuses it a second
+    /// time. Defaults to no guard: a captured request can then be sent again until its window
+    /// ends. Calling it again replaces the guard.
     ///
-    /// The guard is consulted after the body is read and every other check has passed, so only
-    /// a genuine signature takes room in it, and before the inner service is called: a
+    /// The guard is consulted after every other check has passed (the body read, where the
+    /// scheme signs it), so only a genuine signature takes room in it, and before the inner
+    /// service is called: a
     /// signature is used up once it verifies, whatever the inner service answers (a client that
     /// retries signs again). It fails closed: each refusal is answered like the other failures,
     /// with a JSON body and without calling the inner service:
@@ -245,9 +247,15 @@ impl VerifyLayer {
     ///   `{"message":"the signature was already used"}`, with the status of the other
     ///   authentication errors: 403 under [`StatusProfile::Classic`](crate::StatusProfile::Classic), 401 under
     ///   [`StatusProfile::Current`](crate::StatusProfile::Current) (the Tencent policy's `statuses`; always 403 for BCE);
-    /// - no room (a full [`MemoryReplayGuard`](crate::replay::MemoryReplayGuard)):
-    ///   [`Error::ReplayCacheFull`](crate::Error::ReplayCacheFull), 503;
-    /// - cannot decide (its store unreachable): [`Error::ReplayGuardUnavailable`](crate::Error::ReplayGuardUnavailable), 503.
+    /// - its window longer than the guard keeps entries:
+    ///   [`Error::SignatureWindowTooLong`](crate::Error::SignatureWindowTooLong), the status of
+    ///   the other authentication errors;
+    /// - no room (a full [`MemoryReplayGuard`](crate::replay::MemoryReplayGuard), or the key's
+    ///   share of it): [`Error::ReplayCacheFull`](crate::Error::ReplayCacheFull), 503 with
+    ///   `Retry-After`;
+    /// - cannot decide (its store unreachable or too slow):
+    ///   [`Error::ReplayGuardUnavailable`](crate::Error::ReplayGuardUnavailable), 503 with
+    ///   `Retry-After`.
     ///
     /// These are the crate's errors, not Baidu's: BCE layers answer them with the same
     /// `{"message":"…"}` body, without `code` or `requestId`. BCE AppCodes carry no signature
