@@ -4,10 +4,10 @@
 //! an `Authorization` header or an AppCode.
 #![cfg(all(feature = "tower", feature = "tracing"))]
 
-use std::convert::Infallible;
+mod common;
+
 use std::io::Write;
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
 
 use apigw_sign::bce::{self, Carrier};
 use apigw_sign::http::sign_tencent;
@@ -15,28 +15,12 @@ use apigw_sign::layer::VerifyLayer;
 use apigw_sign::tencent::{self, Mode};
 use apigw_sign::{KeySet, Secret};
 use bytes::Bytes;
-use http::{Request, Response};
+use common::service::Ok200;
+use http::Request;
 use http_body_util::Full;
 use time::OffsetDateTime;
 use tower_layer::Layer as _;
 use tower_service::Service as _;
-
-#[derive(Clone)]
-struct Ok200;
-
-impl<B> tower_service::Service<Request<B>> for Ok200 {
-    type Response = Response<Full<Bytes>>;
-    type Error = Infallible;
-    type Future = std::future::Ready<Result<Self::Response, Infallible>>;
-
-    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, _: Request<B>) -> Self::Future {
-        std::future::ready(Ok(Response::new(Full::from("reached"))))
-    }
-}
 
 /// Where the subscriber writes: the test reads it back.
 #[derive(Clone, Default)]

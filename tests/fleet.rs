@@ -5,10 +5,10 @@
 //! response's extensions, the on-reject callback, `Retry-After` on 503s).
 #![cfg(feature = "tower")]
 
-use std::convert::Infallible;
+mod common;
+
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use apigw_sign::http::sign_tencent;
@@ -19,28 +19,12 @@ use apigw_sign::{
     Error, KeyFuture, KeySet, KeySource, KeySourceUnavailable, OwnedKeyStatus, Secret, SharedKeys,
 };
 use bytes::Bytes;
+use common::service::{runtime, Ok200};
 use http::{Request, Response, StatusCode};
 use http_body_util::{BodyExt as _, Full};
 use time::OffsetDateTime;
 use tower_layer::Layer as _;
 use tower_service::Service as _;
-
-#[derive(Clone)]
-struct Ok200;
-
-impl<B> tower_service::Service<Request<B>> for Ok200 {
-    type Response = Response<Full<Bytes>>;
-    type Error = Infallible;
-    type Future = std::future::Ready<Result<Self::Response, Infallible>>;
-
-    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, _: Request<B>) -> Self::Future {
-        std::future::ready(Ok(Response::new(Full::from("reached"))))
-    }
-}
 
 fn verifier() -> tencent::Verifier {
     tencent::Verifier::new(tencent::Policy::default())
@@ -66,14 +50,6 @@ async fn send(
     let (parts, body) = response.into_parts();
     let body = body.collect().await.expect("a body").to_bytes();
     Response::from_parts(parts, String::from_utf8_lossy(&body).into_owned())
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a runtime")
 }
 
 fn key_set(keys: &[(&str, &str)]) -> KeySet {

@@ -11,15 +11,15 @@
 //! `APIGW_SIGN_REQUIRE_REDIS=1` is set (as `.ci/run` does), which makes them fail instead.
 #![cfg(all(feature = "redis", feature = "tower"))]
 
+mod common;
+
 use std::collections::HashSet;
-use std::convert::Infallible;
 use std::io::{Read as _, Write as _};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use apigw_sign::http::sign_tencent;
@@ -28,7 +28,8 @@ use apigw_sign::redis::RedisReplayGuard;
 use apigw_sign::tencent::{self, Mode};
 use apigw_sign::{KeySet, Secret};
 use bytes::Bytes;
-use http::{Request, Response, StatusCode};
+use common::service::{runtime, Ok200};
+use http::{Request, StatusCode};
 use http_body_util::{BodyExt as _, Full};
 use time::OffsetDateTime;
 use tower_layer::Layer as _;
@@ -143,23 +144,6 @@ impl Drop for RedisServer {
 // ---------------------------------------------------------------------------------------------
 // Two servers: two tower stacks, each with its own guard on the same Redis
 
-#[derive(Clone)]
-struct Ok200;
-
-impl<B> tower_service::Service<Request<B>> for Ok200 {
-    type Response = Response<Full<Bytes>>;
-    type Error = Infallible;
-    type Future = std::future::Ready<Result<Self::Response, Infallible>>;
-
-    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, _: Request<B>) -> Self::Future {
-        std::future::ready(Ok(Response::new(Full::from("reached"))))
-    }
-}
-
 fn server(url: &str) -> VerifyService<Ok200> {
     let mut keys = KeySet::new();
     keys.insert(KEY_ID, SECRET);
@@ -212,14 +196,6 @@ async fn send(
     }
     let body = String::from_utf8_lossy(&body).into_owned();
     (status, body, started.elapsed())
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a runtime")
 }
 
 const REPLAYED: &str = r#"{"message":"the signature was already used"}"#;

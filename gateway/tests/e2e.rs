@@ -1100,3 +1100,37 @@ fn unauthenticated_clients_stalling_mid_body_cost_no_body_memory() {
     assert!(grown_mib < 20.0, "RSS grew by {grown_mib:.1} MiB");
     drop(streams);
 }
+
+#[test]
+fn an_app_form_post_is_read_and_verified() {
+    let server = Server::start(&["--config", GATEWAY_TOML, "--listen", "127.0.0.1:0"]);
+    let form = [
+        ("Content-Type", "application/x-www-form-urlencoded"),
+        ("Accept", "application/json"),
+    ];
+    let signed = tencent(
+        Mode::App,
+        KEY_ID,
+        SECRET,
+        request(
+            "POST",
+            "/release/v1/items/5",
+            DOMAIN,
+            &form,
+            b"name=e2e&n=1",
+        ),
+    );
+    let tampered = {
+        let mut copy = copy(&signed);
+        *copy.body_mut() = b"name=e2e&n=2".to_vec();
+        copy
+    };
+    assert_eq!(
+        send(&client(), &server, signed),
+        (
+            200,
+            echo(KEY_ID, "release", "service-e2e", "/v1/items/{id}")
+        )
+    );
+    assert_eq!(send(&client(), &server, tampered).0, 403);
+}

@@ -121,12 +121,29 @@ impl Authenticator {
         identity: &mut Identity,
         fetched: &mut Option<OwnedKeyStatus>,
     ) -> Result<(), Error> {
+        let recorded = self
+            .phases(request, now, identity, fetched, &mut false)
+            .await?;
+        self.record(recorded, store, identity, now).await
+    }
+
+    /// Both phases of verification (no replay guard); `signs_body` learns whether the scheme
+    /// signs the body (Tencent app mode, or a gateway API in it). What a guard would record.
+    async fn phases(
+        &self,
+        request: &Request<'_>,
+        now: OffsetDateTime,
+        identity: &mut Identity,
+        fetched: &mut Option<OwnedKeyStatus>,
+        signs_body: &mut bool,
+    ) -> Result<Option<Recorded>, Error> {
         let recorded = match self {
             Authenticator::Tencent {
                 verifier,
                 mode,
                 keys,
             } => {
+                *signs_body = *mode == Mode::App;
                 let mut scratch = Scratch::default();
                 let pending = verifier.prepare(*mode, request, now, &mut scratch)?;
                 identity.key_id = Some(pending.key_id().to_owned());
@@ -160,9 +177,16 @@ impl Authenticator {
             Authenticator::Gateway { gateway, protocol } => {
                 // The gateway's keys are its configuration's.
                 let mut scratch = RouteScratch::default();
-                let pending = gateway.prepare_route(request, *protocol, now, &mut scratch)?;
+                let pending = gateway
+                    .prepare_route(request, *protocol, now, &mut scratch)
+                    .inspect_err(|error| {
+                        // Only an app API's form parameters need the body this early.
+                        *signs_body =
+                            matches!(error, Error::InvalidRequest(RequestError::BodyUnavailable));
+                    })?;
                 let (service, environment, api) =
                     (pending.service(), pending.environment(), pending.api());
+                *signs_body = api.auth == Auth::App;
                 identity.stage = match service.vendor {
                     Vendor::Bce => Stage::from_value(environment.as_bytes()),
                     Vendor::Tencent => None,
@@ -183,6 +207,17 @@ impl Authenticator {
                 recorded
             }
         };
+        Ok(recorded)
+    }
+
+    /// With a `store`, records what `phases` verified, refusing a second use.
+    async fn record(
+        &self,
+        recorded: Option<Recorded>,
+        store: Option<&(dyn ReplayStore + Send + Sync)>,
+        identity: &Identity,
+        now: OffsetDateTime,
+    ) -> Result<(), Error> {
         if let (Some(store), Some(recorded), Some(key_id)) = (store, recorded, &identity.key_id) {
             store
                 .check_and_record_async(key_id, recorded.signature(), recorded.not_after, now)
@@ -216,36 +251,24 @@ impl Authenticator {
         now: OffsetDateTime,
         identity: &mut Identity,
     ) -> Head {
-        // A request given with its (empty) body, one that declares none, is decided here.
-        let signs_body = request.body().is_none()
-            && match self {
-                Authenticator::Tencent { mode, .. } => *mode == Mode::App,
-                Authenticator::Bce { .. } => false,
-                Authenticator::Gateway { gateway, protocol } => {
-                    let mut scratch = RouteScratch::default();
-                    match gateway.prepare_route(request, *protocol, now, &mut scratch) {
-                        Ok(pending) => pending.api().auth == Auth::App,
-                        // Refused before its key (or its body) mattered; the full pass below
-                        // says the same error, with what it learnt on the way.
-                        Err(_) => false,
-                    }
-                }
-            };
+        // One pass: routing and both phases run once; only where the scheme signs a body that
+        // is still to come (`request` has none) is the decision left to the full pass.
         let mut fetched = None;
-        if !signs_body {
-            let outcome = self
-                .authenticate(request, store, now, identity, &mut fetched)
-                .await;
-            return Head::Done(outcome);
+        let mut signs_body = false;
+        let outcome = self
+            .phases(request, now, identity, &mut fetched, &mut signs_body)
+            .await;
+        if signs_body && request.body().is_none() {
+            return match outcome {
+                Ok(_) => Head::ReadBody(fetched),
+                Err(error) if needs_the_body(&error, request) => Head::ReadBody(fetched),
+                Err(error) => Head::Done(Err(error)),
+            };
         }
-        match self
-            .authenticate(request, None, now, identity, &mut fetched)
-            .await
-        {
-            Ok(()) => Head::ReadBody(fetched),
-            Err(error) if needs_the_body(&error, request) => Head::ReadBody(fetched),
-            Err(error) => Head::Done(Err(error)),
-        }
+        Head::Done(match outcome {
+            Ok(recorded) => self.record(recorded, store, identity, now).await,
+            Err(error) => Err(error),
+        })
     }
 }
 

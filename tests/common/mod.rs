@@ -10,6 +10,8 @@
 #![allow(dead_code)]
 
 pub(crate) mod request;
+#[cfg(feature = "tower")]
+pub(crate) mod service;
 pub(crate) mod strategies;
 pub(crate) mod vectors;
 
