@@ -282,6 +282,7 @@ fn through_gateway(
                 Auth::App => "tencent-app",
                 Auth::BceApp => "bce-app",
                 Auth::BceAppcode => "bce-appcode",
+                _ => "other",
             };
             let key_id = routed.key_id.as_deref().map_or("null".to_owned(), json);
             (

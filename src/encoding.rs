@@ -138,6 +138,8 @@ fn unescape(h: u8, l: u8) -> Option<u8> {
 }
 
 /// How a `+` decodes.
+///
+/// Exhaustive on purpose: a `+` is either a plus sign or a space.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Plus {
     /// `+` is a plus sign: query strings and paths (RFC 3986).

@@ -22,6 +22,7 @@ use crate::request::{Protocol, RequestError};
 ///
 /// Routing errors (404, 429) and "Found no validate usage plan" (403) are the same in both.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum StatusProfile {
     /// The seed's table: 401 only for a missing `Authorization`, 403 for every other
     /// authentication error. The default.

@@ -120,6 +120,7 @@ impl<'de> serde::Deserialize<'de> for Secret {
 
 /// What a key store knows about one key id.
 #[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
 pub enum KeyStatus<'a> {
     /// No key has this id.
     Unknown,
@@ -165,6 +166,7 @@ impl<'a> KeyStatus<'a> {
 /// The secrets are clones of the store's [`Secret`]s (a reference count each), so their keyed
 /// HMAC states survive the request.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub enum OwnedKeyStatus {
     /// No key has this id.
     Unknown,

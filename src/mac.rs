@@ -8,6 +8,7 @@ use hmac::digest::Update;
 use hmac::{Hmac, KeyInit, Mac};
 use sha1::Sha1;
 use sha2::{Sha256, Sha384, Sha512};
+use sm3::Sm3;
 
 use crate::algorithm::{Algorithm, MAX_TAG_LEN};
 use crate::sink::{Message, Sink};
@@ -34,6 +35,7 @@ pub(crate) struct Keyed {
     sha256: OnceLock<Option<Box<Hmac<Sha256>>>>,
     sha384: OnceLock<Option<Box<Hmac<Sha384>>>>,
     sha512: OnceLock<Option<Box<Hmac<Sha512>>>>,
+    sm3: OnceLock<Option<Box<Hmac<Sm3>>>>,
 }
 
 /// Where a MAC's key comes from.
@@ -65,6 +67,7 @@ slots!(
     Hmac<Sha256> => sha256,
     Hmac<Sha384> => sha384,
     Hmac<Sha512> => sha512,
+    Hmac<Sm3> => sm3,
 );
 
 /// The MAC state keyed with `key`. `None` only if a hash crate ever refuses a key (HMAC takes
@@ -114,6 +117,7 @@ fn dispatch(
         Algorithm::HmacSha256 => run::<Hmac<Sha256>>(key, message, job),
         Algorithm::HmacSha384 => run::<Hmac<Sha384>>(key, message, job),
         Algorithm::HmacSha512 => run::<Hmac<Sha512>>(key, message, job),
+        Algorithm::HmacSm3 => run::<Hmac<Sm3>>(key, message, job),
     }
 }
 

@@ -124,6 +124,8 @@ impl fmt::Debug for Header<'_> {
 }
 
 /// The protocol a request arrived over (an API may allow only one).
+///
+/// Exhaustive on purpose: a gateway API allows HTTP, HTTPS or both, and nothing else.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(
     feature = "serde",

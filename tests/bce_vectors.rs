@@ -188,6 +188,7 @@ fn run(name: &str) {
         Carrier::Authorization => Some("Authorization"),
         Carrier::XBceSignature => Some("X-Bce-Signature"),
         Carrier::Query | Carrier::AppCode => None,
+        other => panic!("a carrier this test does not know: {other:?}"),
     };
     let mut expected_headers: Vec<(String, String)> = v.added_headers();
     if let Some(h) = carrier_header {

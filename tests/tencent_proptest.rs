@@ -14,9 +14,12 @@
 mod common;
 
 use apigw_sign::tencent::{
-    Authorization, Body, DateHeader, MismatchDetail, Mode, Parts, Policy, Signer, Verifier,
+    Authorization, Body, DateHeader, MismatchDetail, Mode, Parts, PathForm, PathForms, Policy,
+    Signer, Verifier,
 };
-use apigw_sign::{format_http_date, Algorithm, Error, Header, KeySet, Request, Secret};
+use apigw_sign::{
+    format_http_date, Algorithm, AlgorithmSet, Error, Header, KeySet, Request, Secret,
+};
 use common::request::Wire;
 use common::strategies::{
     self, byte_inserts, edit, fail, insert_bytes, mutate, mutated, other_method, parser_input,
@@ -89,6 +92,7 @@ struct Case {
     mode: Mode,
     algorithm: Algorithm,
     date_header: DateHeader,
+    path_form: PathForm,
     time: OffsetDateTime,
     method: String,
     path: String,
@@ -152,7 +156,10 @@ fn case(need: Need) -> impl Strategy<Value = Case> {
     let head = (
         select(vec![Mode::App, Mode::KeyPair]),
         select(Algorithm::ALL.to_vec()),
-        any::<bool>(),
+        (
+            any::<bool>(),
+            select(vec![PathForm::Decoded, PathForm::AsSent]),
+        ),
         // 1970 to 2100: the signer writes any of these as an IMF-fixdate.
         (0i64..4_102_444_800)
             .prop_map(|t| OffsetDateTime::from_unix_timestamp(t).expect("a representable time")),
@@ -181,7 +188,13 @@ fn case(need: Need) -> impl Strategy<Value = Case> {
         prop::collection::vec(prop::option::of((header_value(), any::<bool>())), 3),
     );
     (head, path, query, headers, body(need)).prop_map(
-        move |((mode, algorithm, date, time, method), path, query, headers, (body, ct))| {
+        move |(
+            (mode, algorithm, (date, path_form), time, method),
+            path,
+            query,
+            headers,
+            (body, ct),
+        )| {
             let (mut source, accept, custom) = headers;
             if need == Need::SignedHeader {
                 let value = source.map_or_else(String::new, |(v, _)| v);
@@ -196,6 +209,7 @@ fn case(need: Need) -> impl Strategy<Value = Case> {
                 } else {
                     DateHeader::XDate
                 },
+                path_form,
                 time,
                 method: method.to_owned(),
                 path,
@@ -295,6 +309,7 @@ fn sign(case: &Case) -> Result<Signed, TestCaseError> {
     let signer = Signer::new(case.mode, KEY_ID, &secret)
         .algorithm(case.algorithm)
         .date_header(case.date_header)
+        .path_form(case.path_form)
         .sign_headers(&names);
     let signed = signer
         .sign_parts(&parts, case.time)
@@ -324,12 +339,17 @@ fn sign(case: &Case) -> Result<Signed, TestCaseError> {
     })
 }
 
+/// The default verifier, but accepting every algorithm the signer may pick (`hmac-sm3` too).
+fn every_algorithm() -> Verifier {
+    Verifier::new(Policy::default().algorithms(AlgorithmSet::ALL))
+}
+
 /// The Tencent side of the shared owned request.
 impl Wire {
     fn verify_at(&self, mode: Mode, now: OffsetDateTime) -> Result<(), Error> {
         let mut keys = KeySet::new();
         keys.insert(KEY_ID, SECRET);
-        self.verify_with(mode, &Verifier::default(), &keys, now)
+        self.verify_with(mode, &every_algorithm(), &keys, now)
     }
 
     fn verify_with(
@@ -388,14 +408,21 @@ proptest! {
         let request = signed.wire.request(&headers);
         let mut keys = KeySet::new();
         keys.insert(KEY_ID, SECRET);
-        let verifier = Verifier::default();
+        let verifier = every_algorithm();
         let verified = verifier.verify(case.mode, &request, &keys, case.time);
         prop_assert!(verified.is_ok(), "rejected: {:?}\nwire: {:?}", verified, signed.wire);
         let verified = verified.expect("checked");
         prop_assert_eq!(verified.key_id(), KEY_ID);
         prop_assert_eq!(verified.algorithm(), case.algorithm);
-        // The signer and the verifier build the same string to sign.
-        prop_assert_eq!(verifier.explain(case.mode, &request).ok(), Some(signed.string_to_sign));
+        // The signer and the verifier build the same string to sign (the verifier explains
+        // the first path form it tries: require the signer's).
+        let forms = match case.path_form {
+            PathForm::AsSent => PathForms::AsSent,
+            _ => PathForms::Decoded,
+        };
+        let explainer = Verifier::new(Policy::default().algorithms(AlgorithmSet::ALL).path_forms(forms));
+        prop_assert!(explainer.verify(case.mode, &request, &keys, case.time).is_ok());
+        prop_assert_eq!(explainer.explain(case.mode, &request).ok(), Some(signed.string_to_sign));
         // And the wire carries only what the signer encoded.
         prop_assert!(signed.wire.target.bytes().all(|b| b.is_ascii_graphic()));
     }

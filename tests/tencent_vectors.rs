@@ -15,8 +15,10 @@
 
 mod common;
 
-use apigw_sign::tencent::{DateHeader, EnvironmentPrefix, Mode, Signer, Verifier};
-use apigw_sign::{Algorithm, Error, KeySet, Secret};
+use apigw_sign::tencent::{
+    DateHeader, EnvironmentPrefix, Mode, PathForm, PathForms, Policy, Signer, Verifier,
+};
+use apigw_sign::{Algorithm, AlgorithmSet, Error, KeySet, Secret};
 use base64::Engine as _;
 use common::vectors::{vector_tests, Vector};
 use hmac::{Hmac, KeyInit, Mac};
@@ -62,6 +64,14 @@ impl Vector {
         })
     }
 
+    fn path_form(&self) -> PathForm {
+        self.parse("path_form", |s| match s {
+            "decoded" => Some(PathForm::Decoded),
+            "as-sent" => Some(PathForm::AsSent),
+            _ => None,
+        })
+    }
+
     fn signing_time(&self) -> OffsetDateTime {
         self.parse("signing_time", |s| OffsetDateTime::parse(s, &Rfc3339).ok())
     }
@@ -80,6 +90,8 @@ fn reference_hmac(algorithm: Algorithm, key: &[u8], message: &[u8]) -> String {
         Algorithm::HmacSha256 => mac::<Hmac<sha2::Sha256>>(key, message),
         Algorithm::HmacSha384 => mac::<Hmac<sha2::Sha384>>(key, message),
         Algorithm::HmacSha512 => mac::<Hmac<sha2::Sha512>>(key, message),
+        Algorithm::HmacSm3 => mac::<Hmac<sm3::Sm3>>(key, message),
+        other => panic!("no reference HMAC for {other}"),
     };
     base64::engine::general_purpose::STANDARD.encode(tag)
 }
@@ -99,7 +111,8 @@ fn run(name: &str) {
     let mut signer = Signer::new(mode, v.str("key_id"), &secret)
         .algorithm(algorithm)
         .date_header(v.date_header())
-        .environment_prefix(v.environment_prefix());
+        .environment_prefix(v.environment_prefix())
+        .path_form(v.path_form());
     if let Some(extra) = &extra {
         signer = signer.sign_headers(extra);
     }
@@ -157,7 +170,28 @@ fn run(name: &str) {
     let sent = wire.request(&wire_headers);
     let mut keys = KeySet::new();
     keys.insert(v.str("key_id"), v.str("secret"));
-    let verifier = Verifier::default();
+    // The vector's path form only (what the verifier explains), every algorithm allowed.
+    let mut policy =
+        Policy::default()
+            .algorithms(AlgorithmSet::ALL)
+            .path_forms(match v.path_form() {
+                PathForm::AsSent => PathForms::AsSent,
+                _ => PathForms::Decoded,
+            });
+    if algorithm == Algorithm::HmacSm3 {
+        let refused = Verifier::default().verify(mode, &sent, &keys, now);
+        assert_eq!(
+            refused.map(|_| ()).map_err(|e| e.to_string()),
+            Err("HMAC algorithm hmac-sm3 not supported".to_owned()),
+            "{stage}: the default allow-list leaves hmac-sm3 out"
+        );
+    }
+    let either = Verifier::new(policy.clone().path_forms(PathForms::Either));
+    if let Err(e) = either.verify(mode, &sent, &keys, now) {
+        panic!("{stage}: rejected when either path form is accepted: {e}");
+    }
+    policy = policy.environment_prefix(v.environment_prefix());
+    let verifier = Verifier::new(policy);
     let verified = verifier
         .verify(mode, &sent, &keys, now)
         .unwrap_or_else(|e| panic!("{stage}: rejected: {e}"));
@@ -219,6 +253,9 @@ vector_tests! {
     hmac_sha256_app_form_and_query => "hmac-sha256-app-form-and-query",
     hmac_sha384_key_pair => "hmac-sha384-key-pair",
     hmac_sha512_app_put_json => "hmac-sha512-app-put-json",
+    hmac_sm3_app_post_json => "hmac-sm3-app-post-json",
+    hmac_sm3_key_pair => "hmac-sm3-key-pair",
+    app_path_as_sent => "app-path-as-sent",
 }
 
 /// The published values, pinned here as well as in the files, so that regenerating the files

@@ -63,6 +63,7 @@ pub use verifier::{MismatchDetail, Pending, Policy, Verified, Verifier};
 
 /// The API release environment, from the `X-Bce-Stage` header.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Stage {
     /// `release`: the default when the header is absent.
     #[default]
@@ -113,6 +114,7 @@ impl fmt::Display for Stage {
 
 /// Where an auth string travels.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Carrier {
     /// The `Authorization` header (BCE services).
     Authorization,

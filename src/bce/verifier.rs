@@ -29,6 +29,7 @@ use crate::verification::{run, Phases, Scratch};
 
 /// Whether a signature mismatch reports the server's canonical request.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum MismatchDetail {
     /// Nothing but the code and message (the default).
     #[default]
@@ -38,7 +39,7 @@ pub enum MismatchDetail {
     ServerCanonicalRequest,
 }
 
-/// Everything a [`Verifier`] decides. Build it from [`Policy::default`] and change fields.
+/// Everything a [`Verifier`] decides. Build it from [`Policy::default`] and its setters.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Policy {
@@ -54,6 +55,38 @@ pub struct Policy {
     /// Whether a mismatch error carries the server's canonical request. Defaults to
     /// [`MismatchDetail::Hidden`].
     pub mismatch_detail: MismatchDetail,
+}
+
+/// Setters, for building a policy outside this crate (the struct is `#[non_exhaustive]`):
+/// `Policy::default().carriers(Carriers::SIGNATURES.with(Carrier::AppCode)).max_skew(Duration::from_secs(60))`.
+impl Policy {
+    /// Sets [`max_skew`](Self::max_skew).
+    #[must_use]
+    pub const fn max_skew(mut self, max_skew: Duration) -> Self {
+        self.max_skew = max_skew;
+        self
+    }
+
+    /// Sets [`max_expiration`](Self::max_expiration).
+    #[must_use]
+    pub const fn max_expiration(mut self, max_expiration: Duration) -> Self {
+        self.max_expiration = max_expiration;
+        self
+    }
+
+    /// Sets [`carriers`](Self::carriers).
+    #[must_use]
+    pub const fn carriers(mut self, carriers: Carriers) -> Self {
+        self.carriers = carriers;
+        self
+    }
+
+    /// Sets [`mismatch_detail`](Self::mismatch_detail).
+    #[must_use]
+    pub const fn mismatch_detail(mut self, mismatch_detail: MismatchDetail) -> Self {
+        self.mismatch_detail = mismatch_detail;
+        self
+    }
 }
 
 impl Default for Policy {

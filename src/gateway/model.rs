@@ -73,6 +73,7 @@ pub struct UsagePlan {
     derive(serde::Deserialize),
     serde(rename_all = "lowercase")
 )]
+#[non_exhaustive]
 pub enum Vendor {
     /// Tencent Cloud API Gateway: the environment is the first path segment (default domain) or
     /// a custom domain's mapping.
@@ -132,6 +133,7 @@ pub struct CustomDomain {
     derive(serde::Deserialize),
     serde(rename_all = "kebab-case")
 )]
+#[non_exhaustive]
 pub enum Auth {
     /// No authentication (the default).
     #[default]

@@ -23,6 +23,16 @@
 //!   repeated either ("HMAC do not support multiple HTTP header").
 //! - A leading `/release`, `/prepub` or `/test` path segment is not signed, by default
 //!   ([`EnvironmentPrefix`]).
+//! - The path: Tencent's documents do not say whether app mode signs it decoded or exactly as
+//!   sent, and its official demos differ: Go signs `/files/中文/a b`, Python, JavaScript, Java
+//!   and PHP sign `/files/%E4%B8%AD%E6%96%87/a%20b`. The signer signs it decoded by default
+//!   ([`Signer::path_form`] signs it as sent); the verifier accepts either by default, building
+//!   the second string only when the path holds a `%`, and [`PathForms`] requires one.
+//!   Accepting both means `/a%2Fb` signed as sent and `/a%252Fb` signed decoded share one
+//!   string to sign (`/a%2Fb`); see [`PathForms::Either`] for what that allows and how to close
+//!   it.
+//! - An empty `Content-MD5:` header counts as absent (Tencent's Java form demo sends one with
+//!   every form body).
 //! - A key pinned to another algorithm is rejected as an unknown key would be ("HMAC signature
 //!   cannot be verified"), so the answer does not reveal the pin.
 //! - A request that cannot be canonicalized fails after the clock-window check and before the
@@ -40,6 +50,6 @@ mod verifier;
 pub use authorization::Authorization;
 pub use signer::{Body, DateHeader, Parts, Signature, SignedParts, Signer};
 pub use string_to_sign::{
-    content_md5, is_form_content_type, EnvironmentPrefix, Mode, ENVIRONMENTS,
+    content_md5, is_form_content_type, EnvironmentPrefix, Mode, PathForm, ENVIRONMENTS,
 };
-pub use verifier::{MismatchDetail, Pending, Policy, Verified, Verifier};
+pub use verifier::{MismatchDetail, PathForms, Pending, Policy, Verified, Verifier};

@@ -21,8 +21,8 @@ use crate::mac::compute;
 use crate::request::{check_header_name, push_sorted_names, Header, Request, RequestError, Sent};
 use crate::sorted::Params;
 use crate::tencent::string_to_sign::{
-    date_header, is_form_content_type, EnvironmentPrefix, Mode, SignedHeaders, StringToSign,
-    CONTENT_MD5_LEN,
+    date_header, is_form_content_type, EnvironmentPrefix, Mode, PathForm, SignedHeaders,
+    StringToSign, CONTENT_MD5_LEN,
 };
 
 /// Base64 of the longest MAC: what the `signature="…"` field holds at most.
@@ -30,6 +30,7 @@ const MAX_SIGNATURE_LEN: usize = MAX_TAG_LEN.div_ceil(3) * 4;
 
 /// The date header a signature covers.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum DateHeader {
     /// `X-Date` (the default; app mode requires it).
     #[default]
@@ -59,7 +60,7 @@ impl DateHeader {
 /// Signs requests with one key.
 ///
 /// Defaults: algorithm `hmac-sha1`; date header `X-Date`; environment prefix stripped from the
-/// signed path; signed headers: the date header plus `source` when the request has a `Source`
+/// signed path; the path signed decoded ([`PathForm`]); signed headers: the date header plus `source` when the request has a `Source`
 /// header (see [`Signer::sign_headers`]).
 ///
 /// ```
@@ -84,6 +85,7 @@ pub struct Signer<'k> {
     algorithm: Algorithm,
     date_header: DateHeader,
     environment: EnvironmentPrefix,
+    path_form: PathForm,
     extra_headers: Option<&'k [&'k str]>,
 }
 
@@ -97,6 +99,7 @@ impl<'k> Signer<'k> {
             algorithm: Algorithm::HmacSha1,
             date_header: DateHeader::XDate,
             environment: EnvironmentPrefix::Strip,
+            path_form: PathForm::Decoded,
             extra_headers: None,
         }
     }
@@ -123,6 +126,14 @@ impl<'k> Signer<'k> {
             environment,
             ..self
         }
+    }
+
+    /// Whether app mode signs the path decoded (the default) or exactly as sent, as Tencent's
+    /// Python, JavaScript, Java and PHP demos do ([`PathForm`]). This crate's verifier accepts
+    /// either by default.
+    #[must_use]
+    pub const fn path_form(self, path_form: PathForm) -> Self {
+        Signer { path_form, ..self }
     }
 
     /// Signs these headers besides the date header (instead of the default `source`). Each must
@@ -264,6 +275,7 @@ impl<'k> Signer<'k> {
         let sent = Sent::new(request.headers(), set)?;
         let headers = SignedHeaders::new(names, sent).map_err(|e| e.for_signer())?;
         StringToSign::new(self.mode, headers, request, self.environment, params)
+            .map(|string| string.with_path_form(self.path_form))
             .map_err(|e| e.for_signer())
     }
 
@@ -373,6 +385,7 @@ impl Signature {
 
 /// A request body given to [`Signer::sign_parts`].
 #[derive(Clone, Copy, Debug, Default)]
+#[non_exhaustive]
 pub enum Body<'a> {
     /// No body.
     #[default]

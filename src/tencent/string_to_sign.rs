@@ -24,6 +24,7 @@ use crate::sorted::{Params, Span};
 
 /// Which of Tencent's two HMAC modes a signature uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Mode {
     /// Key-pair authentication (legacy): only the listed headers are signed.
     KeyPair,
@@ -35,12 +36,27 @@ pub enum Mode {
 /// Whether a leading environment segment (`/release`, `/prepub`, `/test`) is left out of the
 /// signed path, as Tencent's gateway does on its default domains.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum EnvironmentPrefix {
     /// Remove the segment before signing (the default).
     #[default]
     Strip,
     /// Sign the path as it is.
     Keep,
+}
+
+/// How app mode signs the request's path. Tencent's documents do not say; its official demos
+/// differ (Go signs the path decoded; Python, JavaScript, Java and PHP sign it exactly as sent).
+/// Parameters are signed decoded either way.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PathForm {
+    /// The path percent-decoded (`/files/中文/a b`): the signer's default, Tencent's Go demo.
+    #[default]
+    Decoded,
+    /// The path exactly as it is on the wire (`/files/%E4%B8%AD%E6%96%87/a%20b`): the Python,
+    /// JavaScript, Java and PHP demos.
+    AsSent,
 }
 
 /// The environments Tencent routes by on its default domains.
@@ -265,6 +281,8 @@ struct AppLines<'a> {
     path: &'a str,
     /// The path decodes to itself.
     path_plain: bool,
+    /// Whether the path is signed decoded or as sent.
+    path_form: PathForm,
     /// Query and form parameters, decoded, sorted by key, then value.
     params: &'a Params<'a>,
 }
@@ -288,7 +306,8 @@ impl<'a> AppLines<'a> {
         };
         let accept = single(accept, "accept")?.unwrap_or_default();
         let content_type = single(content_type, "content-type")?.unwrap_or_default();
-        let sent_md5 = single(content_md5, "content-md5")?;
+        // An empty `Content-MD5:` counts as absent: Tencent's Java form demo sends one.
+        let sent_md5 = single(content_md5, "content-md5")?.filter(|value| !value.is_empty());
         let form = is_form_content_type(content_type);
 
         let (raw_path, query) = request.path_and_query();
@@ -327,6 +346,7 @@ impl<'a> AppLines<'a> {
             body: request.body(),
             path,
             path_plain,
+            path_form: PathForm::Decoded,
             params,
         })
     }
@@ -342,7 +362,7 @@ impl<'a> AppLines<'a> {
         sink.put(b"\n");
         if self.path.is_empty() {
             sink.put(b"/");
-        } else if self.path_plain {
+        } else if self.path_plain || self.path_form == PathForm::AsSent {
             sink.put(self.path.as_bytes());
         } else {
             write_decoded(self.path, Plus::Literal, sink);
@@ -397,6 +417,21 @@ impl<'a> StringToSign<'a> {
             Mode::App => Some(AppLines::new(request, environment, params)?),
         };
         Ok(StringToSign { headers, app })
+    }
+
+    /// The same string with the path signed in `form` (app mode; key-pair mode signs no path).
+    #[must_use]
+    pub(crate) fn with_path_form(mut self, form: PathForm) -> Self {
+        if let Some(app) = &mut self.app {
+            app.path_form = form;
+        }
+        self
+    }
+
+    /// Whether the path form matters: app mode, and the path is not the same both ways (it
+    /// holds a `%` escape).
+    pub(crate) fn path_forms_differ(&self) -> bool {
+        self.app.as_ref().is_some_and(|app| !app.path_plain)
     }
 
     /// The app-mode `Content-MD5` computed from the body, if there is one.

@@ -23,7 +23,9 @@ use crate::replay::ReplayGuard;
 use crate::request::{split, Request, Sent};
 use crate::sorted::Params;
 use crate::tencent::authorization::Authorization;
-use crate::tencent::string_to_sign::{EnvironmentPrefix, Mode, SignedHeaders, StringToSign};
+use crate::tencent::string_to_sign::{
+    EnvironmentPrefix, Mode, PathForm, SignedHeaders, StringToSign,
+};
 use crate::verification::{run, Phases, Scratch};
 
 /// Longest base64 signature worth decoding: HMAC-SHA512's 64 bytes are 88 characters.
@@ -34,6 +36,7 @@ const DECODE_ROOM: usize = MAX_SIGNATURE_LEN / 4 * 3;
 
 /// Whether a signature mismatch reports the server's string to sign.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum MismatchDetail {
     /// Only "HMAC signature does not match" (the default).
     #[default]
@@ -44,13 +47,48 @@ pub enum MismatchDetail {
     ServerStringToSign,
 }
 
-/// Everything a [`Verifier`] decides. Build it from [`Policy::default`] and change fields.
+/// Which path forms ([`PathForm`]) app-mode verification accepts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PathForms {
+    /// Either (the default): the decoded path first, then, when the path holds a `%`, the path
+    /// as sent.
+    ///
+    /// Accepting both makes some strings stand for two paths: `/a%2Fb` as sent and `/a%252Fb`
+    /// decoded are both `/a%2Fb`, so a signature over one verifies on the other. Only paths
+    /// that carry `%25` are affected, a replay guard refuses the second use of a signature
+    /// whichever path it comes with, and requiring one form ([`PathForms::Decoded`] or
+    /// [`PathForms::AsSent`]) removes the ambiguity.
+    #[default]
+    Either,
+    /// Only the decoded path (this crate's signer's default, Tencent's Go demo).
+    Decoded,
+    /// Only the path as sent (Tencent's Python, JavaScript, Java and PHP demos).
+    AsSent,
+}
+
+impl PathForms {
+    /// The forms to try for `string`, in order (at most two).
+    fn candidates(self, string: &StringToSign<'_>) -> [Option<PathForm>; 2] {
+        if !string.path_forms_differ() {
+            return [Some(PathForm::Decoded), None];
+        }
+        match self {
+            PathForms::Decoded => [Some(PathForm::Decoded), None],
+            PathForms::AsSent => [Some(PathForm::AsSent), None],
+            PathForms::Either => [Some(PathForm::Decoded), Some(PathForm::AsSent)],
+        }
+    }
+}
+
+/// Everything a [`Verifier`] decides. Build it from [`Policy::default`] and its setters.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Policy {
     /// How far the signed date may lie from `now`, either way. Defaults to 900 seconds.
     pub max_skew: Duration,
-    /// The algorithms accepted. Defaults to all four.
+    /// The algorithms accepted. Defaults to [`AlgorithmSet::DOCUMENTED`], the four of Tencent's
+    /// error table; add `hmac-sm3` with `AlgorithmSet::DOCUMENTED.with(Algorithm::HmacSm3)`.
     pub algorithms: AlgorithmSet,
     /// The status codes errors answer with. Defaults to [`StatusProfile::Classic`].
     pub statuses: StatusProfile,
@@ -60,16 +98,66 @@ pub struct Policy {
     /// Whether a mismatch error carries the server's string to sign. Defaults to
     /// [`MismatchDetail::Hidden`].
     pub mismatch_detail: MismatchDetail,
+    /// Whether app mode accepts the path signed decoded, as sent, or either. Defaults to
+    /// [`PathForms::Either`].
+    pub path_forms: PathForms,
+}
+
+/// Setters, for building a policy outside this crate (the struct is `#[non_exhaustive]`):
+/// `Policy::default().max_skew(Duration::from_secs(300)).path_forms(PathForms::Decoded)`.
+impl Policy {
+    /// Sets [`max_skew`](Self::max_skew).
+    #[must_use]
+    pub const fn max_skew(mut self, max_skew: Duration) -> Self {
+        self.max_skew = max_skew;
+        self
+    }
+
+    /// Sets [`algorithms`](Self::algorithms).
+    #[must_use]
+    pub const fn algorithms(mut self, algorithms: AlgorithmSet) -> Self {
+        self.algorithms = algorithms;
+        self
+    }
+
+    /// Sets [`statuses`](Self::statuses).
+    #[must_use]
+    pub const fn statuses(mut self, statuses: StatusProfile) -> Self {
+        self.statuses = statuses;
+        self
+    }
+
+    /// Sets [`environment_prefix`](Self::environment_prefix).
+    #[must_use]
+    pub const fn environment_prefix(mut self, environment_prefix: EnvironmentPrefix) -> Self {
+        self.environment_prefix = environment_prefix;
+        self
+    }
+
+    /// Sets [`mismatch_detail`](Self::mismatch_detail).
+    #[must_use]
+    pub const fn mismatch_detail(mut self, mismatch_detail: MismatchDetail) -> Self {
+        self.mismatch_detail = mismatch_detail;
+        self
+    }
+
+    /// Sets [`path_forms`](Self::path_forms).
+    #[must_use]
+    pub const fn path_forms(mut self, path_forms: PathForms) -> Self {
+        self.path_forms = path_forms;
+        self
+    }
 }
 
 impl Default for Policy {
     fn default() -> Self {
         Policy {
             max_skew: Duration::from_secs(900),
-            algorithms: AlgorithmSet::ALL,
+            algorithms: AlgorithmSet::DOCUMENTED,
             statuses: StatusProfile::Classic,
             environment_prefix: EnvironmentPrefix::Strip,
             mismatch_detail: MismatchDetail::Hidden,
+            path_forms: PathForms::Either,
         }
     }
 }
@@ -362,7 +450,8 @@ impl Verifier {
     }
 
     /// The string the server signs for `request` in `mode`, as text: what `--explain` prints.
-    /// It is built whatever the algorithm and the clock say.
+    /// It is built whatever the algorithm and the clock say. Where the policy accepts two path
+    /// forms ([`PathForms`]), the first it tries.
     ///
     /// # Errors
     ///
@@ -373,9 +462,9 @@ impl Verifier {
         let authorization = authorization(request)?;
         let headers = signed_headers(&authorization, request)?;
         let mut params = Params::default();
-        Ok(self
-            .string_to_sign(mode, headers, request, &mut params)?
-            .to_string())
+        let string = self.string_to_sign(mode, headers, request, &mut params)?;
+        let form = self.policy().path_forms.candidates(&string)[0].unwrap_or_default();
+        Ok(string.with_path_form(form).to_string())
     }
 }
 
@@ -438,15 +527,28 @@ impl Phases for Verifier {
         let mut mac = [0u8; DECODE_ROOM];
         let mac_len = decode_signature(authorization.signature, &mut mac);
         let tag = mac_len.and_then(|len| mac.get(..len));
-        let matched = tag.is_some_and(|tag| {
+        let forms = self.policy().path_forms.candidates(string_to_sign);
+        let signs = |string: &StringToSign<'_>, tag: &[u8]| {
             secrets
                 .iter()
-                .any(|secret| verify(algorithm, secret.key(), string_to_sign, tag))
+                .any(|secret| verify(algorithm, secret.key(), string, tag))
+        };
+        let matched = tag.is_some_and(|tag| {
+            forms.into_iter().flatten().any(|form| match form {
+                // As prepared: no copy on the common path.
+                PathForm::Decoded => signs(string_to_sign, tag),
+                form => signs(&string_to_sign.clone().with_path_form(form), tag),
+            })
         });
         if !matched || !string_to_sign.content_md5_header_agrees() {
             let server_string_to_sign = match self.policy().mismatch_detail {
                 MismatchDetail::Hidden => None,
-                MismatchDetail::ServerStringToSign => Some(string_to_sign.to_hash_separated()),
+                MismatchDetail::ServerStringToSign => Some(
+                    string_to_sign
+                        .clone()
+                        .with_path_form(forms[0].unwrap_or_default())
+                        .to_hash_separated(),
+                ),
             };
             return Err(Error::SignatureMismatch {
                 server_string_to_sign,

@@ -132,6 +132,7 @@ impl Wire {
                 self
             }
             Carrier::AppCode => unreachable!("an AppCode carries no auth string"),
+            other => unreachable!("a carrier these tests do not know: {other:?}"),
         }
     }
 

@@ -23,6 +23,8 @@ HASHES = {
     "hmac-sha256": hashlib.sha256,
     "hmac-sha384": hashlib.sha384,
     "hmac-sha512": hashlib.sha512,
+    # SM3 (GB/T 32905) through Python's OpenSSL binding; `openssl dgst -sm3 -hmac KEY` agrees.
+    "hmac-sm3": "sm3",
 }
 ENVIRONMENTS = ("release", "prepub", "test")
 FORM = "application/x-www-form-urlencoded"
@@ -68,7 +70,8 @@ def string_to_sign(v, date):
     if v["mode"] == "key-pair":
         return "\n".join(lines)
     path, _, query = v["target"].partition("?")
-    path = unquote(path, errors="strict")
+    if v.get("path_form", "decoded") == "decoded":
+        path = unquote(path, errors="strict")
     segments = path.split("/", 2)
     if len(segments) > 1 and segments[1] in ENVIRONMENTS:
         path = "/" + segments[2] if len(segments) > 2 else ""
@@ -220,6 +223,43 @@ VECTORS = [
                     ("Source", "apigw test"), ("X-Trace", "trace 7")],
         "body": '{"name":"\u5f20\u4e09","tags":["a b","c+d"]}',
     },
+    {
+        "name": "hmac-sm3-app-post-json",
+        "derived": True,
+        "source": "derived: hmac-sm3 (Tencent's Go sample), app mode, POST with a JSON body",
+        "mode": "app", "key_id": "AKIDsm3", "secret": "sm3-secret-0123456789",
+        "algorithm": "hmac-sm3", "signing_time": "2026-11-30T12:00:00Z", "date_header": "X-Date",
+        "sign_headers": None,
+        "method": "POST", "target": "/release/v1/orders?lang=zh-CN&q=%E4%B8%AD",
+        "headers": [("Host", "service-sm3-1250000000.gz.apigw.tencentcs.com"),
+                    ("Accept", "application/json"), ("Content-Type", "application/json"),
+                    ("Source", "sm3 demo")],
+        "body": '{"order":7,"note":"\u4e2d\u6587"}',
+    },
+    {
+        "name": "hmac-sm3-key-pair",
+        "derived": True,
+        "source": "derived: hmac-sm3, key-pair mode with date and source",
+        "mode": "key-pair", "key_id": "AKIDsm3kp", "secret": "k66d99m4gs9f05x6vqgp2yrkrvpdemhhpnhj68FX",
+        "algorithm": "hmac-sm3", "signing_time": "2020-02-15T13:07:19Z", "date_header": "Date",
+        "sign_headers": ["source"],
+        "method": "GET", "target": "/",
+        "headers": [("Host", "example.com"), ("Source", "ccc")],
+        "body": "",
+    },
+    {
+        "name": "app-path-as-sent",
+        "derived": True,
+        "source": "derived: app mode, the path signed exactly as sent (Tencent's Python, JS, "
+                  "Java and PHP demos), a unicode segment and a space; parameters still decoded",
+        "mode": "app", "key_id": "AKIDassent", "secret": "Dc44ACV2Da3Gm9JVaaaaaaaaumYRI4CZfVG8Qiuv",
+        "algorithm": "hmac-sha1", "signing_time": "2026-11-30T08:00:00Z", "date_header": "X-Date",
+        "sign_headers": None, "path_form": "as-sent",
+        "method": "GET", "target": "/files/%E4%B8%AD%E6%96%87/a%20b?name=a%20b&q=%E4%B8%AD",
+        "headers": [("Host", "service-demo-1250000000.gz.apigw.tencentcs.com"),
+                    ("Accept", "application/json"), ("Source", "python demo")],
+        "body": "",
+    },
 ]
 
 
@@ -246,6 +286,7 @@ def main():
             "date": date,
             "sign_headers": v["sign_headers"],
             "environment_prefix": "strip",
+            "path_form": v.get("path_form", "decoded"),
         }
         if v["mode"] == "app":
             body = v["body"].encode()
