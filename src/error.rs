@@ -304,9 +304,10 @@ pub enum Error {
         /// The value sent.
         stage: String,
     },
-    /// The request cannot be canonicalized (not one of the vendor's rows).
+    /// The request cannot be canonicalized (not one of the vendor's rows). The message carries
+    /// the [`RequestError`]; it is not repeated as [`source`](std::error::Error::source).
     #[error("invalid request: {0}")]
-    InvalidRequest(#[from] RequestError),
+    InvalidRequest(RequestError),
     /// The replay guard refused the signature: it was already used and could still verify (or
     /// its window had passed by the guard's clock). From `verify_once` of either scheme. Not a
     /// vendor row: the message and code are the crate's own; the status is that of the other
@@ -351,6 +352,12 @@ fn mismatch_message(server_string_to_sign: Option<&str>) -> String {
     match server_string_to_sign {
         None => "HMAC signature does not match".to_owned(),
         Some(s) => format!("HMAC signature does not match, Server StringToSign:{s}"),
+    }
+}
+
+impl From<RequestError> for Error {
+    fn from(error: RequestError) -> Self {
+        Error::InvalidRequest(error)
     }
 }
 
@@ -544,6 +551,17 @@ pub(crate) fn push_json_string(out: &mut String, s: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_invalid_request_says_its_cause_once() {
+        let e = Error::from(RequestError::InvalidTarget);
+        assert_eq!(
+            e.to_string(),
+            "invalid request: the request target is not an origin-form target (/path?query)"
+        );
+        // A report that prints the chain (anyhow, eyre) shows the cause once.
+        assert!(std::error::Error::source(&e).is_none());
+    }
 
     #[test]
     fn json_escapes() {

@@ -111,6 +111,7 @@ mod date;
 pub mod encoding;
 mod error;
 pub mod gateway;
+pub mod headers;
 mod keys;
 pub mod limits;
 mod mac;

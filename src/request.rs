@@ -74,6 +74,13 @@ pub enum RequestError {
     /// `Content-Type` or `Content-MD5` in app mode).
     #[error("a header to sign appears more than once in the request")]
     RepeatedHeaderToSign,
+    /// BCE: the headers the signer was asked to sign leave out `host`, which `bce-auth-v1`
+    /// always signs.
+    #[error("the headers to sign must include host (bce-auth-v1 always signs it)")]
+    HostNotSigned,
+    /// BCE: the request has no `Host` header, which `bce-auth-v1` always signs.
+    #[error("the request has no Host header (bce-auth-v1 always signs it)")]
+    MissingHost,
     /// The carrier cannot carry a signature (AppCode).
     #[error("the AppCode carrier carries no signature")]
     UnsupportedCarrier,

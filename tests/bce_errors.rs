@@ -1309,3 +1309,34 @@ fn no_error_shows_the_secret_the_signing_key_or_the_expected_signature() {
     let signer = Signer::new(AK, &secret);
     assert!(!format!("{signer:?}").contains(SECRET));
 }
+
+/// Issue 12: asked to sign a header list without `host`, the signer names that cause (every
+/// listed header is present); a request without a `Host` header is named as such.
+#[test]
+fn the_signer_names_a_missing_host() {
+    let secret = secret();
+    let request = unsigned();
+    let err = request
+        .with_request(|r| {
+            Signer::new(AK, &secret)
+                .sign_headers(&["content-type"])
+                .sign(r, NOW)
+        })
+        .unwrap_err();
+    assert_eq!(
+        err,
+        Error::InvalidRequest(apigw_sign::RequestError::HostNotSigned)
+    );
+    assert_eq!(
+        err.to_string(),
+        "invalid request: the headers to sign must include host (bce-auth-v1 always signs it)"
+    );
+    let err = request
+        .without("Host")
+        .with_request(|r| Signer::new(AK, &secret).sign(r, NOW))
+        .unwrap_err();
+    assert_eq!(
+        err,
+        Error::InvalidRequest(apigw_sign::RequestError::MissingHost)
+    );
+}

@@ -482,3 +482,86 @@ fn non_utf8_header_values_do_not_panic() {
         "{error:?}"
     );
 }
+
+/// Signing in place works whatever buffered body the request holds: `Vec<u8>`, `String`,
+/// `Bytes`, `Full<Bytes>` (Tencent app mode, whose signature covers the body's MD5), and the
+/// header names are `http::HeaderName` constants.
+#[test]
+fn every_buffered_body_type_signs_in_place() {
+    fn round_trip<B: apigw_sign::http::BodyBytes>(body: B, what: &str) {
+        let secret = secret();
+        let mut request =
+            http::Request::post("https://service-demo.gz.apigw.tencentcs.com/release/v1")
+                .header(http::header::CONTENT_TYPE, "application/json")
+                .body(body)
+                .unwrap();
+        sign_tencent(
+            &tencent::Signer::new(Mode::App, TENCENT_ID, &secret),
+            &mut request,
+            NOW,
+        )
+        .unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_eq!(
+            request.headers()[apigw_sign::http::CONTENT_MD5],
+            tencent::content_md5(JSON),
+            "{what}"
+        );
+        assert!(
+            request.headers().contains_key(apigw_sign::http::X_DATE),
+            "{what}"
+        );
+        assert!(
+            request
+                .headers()
+                .contains_key(apigw_sign::http::AUTHORIZATION),
+            "{what}"
+        );
+        let verifier = tencent::Verifier::default();
+        verify_tencent(&verifier, Mode::App, &request, &keys(), NOW)
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
+    }
+    let text = core::str::from_utf8(JSON).unwrap();
+    round_trip(JSON.to_vec(), "Vec<u8>");
+    round_trip(text.to_owned(), "String");
+    round_trip(bytes::Bytes::from_static(JSON), "Bytes");
+    round_trip(
+        http_body_util::Full::new(bytes::Bytes::from_static(JSON)),
+        "Full<Bytes>",
+    );
+
+    // An empty `Full` and `()` are empty bodies.
+    let secret = secret();
+    let mut request = http::Request::get("https://example.com/v1")
+        .body(http_body_util::Full::new(bytes::Bytes::new()))
+        .unwrap();
+    sign_tencent(
+        &tencent::Signer::new(Mode::App, TENCENT_ID, &secret),
+        &mut request,
+        NOW,
+    )
+    .unwrap();
+    assert!(!request
+        .headers()
+        .contains_key(apigw_sign::http::CONTENT_MD5));
+    let mut unit = http::Request::get("https://example.com/v1")
+        .body(())
+        .unwrap();
+    sign_tencent(
+        &tencent::Signer::new(Mode::App, TENCENT_ID, &secret),
+        &mut unit,
+        NOW,
+    )
+    .unwrap();
+    verify_tencent(
+        &tencent::Verifier::default(),
+        Mode::App,
+        &unit,
+        &keys(),
+        NOW,
+    )
+    .unwrap();
+    assert_eq!(
+        apigw_sign::http::X_BCE_SIGNATURE.as_str(),
+        apigw_sign::headers::X_BCE_SIGNATURE
+    );
+}

@@ -195,3 +195,41 @@ fn requiring_one_path_form_removes_the_two_path_ambiguity() {
         Err(Error::SignatureMismatch { .. })
     ));
 }
+
+/// Signing outputs (Tencent's and BCE's) show their headers in `Debug`, but not the signature.
+#[test]
+fn signing_outputs_redact_their_signature_in_debug() {
+    let secret = Secret::from(SECRET);
+    let request = Request::new("GET", "/v1?id=7", &[], b"");
+    let signature = Signer::new(Mode::App, KEY_ID, &secret)
+        .sign(&request, NOW)
+        .unwrap();
+    let mac = signature
+        .authorization()
+        .rsplit_once("signature=\"")
+        .unwrap()
+        .1
+        .trim_end_matches('"');
+    let shown = format!("{signature:?}");
+    assert!(!shown.contains(mac), "{shown}");
+    assert!(
+        shown.contains(r#"hmac id=\"AKIDdemo\""#) && shown.contains("<redacted>"),
+        "{shown}"
+    );
+
+    let host = [Header::new("Host", "bj.bcebos.com")];
+    let bce_request = Request::new("GET", "/v1?id=7", &host, b"");
+    for carrier in [
+        apigw_sign::bce::Carrier::Authorization,
+        apigw_sign::bce::Carrier::Query,
+    ] {
+        let signature = apigw_sign::bce::Signer::new("ak", &secret)
+            .carrier(carrier)
+            .sign(&bce_request, NOW)
+            .unwrap();
+        let mac = signature.auth_string().rsplit_once('/').unwrap().1;
+        let shown = format!("{signature:?}");
+        assert!(!shown.contains(mac), "{shown}");
+        assert!(shown.contains("bce-auth-v1/ak/"), "{shown}");
+    }
+}

@@ -3,8 +3,9 @@
 //! Enabled by the `http` feature. The core stays free of any HTTP crate; this module only
 //! translates:
 //!
-//! - [`HttpRequestView`] looks at an `http::Request<B>` (any `B: AsRef<[u8]>`, such as `Vec<u8>`,
-//!   `String` or `Bytes`) as the crate's borrowed [`Request`]. It collects the headers into one
+//! - [`HttpRequestView`] looks at an `http::Request<B>` whose body is at hand ([`BodyBytes`]:
+//!   `Vec<u8>`, `String`, `&[u8]`, `&str`, `Bytes`, `Full<Bytes>`, `Empty<Bytes>`, `()`) as the
+//!   crate's borrowed [`Request`]. It collects the headers into one
 //!   small `Vec` of borrowed names and values; the method, the target and the body are borrowed,
 //!   so the body is never copied.
 //! - [`sign_tencent`] and [`sign_bce`] sign a request in place; [`verify_tencent`] and
@@ -12,6 +13,7 @@
 //!   ([`tencent::Verified::into_owned`], [`bce::Verified::into_owned`]).
 //! - [`route`] runs a request through the [gateway model](crate::gateway).
 //! - [`error_response`] turns an [`Error`] into the vendor's JSON response.
+//! - The header names of [`crate::headers`] as `http::HeaderName`s ([`X_DATE`], …).
 //!
 //! # Decisions
 //!
@@ -57,10 +59,16 @@
 //! ```
 
 use core::fmt;
+use core::ops::Deref;
+use core::pin::Pin;
+use core::task::{Context, Poll, Waker};
 
+use bytes::Bytes;
 use http::header::{HeaderName, HeaderValue, CONTENT_TYPE, HOST, RETRY_AFTER};
 use http::uri::{PathAndQuery, Uri};
 use http::{HeaderMap, Method, Response, StatusCode};
+use http_body::Body as _;
+use http_body_util::{Empty, Full};
 use time::OffsetDateTime;
 
 use crate::bce;
@@ -70,6 +78,100 @@ use crate::keys::KeyLookup;
 use crate::replay::ReplayGuard;
 use crate::request::{Header, Protocol, Request, RequestError};
 use crate::tencent::{self, Mode};
+
+/// `x-date` ([`crate::headers::X_DATE`]).
+pub const X_DATE: HeaderName = HeaderName::from_static(crate::headers::X_DATE);
+/// `date` ([`crate::headers::DATE`]).
+pub const DATE: HeaderName = HeaderName::from_static(crate::headers::DATE);
+/// `source` ([`crate::headers::SOURCE`]).
+pub const SOURCE: HeaderName = HeaderName::from_static(crate::headers::SOURCE);
+/// `content-md5` ([`crate::headers::CONTENT_MD5`]).
+pub const CONTENT_MD5: HeaderName = HeaderName::from_static(crate::headers::CONTENT_MD5);
+/// `authorization` ([`crate::headers::AUTHORIZATION`]).
+pub const AUTHORIZATION: HeaderName = HeaderName::from_static(crate::headers::AUTHORIZATION);
+/// `x-bce-date` ([`crate::headers::X_BCE_DATE`]).
+pub const X_BCE_DATE: HeaderName = HeaderName::from_static(crate::headers::X_BCE_DATE);
+/// `x-bce-signature` ([`crate::headers::X_BCE_SIGNATURE`]).
+pub const X_BCE_SIGNATURE: HeaderName = HeaderName::from_static(crate::headers::X_BCE_SIGNATURE);
+/// `x-bce-stage` ([`crate::headers::X_BCE_STAGE`]).
+pub const X_BCE_STAGE: HeaderName = HeaderName::from_static(crate::headers::X_BCE_STAGE);
+
+/// A request body whose bytes are at hand without consuming it: what the signers read (Tencent
+/// app mode signs the body's MD5 or its form parameters) and what [`HttpRequestView`] lends.
+///
+/// Implemented for the buffered bodies: `Vec<u8>`, `String`, `&[u8]`, `&str`, `Box<[u8]>`,
+/// `Bytes`, `Full<Bytes>`, `Empty<Bytes>` and `()` (no body). A streaming body has no bytes to
+/// lend: collect it first (`http_body_util::BodyExt::collect`).
+pub trait BodyBytes {
+    /// The body's bytes.
+    fn body_bytes(&self) -> BodyRef<'_>;
+}
+
+/// A body's bytes: borrowed, or a shared [`Bytes`] handle (no copy of the data).
+#[derive(Clone, Debug)]
+pub enum BodyRef<'a> {
+    /// Borrowed from the body.
+    Borrowed(&'a [u8]),
+    /// A reference-counted handle to the body's data.
+    Shared(Bytes),
+}
+
+impl Deref for BodyRef<'_> {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            BodyRef::Borrowed(bytes) => bytes,
+            BodyRef::Shared(bytes) => bytes,
+        }
+    }
+}
+
+macro_rules! borrowed_bodies {
+    ($($body:ty),* $(,)?) => {$(
+        impl BodyBytes for $body {
+            fn body_bytes(&self) -> BodyRef<'_> {
+                BodyRef::Borrowed(AsRef::<[u8]>::as_ref(self))
+            }
+        }
+    )*};
+}
+
+borrowed_bodies!(Vec<u8>, String, &[u8], &str, Box<[u8]>, Bytes);
+
+impl<const N: usize> BodyBytes for &[u8; N] {
+    fn body_bytes(&self) -> BodyRef<'_> {
+        BodyRef::Borrowed(&self[..])
+    }
+}
+
+impl BodyBytes for () {
+    fn body_bytes(&self) -> BodyRef<'_> {
+        BodyRef::Borrowed(b"")
+    }
+}
+
+impl BodyBytes for Empty<Bytes> {
+    fn body_bytes(&self) -> BodyRef<'_> {
+        BodyRef::Borrowed(b"")
+    }
+}
+
+/// A `Full` body holds its one chunk until polled, and lends it to no one: a clone (a
+/// reference count) is polled once, which a `Full` answers at once, with no waker needed.
+impl BodyBytes for Full<Bytes> {
+    fn body_bytes(&self) -> BodyRef<'_> {
+        let mut body = self.clone();
+        let mut context = Context::from_waker(Waker::noop());
+        match Pin::new(&mut body).poll_frame(&mut context) {
+            Poll::Ready(Some(Ok(frame))) => frame
+                .into_data()
+                .map_or(BodyRef::Borrowed(b""), BodyRef::Shared),
+            // An empty `Full` ends at once; its error type is `Infallible`.
+            _ => BodyRef::Borrowed(b""),
+        }
+    }
+}
 
 /// An [`http::Request`] seen as the crate's borrowed [`Request`].
 ///
@@ -91,31 +193,36 @@ pub struct HttpRequestView<'a> {
     method: &'a str,
     target: &'a str,
     headers: Vec<Header<'a>>,
-    body: &'a [u8],
+    body: BodyRef<'a>,
 }
 
 impl<'a> HttpRequestView<'a> {
     /// A view of `request` with its body.
-    pub fn new<B: AsRef<[u8]>>(request: &'a http::Request<B>) -> Self {
+    pub fn new<B: BodyBytes>(request: &'a http::Request<B>) -> Self {
         Self::from_parts_of(
             request.method(),
             request.uri(),
             request.headers(),
-            request.body().as_ref(),
+            request.body().body_bytes(),
         )
     }
 
     /// A view of a request split into its parts and its (collected) body, as servers often hold
     /// it.
     pub fn from_parts(parts: &'a http::request::Parts, body: &'a [u8]) -> Self {
-        Self::from_parts_of(&parts.method, &parts.uri, &parts.headers, body)
+        Self::from_parts_of(
+            &parts.method,
+            &parts.uri,
+            &parts.headers,
+            BodyRef::Borrowed(body),
+        )
     }
 
     pub(crate) fn from_parts_of(
         method: &'a Method,
         uri: &'a Uri,
         headers: &'a HeaderMap,
-        body: &'a [u8],
+        body: BodyRef<'a>,
     ) -> Self {
         let target = uri.path_and_query().map_or("/", PathAndQuery::as_str);
         let mut collected = Vec::with_capacity(headers.len() + 1);
@@ -138,7 +245,7 @@ impl<'a> HttpRequestView<'a> {
     /// The borrowed request the signers and verifiers read. Call
     /// [`without_body`](Request::without_body) on it when the body was not collected.
     pub fn request(&self) -> Request<'_> {
-        Request::new(self.method, self.target, &self.headers, self.body)
+        Request::new(self.method, self.target, &self.headers, &self.body)
     }
 }
 
@@ -169,7 +276,7 @@ fn implied_host<'a>(uri: &'a Uri, headers: &HeaderMap) -> Option<&'a str> {
 ///
 /// As [`tencent::Signer::sign`]; [`RequestError::InvalidHeaderValue`] when `http` refuses a
 /// value to set. The request is unchanged on error.
-pub fn sign_tencent<B: AsRef<[u8]>>(
+pub fn sign_tencent<B: BodyBytes>(
     signer: &tencent::Signer<'_>,
     request: &mut http::Request<B>,
     now: OffsetDateTime,
@@ -184,7 +291,7 @@ pub fn sign_tencent<B: AsRef<[u8]>>(
 /// # Errors
 ///
 /// As [`tencent::Verifier::verify`].
-pub fn verify_tencent<B: AsRef<[u8]>>(
+pub fn verify_tencent<B: BodyBytes>(
     verifier: &tencent::Verifier,
     mode: Mode,
     request: &http::Request<B>,
@@ -206,7 +313,7 @@ pub fn verify_tencent<B: AsRef<[u8]>>(
 /// As [`bce::Signer::sign`]; [`RequestError::InvalidHeaderValue`] when `http` refuses a value
 /// to set, [`RequestError::InvalidTarget`] when it refuses the presigned target (or the URI has
 /// an authority but no scheme). The request is unchanged on error.
-pub fn sign_bce<B: AsRef<[u8]>>(
+pub fn sign_bce<B: BodyBytes>(
     signer: &bce::Signer<'_>,
     request: &mut http::Request<B>,
     now: OffsetDateTime,
@@ -221,7 +328,7 @@ pub fn sign_bce<B: AsRef<[u8]>>(
 /// # Errors
 ///
 /// As [`bce::Verifier::verify`].
-pub fn verify_bce<B: AsRef<[u8]>>(
+pub fn verify_bce<B: BodyBytes>(
     verifier: &bce::Verifier,
     request: &http::Request<B>,
     keys: &impl KeyLookup,
@@ -249,7 +356,7 @@ pub fn verify_bce<B: AsRef<[u8]>>(
 /// # Errors
 ///
 /// As [`Gateway::route`].
-pub fn route<'g, B: AsRef<[u8]>>(
+pub fn route<'g, B: BodyBytes>(
     gateway: &'g Gateway,
     request: &http::Request<B>,
     protocol: Protocol,
@@ -264,7 +371,7 @@ pub fn route<'g, B: AsRef<[u8]>>(
 /// # Errors
 ///
 /// As [`Gateway::route_once`].
-pub fn route_once<'g, B: AsRef<[u8]>>(
+pub fn route_once<'g, B: BodyBytes>(
     gateway: &'g Gateway,
     request: &http::Request<B>,
     protocol: Protocol,

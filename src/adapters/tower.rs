@@ -99,7 +99,7 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::adapters::authenticate::{Authenticator, Head, StoreHandle};
-use crate::adapters::http::{error_response, HttpRequestView};
+use crate::adapters::http::{error_response, BodyRef, HttpRequestView};
 use crate::bce;
 use crate::error::push_json_string;
 use crate::gateway::Gateway;
@@ -413,7 +413,7 @@ where
                     &parts.method,
                     signed_uri(&parts.uri, &parts.extensions),
                     &parts.headers,
-                    &[],
+                    BodyRef::Borrowed(&[]),
                 );
                 // A body known to be empty (its stream already ended, or exactly 0 bytes
                 // announced) is given as such: the head pass then decides everything.
@@ -462,7 +462,7 @@ where
                             &parts.method,
                             signed_uri(&parts.uri, &parts.extensions),
                             &parts.headers,
-                            &body,
+                            BodyRef::Borrowed(&body),
                         );
                         let view = view.request();
                         authenticator

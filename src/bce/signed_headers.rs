@@ -90,6 +90,7 @@ impl SelectError {
             SelectError::Format(BceFormat::TooManyHeaders) => {
                 RequestError::TooManySignedHeaders.into()
             }
+            SelectError::Format(BceFormat::HostNotSigned) => RequestError::HostNotSigned.into(),
             SelectError::Format(_) => RequestError::MissingHeaderToSign.into(),
             SelectError::Request(error) => error.into(),
         }
@@ -409,7 +410,7 @@ mod tests {
         );
         assert_eq!(
             SelectError::Format(BceFormat::HostNotSigned).for_signer(),
-            Error::InvalidRequest(RequestError::MissingHeaderToSign)
+            Error::InvalidRequest(RequestError::HostNotSigned)
         );
     }
 }

@@ -1,6 +1,6 @@
 //! The client side: signing a request with `bce-auth-v1`.
 
-use core::fmt::Write as _;
+use core::fmt::{self, Write as _};
 
 use time::OffsetDateTime;
 
@@ -191,7 +191,7 @@ impl<'k> Signer<'k> {
         let sent = Sent::new(request.headers(), set)?;
         let signed = SignedHeaders::select(sent, self.selection()).map_err(|e| e.for_signer())?;
         if !signed.signs_host() {
-            return Err(RequestError::MissingHeaderToSign.into());
+            return Err(RequestError::MissingHost.into());
         }
         Ok(CanonicalRequest::new(request, signed, params)?)
     }
@@ -237,7 +237,10 @@ impl<'k> Signer<'k> {
 }
 
 /// What to apply after signing: headers to set and, for a presigned URL, the new target.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// `Debug` shows the auth string with its signature redacted, and not the presigned target
+/// (which carries the auth string): until it expires, the signature is a credential.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Signature {
     carrier: Carrier,
     auth_string: String,
@@ -274,6 +277,23 @@ impl Signature {
     /// For a presigned URL: the request target with `authorization=…` appended.
     pub fn target(&self) -> Option<&str> {
         self.target.as_deref()
+    }
+}
+
+impl fmt::Debug for Signature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let auth_string = self
+            .auth_string
+            .rsplit_once('/')
+            .map_or("<redacted>".to_owned(), |(head, _)| {
+                format!("{head}/<redacted>")
+            });
+        f.debug_struct("Signature")
+            .field("carrier", &self.carrier)
+            .field("auth_string", &auth_string)
+            .field("stage", &self.stage)
+            .field("presigned_target", &self.target.is_some())
+            .finish_non_exhaustive()
     }
 }
 

@@ -5,7 +5,7 @@
 //! for the wire *after* signing their raw values (the seed's encode-after-sign rule) and signs
 //! through the same canonicalizer. Both return what to apply rather than changing anything.
 
-use core::fmt::Write as _;
+use core::fmt::{self, Write as _};
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
@@ -341,7 +341,10 @@ impl<'k> Signer<'k> {
 }
 
 /// What to apply to a request after signing it: its headers.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// `Debug` shows the `Authorization` value with its signature redacted: until its window ends,
+/// the signature is a credential.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Signature {
     date_header: DateHeader,
     date: [u8; 29],
@@ -380,6 +383,22 @@ impl Signature {
         ]
         .into_iter()
         .flatten()
+    }
+}
+
+impl fmt::Debug for Signature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let authorization = self
+            .authorization
+            .rsplit_once("signature=\"")
+            .map_or("<redacted>".to_owned(), |(head, _)| {
+                format!("{head}signature=\"<redacted>\"")
+            });
+        f.debug_struct("Signature")
+            .field("date", &self.date())
+            .field("content_md5", &self.content_md5())
+            .field("authorization", &authorization)
+            .finish()
     }
 }
 
