@@ -23,7 +23,9 @@
 //! # No I/O
 //!
 //! The core does no network, file, environment or clock access. The time, the keys and the
-//! policy are arguments: `now` is an `OffsetDateTime` (from the `time` crate) you pass in, keys
+//! policy are arguments: `now` is a [`time::OffsetDateTime`] you pass in (the crate re-exports
+//! [`time`], so `apigw_sign::time::OffsetDateTime::now_utc()` needs no dependency of your own,
+//! and `OffsetDateTime::from(std::time::SystemTime::now())` converts a std time), keys
 //! come through the [`KeyLookup`] trait, and the request is a borrowed [`Request`] view (method,
 //! target, headers, body) that depends on no HTTP crate. Only the `tower` adapter reads the clock
 //! (it serves live requests); it does no other I/O either: the server around it owns the sockets.
@@ -35,7 +37,7 @@
 //! use apigw_sign::tencent::{Mode, Policy, Signer, Verifier};
 //!
 //! let secret = Secret::from("demo-secret");
-//! let now = time::macros::datetime!(2021-03-11 08:29:58 UTC);
+//! let now = apigw_sign::time::OffsetDateTime::now_utc();
 //!
 //! // Client: sign a request already in wire form, then apply the returned headers.
 //! let mut headers = vec![Header::new("Host", "service-demo-1250000000.gz.apigw.tencentcs.com"),
@@ -62,7 +64,7 @@
 //! use apigw_sign::{Header, KeySet, Request, Secret};
 //! use apigw_sign::bce::{Carrier, Policy, Signer, Verifier};
 //!
-//! let now = time::macros::datetime!(2018-12-06 03:05:00 UTC);
+//! let now = apigw_sign::time::OffsetDateTime::from(std::time::SystemTime::now());
 //! let secret = Secret::from("demo-secret");
 //! let mut headers = vec![Header::new("Host", "default1.gateway-mock.com"),
 //!                        Header::new("Content-Type", "application/json")];
@@ -133,6 +135,8 @@ struct ReadmeDoctests;
 pub use adapters::http;
 #[cfg(feature = "redis")]
 pub use adapters::redis;
+#[cfg(feature = "reqwest")]
+pub use adapters::reqwest;
 #[cfg(feature = "tower")]
 pub use adapters::tower as layer;
 pub use algorithm::{Algorithm, AlgorithmSet, UnknownAlgorithm};
@@ -147,3 +151,9 @@ pub use keys::{
 pub use request::{Header, Protocol, Request, RequestError};
 pub use set::{Member, Set};
 pub use verification::{Scratch, Verifier};
+
+/// The `time` crate, whose [`OffsetDateTime`](time::OffsetDateTime) every `now` and signing
+/// time is: re-exported so that a user needs no `time` dependency of their own.
+/// `OffsetDateTime::now_utc()` is the current time; `OffsetDateTime::from(SystemTime)`
+/// converts a [`std::time::SystemTime`].
+pub use time;

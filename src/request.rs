@@ -41,6 +41,10 @@ pub enum RequestError {
     /// The form body is part of the signature but the request was given without its body.
     #[error("the form body is signed but the request was given without its body")]
     BodyUnavailable,
+    /// The body is a stream, whose bytes a signer cannot read without consuming it (an HTTP
+    /// client adapter's request).
+    #[error("the body is a stream: a signer needs its bytes (build it from bytes, text, JSON or a form)")]
+    StreamingBody,
     /// A header name is not an HTTP token.
     #[error("a header name is not an HTTP token")]
     InvalidHeaderName,

@@ -104,6 +104,11 @@ impl<'k> Signer<'k> {
         }
     }
 
+    /// The mode it signs in.
+    pub const fn mode(&self) -> Mode {
+        self.mode
+    }
+
     /// Signs with `algorithm` (default `hmac-sha1`).
     #[must_use]
     pub const fn algorithm(self, algorithm: Algorithm) -> Self {
