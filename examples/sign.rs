@@ -20,7 +20,7 @@ use std::process::ExitCode;
 
 use apigw_sign::bce::{self, app_code_header, Carrier};
 use apigw_sign::encoding::{decode, encode_component, encode_path, Plus};
-use apigw_sign::tencent::{self, Body, DateHeader, Mode, Parts};
+use apigw_sign::tencent::{self, Body, DateHeader, Mode, Parts, PathForm};
 use apigw_sign::{format_http_date, Algorithm, Header, Request, Secret};
 use time::OffsetDateTime;
 
@@ -42,14 +42,18 @@ options:
                        if present); BCE: the headers to sign instead of the default set
                        (host, content-length, content-type, content-md5, x-bce-*)
   --expires N          BCE expiration seconds (default 1800)
-  --algorithm A        Tencent: hmac-sha1 (default), hmac-sha256, hmac-sha384, hmac-sha512
+  --algorithm A        Tencent: hmac-sha1 (default), hmac-sha256, hmac-sha384, hmac-sha512,
+                       hmac-sm3
+  --path-as-sent       Tencent app: sign the path exactly as it is on the wire instead of
+                       decoded (as Tencent's Python, JavaScript, Java and PHP demos do)
   --date-header NAME   Tencent key-pair: x-date (default) or date
   --explain            also print the string to sign (Tencent) or the canonical request (BCE)
                        on stderr
   --help               print this text
 
 Every option's value is checked whatever the scheme; --expires is unused by the Tencent
-schemes, --algorithm and --date-header by the BCE ones. A Tencent date header already in the
+schemes, --algorithm, --date-header and --path-as-sent by the BCE ones (and --path-as-sent by
+tencent-key-pair, which signs no path). A Tencent date header already in the
 request is replaced by the signing time; a BCE x-bce-date already in the request is kept.
 ";
 
@@ -66,6 +70,7 @@ struct Options {
     sign_headers: Option<Vec<String>>,
     expires: u64,
     date_header: DateHeader,
+    path_form: PathForm,
     explain: bool,
 }
 
@@ -84,12 +89,16 @@ fn run() -> Result<ExitCode, Stop> {
     let mut args = Args::from_env()?;
     let (mut scheme, mut id, mut secret, mut time) = (None, None, None, None);
     let (mut algorithm, mut sign_headers, mut expires, mut date_header) = (None, None, None, None);
-    let mut explain = false;
+    let (mut explain, mut path_as_sent) = (false, false);
     while let Some(option) = args.next_option() {
         let slot = match option.as_str() {
             "--help" | "-h" => return Err(Stop::Help),
             "--explain" => {
                 explain = true;
+                continue;
+            }
+            "--path-as-sent" => {
+                path_as_sent = true;
                 continue;
             }
             "--scheme" => &mut scheme,
@@ -120,7 +129,7 @@ fn run() -> Result<ExitCode, Stop> {
         None => Algorithm::HmacSha1,
         Some(name) => name.parse().map_err(|_| {
             usage(format!(
-                "--algorithm {name:?} is not hmac-sha1, hmac-sha256, hmac-sha384 or hmac-sha512"
+                "--algorithm {name:?} is not hmac-sha1, hmac-sha256, hmac-sha384, hmac-sha512 or hmac-sm3"
             ))
         })?,
     };
@@ -163,6 +172,11 @@ fn run() -> Result<ExitCode, Stop> {
         sign_headers,
         expires,
         date_header,
+        path_form: if path_as_sent {
+            PathForm::AsSent
+        } else {
+            PathForm::Decoded
+        },
         explain,
     };
 
@@ -189,7 +203,8 @@ fn sign_tencent(request: &RawRequest<'_>, mode: Mode, options: &Options) -> Resu
     let sign_headers = options.sign_headers();
     let mut signer = tencent::Signer::new(mode, &options.id, &options.secret)
         .algorithm(options.algorithm)
-        .date_header(options.date_header);
+        .date_header(options.date_header)
+        .path_form(options.path_form);
     if let Some(names) = &sign_headers {
         signer = signer.sign_headers(names);
     }

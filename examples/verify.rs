@@ -27,7 +27,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use apigw_sign::bce::{self, Carrier, Carriers};
-use apigw_sign::{tencent, Error, KeySet, Protocol, Request, StatusProfile};
+use apigw_sign::{
+    tencent, Algorithm, AlgorithmSet, Error, KeySet, Protocol, Request, StatusProfile,
+};
 
 use common::{parse_request, parse_scheme, usage, Args, Scheme, Stop};
 
@@ -49,6 +51,9 @@ options:
   --max-skew N         allowed clock skew in seconds (default: Tencent 900, BCE 300)
   --statuses P         Tencent status profile: classic (default) or current
                        (checked for every scheme; BCE statuses do not depend on it)
+  --algorithms a,b     Tencent: the algorithms accepted instead of the default four
+                       (hmac-sha1, hmac-sha256, hmac-sha384, hmac-sha512), e.g.
+                       hmac-sha256,hmac-sm3 (checked for every scheme)
   --explain            on failure, print the server's string to sign (Tencent) or
                        canonical request (BCE) on stderr
   --gateway FILE       route the request through the gateway the TOML file describes
@@ -60,7 +65,7 @@ options:
                        bce-app, bce-appcode or none, whose key_id is null);
                        --max-skew applies to both vendors, --statuses as above
   --proto P            with --gateway: the protocol the request arrived over,
-                       http (default) or https
+                       https (default) or http
   --help               print this text
 ";
 
@@ -71,7 +76,7 @@ fn main() -> ExitCode {
 fn run() -> Result<ExitCode, Stop> {
     let mut args = Args::from_env()?;
     let (mut scheme, mut now, mut max_skew, mut statuses) = (None, None, None, None);
-    let (mut gateway, mut proto) = (None, None);
+    let (mut gateway, mut proto, mut algorithms) = (None, None, None);
     let mut keys = Vec::new();
     let mut explain = false;
     while let Some(option) = args.next_option() {
@@ -91,6 +96,7 @@ fn run() -> Result<ExitCode, Stop> {
             "--statuses" => &mut statuses,
             "--gateway" => &mut gateway,
             "--proto" => &mut proto,
+            "--algorithms" => &mut algorithms,
             _ => return Err(common::unknown(&option)),
         };
         args.value_once(&option, slot)?;
@@ -106,14 +112,15 @@ fn run() -> Result<ExitCode, Stop> {
             return Err(usage("--explain does not apply with --gateway"));
         }
         let protocol = match proto.as_deref() {
-            None | Some("http") => Protocol::Http,
-            Some("https") => Protocol::Https,
+            Some("http") => Protocol::Http,
+            None | Some("https") => Protocol::Https,
             Some(other) => return Err(usage(format!("--proto {other:?} is not http or https"))),
         };
         let now = common::parse_time("--now", now.as_deref())?;
         let max_skew = parse_max_skew(max_skew.as_deref())?;
         let profile = parse_profile(statuses.as_deref())?;
-        return through_gateway(&file, protocol, now, max_skew, profile);
+        let algorithms = parse_algorithms(algorithms.as_deref())?;
+        return through_gateway(&file, protocol, now, max_skew, profile, algorithms);
     }
     if proto.is_some() {
         return Err(usage("--proto applies only with --gateway"));
@@ -149,6 +156,7 @@ fn run() -> Result<ExitCode, Stop> {
     let now = common::parse_time("--now", now.as_deref())?;
     let max_skew = parse_max_skew(max_skew.as_deref())?;
     let profile = parse_profile(statuses.as_deref())?;
+    let algorithms = parse_algorithms(algorithms.as_deref())?;
 
     let input = common::read_stdin()?;
     let raw = parse_request(&input)?;
@@ -161,6 +169,9 @@ fn run() -> Result<ExitCode, Stop> {
                 policy.max_skew = max_skew;
             }
             policy.statuses = profile;
+            if let Some(algorithms) = algorithms {
+                policy.algorithms = algorithms;
+            }
             let verifier = tencent::Verifier::new(policy);
             let verified = verifier
                 .verify(mode, &request, &key_set, now)
@@ -224,6 +235,23 @@ fn parse_profile(value: Option<&str>) -> Result<StatusProfile, Stop> {
     }
 }
 
+/// `--algorithms a,b`: the Tencent allow-list, when given.
+fn parse_algorithms(value: Option<&str>) -> Result<Option<AlgorithmSet>, Stop> {
+    let Some(list) = value else {
+        return Ok(None);
+    };
+    let mut set = AlgorithmSet::EMPTY;
+    for name in list.split(',').map(str::trim) {
+        let algorithm: Algorithm = name.parse().map_err(|_| {
+            usage(format!(
+                "--algorithms: {name:?} is not hmac-sha1, hmac-sha256, hmac-sha384, hmac-sha512 or hmac-sm3"
+            ))
+        })?;
+        set = set.with(algorithm);
+    }
+    Ok(Some(set))
+}
+
 /// The JSON line of a request that does not verify.
 fn failure(err: &Error, profile: StatusProfile) -> String {
     format!(
@@ -242,6 +270,7 @@ fn through_gateway(
     now: time::OffsetDateTime,
     max_skew: Option<Duration>,
     profile: StatusProfile,
+    algorithms: Option<AlgorithmSet>,
 ) -> Result<ExitCode, Stop> {
     use apigw_sign::gateway::{Auth, Config, Gateway};
 
@@ -270,6 +299,9 @@ fn through_gateway(
         gateway.bce.max_skew = max_skew;
     }
     gateway.tencent.statuses = profile;
+    if let Some(algorithms) = algorithms {
+        gateway.tencent.algorithms = algorithms;
+    }
 
     let input = common::read_stdin()?;
     let raw = parse_request(&input)?;
@@ -310,6 +342,7 @@ fn through_gateway(
     _now: time::OffsetDateTime,
     _max_skew: Option<Duration>,
     _profile: StatusProfile,
+    _algorithms: Option<AlgorithmSet>,
 ) -> Result<ExitCode, Stop> {
     Err(usage(
         "--gateway needs the serde feature: build the example with --features serde",

@@ -374,6 +374,79 @@ fn every_algorithm_round_trips() {
     }
 }
 
+/// `sign --algorithm hmac-sm3`: the default verifier refuses it with the documented message;
+/// `verify --algorithms` that lists it accepts it.
+#[test]
+fn hmac_sm3_signs_and_verifies_when_allowed() {
+    let request = "GET /a?b=c HTTP/1.1\n\n";
+    let signed = sign_with(
+        "tencent-app",
+        "sm3-secret",
+        &["--algorithm", "hmac-sm3"],
+        request,
+    )
+    .ok();
+    assert!(signed.contains("algorithm=\"hmac-sm3\""), "{signed}");
+    assert_rejected(
+        &verify_with("tencent-app", "sm3-secret", &[], &signed),
+        r#"{"ok":false,"status":403,"code":"AlgorithmNotSupported","message":"HMAC algorithm hmac-sm3 not supported"}"#,
+    );
+    let allowed = ["--algorithms", "hmac-sha1,hmac-sm3"];
+    assert_eq!(
+        verify_with("tencent-app", "sm3-secret", &allowed, &signed).ok(),
+        format!("{OK_APP}\n")
+    );
+    // An allow-list without the request's algorithm refuses it.
+    let signed = sign_with("tencent-app", "sm3-secret", &[], request).ok();
+    assert_rejected(
+        &verify_with(
+            "tencent-app",
+            "sm3-secret",
+            &["--algorithms", "hmac-sm3"],
+            &signed,
+        ),
+        r#"{"ok":false,"status":403,"code":"AlgorithmNotSupported","message":"HMAC algorithm hmac-sha1 not supported"}"#,
+    );
+}
+
+/// `sign --path-as-sent`: the string to sign holds the wire path; the default verifier accepts
+/// it (either form), as it does the decoded default.
+#[test]
+fn path_as_sent_signs_the_wire_path() {
+    let request = "GET /files/中文/a b?q=1 HTTP/1.1\n\n";
+    let run = sign_with(
+        "tencent-app",
+        "s",
+        &["--path-as-sent", "--explain"],
+        request,
+    );
+    let signed = run.ok();
+    assert!(
+        signed.starts_with("GET /files/%E4%B8%AD%E6%96%87/a%20b?q=1 HTTP/1.1\r\n"),
+        "{signed}"
+    );
+    assert!(
+        run.stderr
+            .ends_with("\n/files/%E4%B8%AD%E6%96%87/a%20b?q=1\n"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        verify_with("tencent-app", "s", &[], &signed).ok(),
+        format!("{OK_APP}\n")
+    );
+    let decoded = sign_with("tencent-app", "s", &["--explain"], request);
+    assert!(
+        decoded.stderr.ends_with("\n/files/中文/a b?q=1\n"),
+        "{}",
+        decoded.stderr
+    );
+    assert_eq!(
+        verify_with("tencent-app", "s", &[], &decoded.ok()).ok(),
+        format!("{OK_APP}\n")
+    );
+}
+
 // --- verify failures ----------------------------------------------------------------------
 
 fn signed_app_request() -> String {
@@ -585,6 +658,7 @@ fn usage_errors_exit_2() {
     let bad_values: &[&[&str]] = &[
         &["--scheme", "tencent-app", "--time", "2021-03-11 08:29:58"],
         &["--scheme", "tencent-app", "--algorithm", "hmac-md5"],
+        &["--scheme", "tencent-app", "--algorithm", "HMAC-SM3"],
         &["--scheme", "tencent-app", "--expires", "soon"],
         &["--scheme", "tencent-app", "--date-header", "date"],
         &["--scheme", "tencent-key-pair", "--date-header", "expires"],
@@ -619,6 +693,22 @@ fn usage_errors_exit_2() {
             "new",
         ],
         &["--scheme", "tencent-app", "--key", "a:b", "--expires", "60"],
+        &[
+            "--scheme",
+            "tencent-app",
+            "--key",
+            "a:b",
+            "--algorithms",
+            "hmac-md5",
+        ],
+        &[
+            "--scheme",
+            "bce",
+            "--key",
+            "a:b",
+            "--algorithms",
+            "hmac-sha1,",
+        ],
     ];
     for args in verify_cases {
         verify(args, request).usage_error();
@@ -1198,26 +1288,30 @@ fn bce_rotation_and_colons_in_secrets() {
 
 #[test]
 fn bce_signing_errors_exit_1() {
-    let cases: &[(&[&str], &str)] = &[
+    const MISSING: &str = "invalid request: a header to sign is not in the request\n";
+    let cases: &[(&[&str], &str, &str)] = &[
         // host must be signed, and listed headers must be present.
         (
             &["--sign-headers", "content-type"],
             "GET / HTTP/1.1\nHost: h\nContent-Type: t\n\n",
+            "invalid request: the headers to sign must include host (bce-auth-v1 always signs it)\n",
         ),
         (
             &["--sign-headers", "host,content-md5"],
             "GET / HTTP/1.1\nHost: h\n\n",
+            MISSING,
         ),
-        (&[], "GET / HTTP/1.1\nAccept: */*\n\n"),
+        (
+            &[],
+            "GET / HTTP/1.1\nAccept: */*\n\n",
+            "invalid request: the request has no Host header (bce-auth-v1 always signs it)\n",
+        ),
     ];
-    for (extra, request) in cases {
+    for (extra, request, message) in cases {
         let run = sign_with("bce", "s", extra, request);
         assert_eq!(run.code, 1, "{run:?}");
         assert!(run.stdout.is_empty(), "{run:?}");
-        assert_eq!(
-            run.stderr,
-            "invalid request: a header to sign is not in the request\n"
-        );
+        assert_eq!(run.stderr, *message);
     }
 }
 
@@ -1360,9 +1454,11 @@ Accept: application/json
             "\n"
         )
     );
-    // The same request over HTTP (the default) is refused by the API.
+    // HTTPS is the default (spec/cli.md).
+    assert_eq!(run.ok(), verify_gateway(GATEWAY_TOML, &[], &signed).ok());
+    // The same request over HTTP is refused by the API.
     assert_rejected(
-        &verify_gateway(GATEWAY_TOML, &[], &signed),
+        &verify_gateway(GATEWAY_TOML, &["--proto", "http"], &signed),
         r#"{"ok":false,"status":404,"code":"ProtocolNotAllowed","message":"Not allow use HTTP protocol"}"#,
     );
 
@@ -1413,6 +1509,7 @@ Accept: application/json
 #[test]
 fn gateway_errors_are_the_documented_lines() {
     let https = ["--proto", "https"];
+    let http = ["--proto", "http"];
     let cases: [(&str, &[&str], &str); 7] = [
         (
             "GET /release/open HTTP/1.1\nHost: service-cli-1250000000.gz.apigw.tencentcs.com\n\n",
@@ -1426,28 +1523,28 @@ fn gateway_errors_are_the_documented_lines() {
         ),
         (
             "GET /staging/open HTTP/1.1\nHost: service-cli-1250000000.gz.apigw.tencentcs.com\n\n",
-            &[],
+            &http,
             r#"{"ok":false,"status":404,"code":"NoDefaultEnvMapping","message":"There is no api match default env_mapping[staging]"}"#,
         ),
         (
             "GET /t/missing HTTP/1.1\nHost: cli.example.com\n\n",
-            &[],
+            &http,
             r#"{"ok":false,"status":404,"code":"NoApiForUri","message":"There is no api match uri[/missing]"}"#,
         ),
         (
             "TRACE /release/open HTTP/1.1\nHost: service-cli-1250000000.gz.apigw.tencentcs.com\n\n",
-            &[],
+            &http,
             r#"{"ok":false,"status":404,"code":"MethodNotSupported","message":"Could not support method"}"#,
         ),
         (
             "GET /release/open HTTP/1.1\nHost: service-cli-1250000000.gz.apigw.tencentcs.com\nOrigin: https://evil.example\n\n",
-            &[],
+            &http,
             r#"{"ok":false,"status":429,"code":"CrossOrigin","message":"req is cross origin, api /open need open cors flag on qcloud apigateway."}"#,
         ),
         // `test` is published but bound to no usage plan.
         (
             "GET /test/pair HTTP/1.1\nHost: service-cli-1250000000.gz.apigw.tencentcs.com\n\n",
-            &[],
+            &http,
             r#"{"ok":false,"status":403,"code":"NoUsagePlan","message":"Found no validate usage plan"}"#,
         ),
     ];
@@ -1473,11 +1570,15 @@ fn gateway_errors_are_the_documented_lines() {
     )
     .ok();
     assert_rejected(
-        &verify_gateway(GATEWAY_TOML, &[], &signed),
+        &verify_gateway(GATEWAY_TOML, &http, &signed),
         r#"{"ok":false,"status":403,"code":"KeyRejected","message":"HMAC signature cannot be verified"}"#,
     );
     assert_rejected(
-        &verify_gateway(GATEWAY_TOML, &["--statuses", "current"], &signed),
+        &verify_gateway(
+            GATEWAY_TOML,
+            &["--statuses", "current", "--proto", "http"],
+            &signed,
+        ),
         r#"{"ok":false,"status":401,"code":"KeyRejected","message":"HMAC signature cannot be verified"}"#,
     );
     // BCE: a key not bound to `release` (the default stage).
@@ -1490,7 +1591,7 @@ fn gateway_errors_are_the_documented_lines() {
     )
     .ok();
     assert_rejected(
-        &verify_gateway(GATEWAY_TOML, &[], &signed),
+        &verify_gateway(GATEWAY_TOML, &http, &signed),
         r#"{"ok":false,"status":403,"code":"NoUsagePlan","message":"Found no validate usage plan"}"#,
     );
 }
