@@ -442,7 +442,7 @@ fn path_as_sent_signs_the_wire_path() {
         decoded.stderr
     );
     assert_eq!(
-        verify_with("tencent-app", "s", &[], &decoded.ok()).ok(),
+        verify_with("tencent-app", "s", &[], decoded.ok()).ok(),
         format!("{OK_APP}\n")
     );
 }
