@@ -93,6 +93,8 @@
 //! Every parsed input is bounded before it is looped over ([`limits`]); nothing panics on any
 //! input; the crate has no `unsafe` code.
 #![forbid(unsafe_code)]
+// docs.rs (`--cfg docsrs`, nightly): "Available on crate feature …" on every gated item.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(
     not(test),
     deny(
@@ -126,8 +128,15 @@ mod sorted;
 pub mod tencent;
 pub mod verification;
 
-/// The README's code blocks, compiled and run as doctests.
-#[cfg(doctest)]
+/// The README's code blocks, compiled and run as doctests (they use every adapter: run them
+/// with `--all-features`, as the README's test command does).
+#[cfg(all(
+    doctest,
+    feature = "reqwest-middleware",
+    feature = "tower",
+    feature = "serde",
+    feature = "redis"
+))]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
