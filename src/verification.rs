@@ -61,6 +61,25 @@ use crate::keys::{KeyLookup, KeyStatus};
 use crate::replay::ReplayGuard;
 use crate::sorted::Params;
 
+/// Setters for a verifier policy's fields (the policies are `#[non_exhaustive]`, so a user
+/// outside the crate builds one from `Policy::default()` and these): one `const fn` per field,
+/// consuming and returning the policy.
+macro_rules! policy_setters {
+    ($policy:ty { $($field:ident: $ty:ty),* $(,)? }) => {
+        impl $policy {
+            $(
+                #[doc = concat!("Sets [`", stringify!($field), "`](Self::", stringify!($field), ").")]
+                #[must_use]
+                pub const fn $field(mut self, $field: $ty) -> Self {
+                    self.$field = $field;
+                    self
+                }
+            )*
+        }
+    };
+}
+pub(crate) use policy_setters;
+
 /// Room for a request's parameters while it is verified in two phases: phase one (`prepare`)
 /// keeps the sorted list of the request's query (and form) parameters here, and what it
 /// returns borrows it until phase two is done. It holds all [`MAX_PARAMETERS`] and 1 KiB of

@@ -25,7 +25,7 @@ use crate::mac::{verify, Key};
 use crate::replay::ReplayGuard;
 use crate::request::{split, split_once, trim_ows, Found, Request, Sent};
 use crate::sorted::Params;
-use crate::verification::{run, Phases, Scratch};
+use crate::verification::{policy_setters, run, Phases, Scratch};
 
 /// Whether a signature mismatch reports the server's canonical request.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -57,37 +57,13 @@ pub struct Policy {
     pub mismatch_detail: MismatchDetail,
 }
 
-/// Setters, for building a policy outside this crate (the struct is `#[non_exhaustive]`):
-/// `Policy::default().carriers(Carriers::SIGNATURES.with(Carrier::AppCode)).max_skew(Duration::from_secs(60))`.
-impl Policy {
-    /// Sets [`max_skew`](Self::max_skew).
-    #[must_use]
-    pub const fn max_skew(mut self, max_skew: Duration) -> Self {
-        self.max_skew = max_skew;
-        self
-    }
-
-    /// Sets [`max_expiration`](Self::max_expiration).
-    #[must_use]
-    pub const fn max_expiration(mut self, max_expiration: Duration) -> Self {
-        self.max_expiration = max_expiration;
-        self
-    }
-
-    /// Sets [`carriers`](Self::carriers).
-    #[must_use]
-    pub const fn carriers(mut self, carriers: Carriers) -> Self {
-        self.carriers = carriers;
-        self
-    }
-
-    /// Sets [`mismatch_detail`](Self::mismatch_detail).
-    #[must_use]
-    pub const fn mismatch_detail(mut self, mismatch_detail: MismatchDetail) -> Self {
-        self.mismatch_detail = mismatch_detail;
-        self
-    }
-}
+// `Policy::default().carriers(Carriers::SIGNATURES.with(Carrier::AppCode))`.
+policy_setters!(Policy {
+    max_skew: Duration,
+    max_expiration: Duration,
+    carriers: Carriers,
+    mismatch_detail: MismatchDetail,
+});
 
 impl Default for Policy {
     fn default() -> Self {

@@ -26,7 +26,7 @@ use crate::tencent::authorization::Authorization;
 use crate::tencent::string_to_sign::{
     EnvironmentPrefix, Mode, PathForm, SignedHeaders, StringToSign,
 };
-use crate::verification::{run, Phases, Scratch};
+use crate::verification::{policy_setters, run, Phases, Scratch};
 
 /// Longest base64 signature worth decoding: HMAC-SHA512's 64 bytes are 88 characters.
 const MAX_SIGNATURE_LEN: usize = MAX_TAG_LEN.div_ceil(3) * 4;
@@ -103,51 +103,15 @@ pub struct Policy {
     pub path_forms: PathForms,
 }
 
-/// Setters, for building a policy outside this crate (the struct is `#[non_exhaustive]`):
-/// `Policy::default().max_skew(Duration::from_secs(300)).path_forms(PathForms::Decoded)`.
-impl Policy {
-    /// Sets [`max_skew`](Self::max_skew).
-    #[must_use]
-    pub const fn max_skew(mut self, max_skew: Duration) -> Self {
-        self.max_skew = max_skew;
-        self
-    }
-
-    /// Sets [`algorithms`](Self::algorithms).
-    #[must_use]
-    pub const fn algorithms(mut self, algorithms: AlgorithmSet) -> Self {
-        self.algorithms = algorithms;
-        self
-    }
-
-    /// Sets [`statuses`](Self::statuses).
-    #[must_use]
-    pub const fn statuses(mut self, statuses: StatusProfile) -> Self {
-        self.statuses = statuses;
-        self
-    }
-
-    /// Sets [`environment_prefix`](Self::environment_prefix).
-    #[must_use]
-    pub const fn environment_prefix(mut self, environment_prefix: EnvironmentPrefix) -> Self {
-        self.environment_prefix = environment_prefix;
-        self
-    }
-
-    /// Sets [`mismatch_detail`](Self::mismatch_detail).
-    #[must_use]
-    pub const fn mismatch_detail(mut self, mismatch_detail: MismatchDetail) -> Self {
-        self.mismatch_detail = mismatch_detail;
-        self
-    }
-
-    /// Sets [`path_forms`](Self::path_forms).
-    #[must_use]
-    pub const fn path_forms(mut self, path_forms: PathForms) -> Self {
-        self.path_forms = path_forms;
-        self
-    }
-}
+// `Policy::default().max_skew(Duration::from_secs(300)).path_forms(PathForms::Decoded)`.
+policy_setters!(Policy {
+    max_skew: Duration,
+    algorithms: AlgorithmSet,
+    statuses: StatusProfile,
+    environment_prefix: EnvironmentPrefix,
+    mismatch_detail: MismatchDetail,
+    path_forms: PathForms,
+});
 
 impl Default for Policy {
     fn default() -> Self {
