@@ -58,8 +58,25 @@ struct Server {
 impl Server {
     /// Starts the program with `args` and waits for its `listening on …` line.
     fn start(args: &[&str]) -> Server {
-        let mut child = Command::new(gateway())
-            .args(args)
+        let mut command = Command::new(gateway());
+        command.args(args);
+        Server::spawn(command)
+    }
+
+    /// Starts the program with `args` under a limit of `files` open file descriptors (through
+    /// the shell's `ulimit -n`).
+    fn start_with_file_limit(files: u32, args: &[&str]) -> Server {
+        let mut command = Command::new("sh");
+        command
+            .arg("-c")
+            .arg(format!("ulimit -n {files} && exec \"$0\" \"$@\""))
+            .arg(gateway())
+            .args(args);
+        Server::spawn(command)
+    }
+
+    fn spawn(mut command: Command) -> Server {
+        let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -1225,4 +1242,52 @@ fn requests_built_and_signed_with_reqwest_are_accepted() {
         });
         assert_eq!((status, body), (200, expected), "{what}");
     }
+}
+
+/// Out of file descriptors, the accept loop says so in its log and retries, never stalls: with
+/// a limit of 64 descriptors and 100 idle connections, the ones it cannot accept wait in the
+/// listen queue; as the header timeout closes the accepted ones it accepts the rest, and a
+/// signed request behind them all is answered.
+#[test]
+fn accept_errors_are_logged_and_retried() {
+    use std::io::Write as _;
+    let mut server = Server::start_with_file_limit(
+        64,
+        &[
+            "--config",
+            GATEWAY_TOML,
+            "--listen",
+            "127.0.0.1:0",
+            "--header-timeout",
+            "1",
+        ],
+    );
+    let idle: Vec<_> = (0..100).map(|_| connect(&server)).collect();
+    std::thread::sleep(Duration::from_millis(300));
+    // A signed request, sent by hand so that it may wait longer than the client's timeout.
+    let mut stream = connect(&server);
+    stream
+        .set_read_timeout(Some(Duration::from_secs(15)))
+        .expect("a timeout");
+    let request = bce_get("after-emfile", BCE_AK, BCE_SK);
+    let mut wire = format!("GET {} HTTP/1.1\r\n", request.uri());
+    for (name, value) in request.headers() {
+        wire.push_str(&format!("{name}: {}\r\n", value.to_str().expect("text")));
+    }
+    wire.push_str("Connection: close\r\n\r\n");
+    let started = Instant::now();
+    stream.write_all(wire.as_bytes()).expect("send");
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    assert!(
+        answer.starts_with("HTTP/1.1 200 "),
+        "{answer:?} after {:?}",
+        started.elapsed()
+    );
+    drop(idle);
+    let (_, logs) = server.stop();
+    assert!(
+        logs.contains("accept failed, retrying in 100 ms"),
+        "no accept error logged: {logs}"
+    );
 }
