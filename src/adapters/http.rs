@@ -107,8 +107,10 @@ pub trait BodyBytes {
     fn body_bytes(&self) -> BodyRef<'_>;
 }
 
-/// A body's bytes: borrowed, or a shared [`Bytes`] handle (no copy of the data).
+/// A body's bytes: borrowed, or a shared [`Bytes`] handle (no copy of the data). Read it as
+/// `&[u8]` (it derefs to one).
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub enum BodyRef<'a> {
     /// Borrowed from the body.
     Borrowed(&'a [u8]),
