@@ -105,7 +105,7 @@
     )
 )]
 
-// The module map is the README's "Architecture" section. The core floor (limits, set,
+// The module map is the README's "Architecture" section. The core floor (limits, headers, set,
 // algorithm, sink, mac, request, encoding, date, error) imports only downward and names no
 // scheme or adapter.
 mod adapters;

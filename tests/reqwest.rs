@@ -165,6 +165,15 @@ fn a_streaming_body_is_refused_and_the_request_left_as_it_was() {
         Err(Error::InvalidRequest(RequestError::StreamingBody))
     );
     assert_eq!(request.headers(), &before);
+
+    // Refused by the signer (a key id with a quote): no `Accept` or `Host` left behind either.
+    let mut request = client.get("http://example.com/v1").build().unwrap();
+    let signer = tencent::Signer::new(Mode::App, "bad\"id", &secret);
+    assert_eq!(
+        sign_tencent(&signer, &mut request, NOW),
+        Err(Error::InvalidRequest(RequestError::InvalidKeyId))
+    );
+    assert!(request.headers().is_empty(), "{:?}", request.headers());
 }
 
 /// Test time: 30 s later at every reading.

@@ -84,49 +84,43 @@ pub fn sign_bce(
 }
 
 /// Lends `request` to the `http` adapter's signer `sign` as an `http::Request` over its
-/// headers and body bytes, then takes back the headers (and the URL, for a presigned one).
+/// headers and body bytes, then takes back the headers (and the URL, for a presigned one). The
+/// `http` signers change nothing on error, so only an `Accept` set here is taken back then.
 fn with_http(
     request: &mut reqwest::Request,
     set_accept: bool,
     sign: impl FnOnce(&mut http::Request<&[u8]>) -> Result<(), Error>,
 ) -> Result<(), Error> {
+    if request.body().is_some_and(|body| body.as_bytes().is_none()) {
+        return Err(RequestError::StreamingBody.into());
+    }
     let uri = uri_of(request.url())?;
-    let original = mem::take(request.headers_mut());
-    let mut headers = original.clone();
-    if set_accept && !headers.contains_key(ACCEPT) {
+    let mut headers = mem::take(request.headers_mut());
+    let added_accept = set_accept && !headers.contains_key(ACCEPT);
+    if added_accept {
         headers.insert(ACCEPT, HeaderValue::from_static(REQWEST_ACCEPT));
     }
-    let body: Result<&[u8], RequestError> = match request.body() {
-        None => Ok(b""),
-        Some(body) => body.as_bytes().ok_or(RequestError::StreamingBody),
-    };
-    let signed = body.map_err(Error::from).and_then(|body| {
-        let mut lent = http::Request::new(body);
-        *lent.method_mut() = request.method().clone();
-        *lent.uri_mut() = uri.clone();
-        *lent.headers_mut() = headers;
-        sign(&mut lent)?;
-        let (parts, _) = lent.into_parts();
-        let url = if parts.uri == uri {
-            None
-        } else {
-            Some(Url::parse(&parts.uri.to_string()).map_err(|_| RequestError::InvalidTarget)?)
-        };
-        Ok((parts.headers, url))
-    });
-    match signed {
-        Ok((headers, url)) => {
-            *request.headers_mut() = headers;
-            if let Some(url) = url {
-                *request.url_mut() = url;
-            }
-            Ok(())
-        }
-        Err(error) => {
-            *request.headers_mut() = original;
-            Err(error)
-        }
+    let body = request
+        .body()
+        .and_then(reqwest::Body::as_bytes)
+        .unwrap_or_default();
+    let mut lent = http::Request::new(body);
+    *lent.method_mut() = request.method().clone();
+    *lent.uri_mut() = uri.clone();
+    *lent.headers_mut() = headers;
+    let signed = sign(&mut lent);
+    let (mut parts, _) = lent.into_parts();
+    if signed.is_err() && added_accept {
+        parts.headers.remove(ACCEPT);
     }
+    *request.headers_mut() = parts.headers;
+    if signed.is_ok() && parts.uri != uri {
+        // A presigned URL: the target the signer wrote, already percent-encoded.
+        let url = request.url_mut();
+        url.set_path(parts.uri.path());
+        url.set_query(parts.uri.query());
+    }
+    signed
 }
 
 /// The URL as an `http::Uri`: scheme, host and port (as reqwest writes `Host`: the port only

@@ -8,6 +8,7 @@
 
 use crate::encoding::{encoded_lower, put_encoded};
 use crate::error::{BceFormat, Error};
+use crate::headers::{X_BCE_DATE, X_BCE_SIGNATURE};
 use crate::limits::{MAX_HEADER_VALUE_LEN, MAX_SIGNED_HEADERS};
 use crate::request::{push_sorted_names, split, trim_ows, Header, RequestError, Sent};
 use crate::sink::{mapped, Sink};
@@ -16,9 +17,6 @@ use crate::sink::{mapped, Sink};
 /// `content-md5`, plus every `x-bce-*` header.
 pub const DEFAULT_SIGNED_HEADERS: [&str; 4] =
     ["host", "content-length", "content-type", "content-md5"];
-
-/// The API Gateway carrier header, which is never signed.
-pub(crate) const CARRIER_HEADER: &str = "x-bce-signature";
 
 /// Which headers a signature covers, before the `x-bce-*` headers that are always added.
 #[derive(Clone, Copy, Debug)]
@@ -106,7 +104,7 @@ fn signs(selection: &Selection<'_>, name: &str) -> bool {
             .get(..6)
             .is_some_and(|prefix| prefix.eq_ignore_ascii_case(b"x-bce-"));
     if bce {
-        !name.eq_ignore_ascii_case(CARRIER_HEADER)
+        !name.eq_ignore_ascii_case(X_BCE_SIGNATURE)
     } else {
         selection.holds(name)
     }
@@ -148,7 +146,7 @@ impl<'a> SignedHeaders<'a> {
                 return Err(format(BceFormat::HostNotSigned));
             }
             // The carrier cannot sign itself.
-            if selection.holds(CARRIER_HEADER) {
+            if selection.holds(X_BCE_SIGNATURE) {
                 return Err(format(BceFormat::SignedHeaders));
             }
             if !selection
@@ -187,7 +185,7 @@ impl<'a> SignedHeaders<'a> {
                 .get_mut(signed.len)
                 .ok_or(format(BceFormat::TooManyHeaders))? = position;
             signed.len += 1;
-            if header.name.eq_ignore_ascii_case("x-bce-date") {
+            if header.name.eq_ignore_ascii_case(X_BCE_DATE) {
                 signed.date = Some(value);
             }
             signed.host |= header.name.eq_ignore_ascii_case("host");

@@ -12,6 +12,7 @@ use crate::bce::{Carrier, Stage};
 use crate::date::iso8601_bytes;
 use crate::encoding::encode_component;
 use crate::error::Error;
+use crate::headers::{X_BCE_DATE, X_BCE_STAGE};
 use crate::keys::Secret;
 use crate::mac::{compute, Key};
 use crate::request::{Header, Request, RequestError, Sent};
@@ -107,7 +108,7 @@ impl<'k> Signer<'k> {
         let set = self.set_headers(request, timestamp_text, &mut set)?;
         let date = set
             .iter()
-            .any(|h| h.name == "x-bce-date")
+            .any(|h| h.name == X_BCE_DATE)
             .then_some(timestamp);
         let mut params = Params::default();
         let canonical = self.prepare(request, set, &mut params)?;
@@ -215,11 +216,11 @@ impl<'k> Signer<'k> {
         if self.carrier == Carrier::AppCode {
             return Err(RequestError::UnsupportedCarrier.into());
         }
-        let [date, stage] = request.find_each(["x-bce-date", "x-bce-stage"]);
+        let [date, stage] = request.find_each([X_BCE_DATE, X_BCE_STAGE]);
         let mut len = 0;
         if self.carrier != Carrier::Query && !date.is_present() {
             if let Some(slot) = out.get_mut(len) {
-                *slot = Header::new("x-bce-date", timestamp);
+                *slot = Header::new(X_BCE_DATE, timestamp);
                 len += 1;
             }
         }
@@ -266,7 +267,7 @@ impl Signature {
         [
             self.date
                 .as_ref()
-                .map(|d| ("x-bce-date", core::str::from_utf8(d).unwrap_or_default())),
+                .map(|d| (X_BCE_DATE, core::str::from_utf8(d).unwrap_or_default())),
             self.stage.map(|s| ("X-Bce-Stage", s.as_str())),
             carrier.map(|name| (name, self.auth_string.as_str())),
         ]

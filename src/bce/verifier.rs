@@ -15,11 +15,12 @@ use time::OffsetDateTime;
 use crate::algorithm::Algorithm;
 use crate::bce::auth_string::{signing_key, AuthString, AUTH_VERSION};
 use crate::bce::canonical::CanonicalRequest;
-use crate::bce::signed_headers::{Selection, SignedHeaders, CARRIER_HEADER};
+use crate::bce::signed_headers::{Selection, SignedHeaders};
 use crate::bce::{shown_key_id, Carrier, Carriers, Stage};
 use crate::date::{instant, parse_iso8601_unix, window_end};
 use crate::encoding::{decode, decoded_eq_ignore_ascii_case, validate_wire, Plus};
 use crate::error::{BceFormat, BceTimestamp, Error};
+use crate::headers::{AUTHORIZATION, X_BCE_SIGNATURE, X_BCE_STAGE};
 use crate::keys::{KeyLookup, KeyStatus};
 use crate::mac::{verify, Key};
 use crate::replay::ReplayGuard;
@@ -349,7 +350,7 @@ impl Verifier {
     /// When the request gets no canonical request: no auth string, or one that does not parse,
     /// or signed headers that are not valid, or a request that does not canonicalize.
     pub fn explain(&self, request: &Request<'_>) -> Result<String, Error> {
-        let [signature, authorization] = request.find_each([CARRIER_HEADER, "authorization"]);
+        let [signature, authorization] = request.find_each([X_BCE_SIGNATURE, AUTHORIZATION]);
         let Carried::Auth(text, _) = self.carried(request, signature, authorization)? else {
             return Err(Error::BceSignatureFormatInvalid {
                 reason: BceFormat::WrongCarrier,
@@ -429,7 +430,7 @@ impl Phases for Verifier {
     ) -> Result<Pending<'r, 's>, Error> {
         let request = &request;
         let [stage, signature, authorization] =
-            request.find_each(["x-bce-stage", CARRIER_HEADER, "authorization"]);
+            request.find_each([X_BCE_STAGE, X_BCE_SIGNATURE, AUTHORIZATION]);
         let stage = Stage::of(stage)?;
         let (text, carrier) = match self.carried(request, signature, authorization)? {
             Carried::AppCode(code) => return Ok(Pending(Prepared::AppCode { code, stage })),

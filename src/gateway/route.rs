@@ -16,6 +16,7 @@ use crate::error::Error;
 use crate::gateway::model::{
     environments, Api, Auth, CustomDomain, Gateway, Service, Vendor, SUPPORTED_METHODS,
 };
+use crate::headers::X_BCE_STAGE;
 use crate::keys::{KeyLookup, KeyStatus};
 use crate::replay::{Recorded, ReplayGuard};
 use crate::request::{trim_ows, Protocol, Request};
@@ -415,7 +416,7 @@ fn environment<'g, 'p>(
             .map(String::as_str)
     };
     if service.vendor == Vendor::Bce {
-        let stage = bce::Stage::of(request.find("x-bce-stage"))?;
+        let stage = bce::Stage::of(request.find(X_BCE_STAGE))?;
         let env = published(stage.as_str()).ok_or_else(|| Error::NoEnvMapping {
             mapping: stage.as_str().to_owned(),
         })?;

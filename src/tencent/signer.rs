@@ -15,6 +15,7 @@ use crate::algorithm::{Algorithm, MAX_TAG_LEN};
 use crate::date::http_date_bytes;
 use crate::encoding::{encode_component, encode_path};
 use crate::error::Error;
+use crate::headers::{DATE, SOURCE, X_DATE};
 use crate::keys::Secret;
 use crate::limits::MAX_SIGNED_HEADERS;
 use crate::mac::compute;
@@ -51,8 +52,8 @@ impl DateHeader {
     /// The lower-case name, as listed in `headers="…"`.
     pub const fn lower(self) -> &'static str {
         match self {
-            DateHeader::XDate => "x-date",
-            DateHeader::Date => "date",
+            DateHeader::XDate => X_DATE,
+            DateHeader::Date => DATE,
         }
     }
 }
@@ -315,7 +316,7 @@ impl<'k> Signer<'k> {
     ) -> Result<(), RequestError> {
         let Some(extra) = self.extra_headers else {
             // The default selection, already sorted: the date header, and `source` if present.
-            let has_source = request.find("source").is_present();
+            let has_source = request.find(SOURCE).is_present();
             out.push_str(match (self.date_header, has_source) {
                 (DateHeader::XDate, true) => "source x-date",
                 (DateHeader::XDate, false) => "x-date",

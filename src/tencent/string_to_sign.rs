@@ -16,6 +16,7 @@ use md5::{Digest as _, Md5};
 
 use crate::encoding::{decoded_eq, validate_wire, write_decoded, Plus};
 use crate::error::Error;
+use crate::headers::CONTENT_MD5;
 use crate::limits::{MAX_DIGEST_BODY_LEN, MAX_FORM_BODY_LEN, MAX_SIGNED_HEADERS};
 use crate::params::{self, Canonical, Param};
 use crate::request::{signable_value, split, trim_ows, Found, Header, Request, RequestError, Sent};
@@ -299,7 +300,7 @@ impl<'a> AppLines<'a> {
         // The three headers app mode signs without listing them, each checked in the spec's
         // order: repeated, then a value that cannot be signed.
         let [accept, content_type, content_md5] =
-            request.find_each(["accept", "content-type", "content-md5"]);
+            request.find_each(["accept", "content-type", CONTENT_MD5]);
         let single = |found: Found<'a>, name| -> Result<Option<&'a [u8]>, HeaderError<'static>> {
             let value = found.single().map_err(|_| HeaderError::Repeated(name))?;
             Ok(value.map(signable_value).transpose()?)
@@ -307,7 +308,7 @@ impl<'a> AppLines<'a> {
         let accept = single(accept, "accept")?.unwrap_or_default();
         let content_type = single(content_type, "content-type")?.unwrap_or_default();
         // An empty `Content-MD5:` counts as absent: Tencent's Java form demo sends one.
-        let sent_md5 = single(content_md5, "content-md5")?.filter(|value| !value.is_empty());
+        let sent_md5 = single(content_md5, CONTENT_MD5)?.filter(|value| !value.is_empty());
         let form = is_form_content_type(content_type);
 
         let (raw_path, query) = request.path_and_query();

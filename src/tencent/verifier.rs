@@ -17,6 +17,7 @@ use time::OffsetDateTime;
 use crate::algorithm::{Algorithm, AlgorithmSet, MAX_TAG_LEN};
 use crate::date::{instant, parse_http_date_unix, window_end, within_window};
 use crate::error::{Error, Malformed, StatusProfile};
+use crate::headers::{AUTHORIZATION, DATE, X_DATE};
 use crate::keys::{KeyLookup, KeyStatus};
 use crate::mac::verify;
 use crate::replay::ReplayGuard;
@@ -544,7 +545,7 @@ impl Phases for Verifier {
 
 /// The request's single `Authorization` header, parsed.
 fn authorization<'r>(request: &Request<'r>) -> Result<Authorization<'r>, Error> {
-    let value = match request.find("authorization").single() {
+    let value = match request.find(AUTHORIZATION).single() {
         Ok(Some(value)) if !value.iter().all(|&b| b == b' ' || b == b'\t') => value,
         Ok(_) => return Err(Error::MissingAuthorization),
         Err(_) => {
@@ -576,10 +577,10 @@ fn signed_dates(
 ) -> Result<[Option<(usize, &'static str)>; 2], Error> {
     let mut dates = [None; 2];
     for (position, name) in authorization.header_names().enumerate() {
-        if name.eq_ignore_ascii_case("x-date") {
-            dates[0] = Some((position, "x-date"));
-        } else if name.eq_ignore_ascii_case("date") {
-            dates[1] = Some((position, "date"));
+        if name.eq_ignore_ascii_case(X_DATE) {
+            dates[0] = Some((position, X_DATE));
+        } else if name.eq_ignore_ascii_case(DATE) {
+            dates[1] = Some((position, DATE));
         }
     }
     let ok = match mode {
