@@ -481,7 +481,11 @@ pub(crate) fn signable_value(value: &[u8]) -> Result<&[u8], RequestError> {
     if value.len() > MAX_HEADER_VALUE_LEN {
         return Err(RequestError::HeaderValueTooLong);
     }
-    if value.iter().any(|&b| matches!(b, b'\r' | b'\n' | 0)) {
+    // A fold rather than `any`: no early exit, so the compiler vectorizes it.
+    if value
+        .iter()
+        .fold(false, |bad, &b| bad | matches!(b, b'\r' | b'\n' | 0))
+    {
         return Err(RequestError::InvalidHeaderValue);
     }
     Ok(trim_ows(value))

@@ -171,7 +171,9 @@ pub(crate) fn run<'r, V: Phases>(
     let pending = verifier.prepare(input, now, &mut params)?;
     let key = keys.lookup(V::key_id(&pending));
     let verified = verifier.finish(&pending, key)?;
-    if let (Some(guard), Some((signature, not_after, key_id))) = (guard, V::replay_entry(&verified))
+    // The entry only with a guard: building it costs a date.
+    if let Some((guard, (signature, not_after, key_id))) =
+        guard.and_then(|guard| Some((guard, V::replay_entry(&verified)?)))
     {
         guard
             .check_and_record(key_id, signature, not_after, now)
