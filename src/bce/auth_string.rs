@@ -117,7 +117,11 @@ impl<'a> AuthString<'a> {
 
 /// Whether `text` is 64 lower-case hex digits.
 fn is_signature(text: &str) -> bool {
-    text.len() == 64 && text.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'))
+    // A fold rather than `all`: no early exit, so the compiler vectorizes it.
+    text.len() == 64
+        && text
+            .bytes()
+            .fold(true, |hex, c| hex & matches!(c, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// Empty, or `;`-separated non-empty tokens, at most [`MAX_SIGNED_HEADERS`] of them.
