@@ -316,6 +316,7 @@ impl<'a> Sent<'a> {
 
     /// Where the header `name` is among [`iter`](Self::iter)'s: in `set` when the signer sets
     /// it, else in the request.
+    #[inline]
     pub(crate) fn find(&self, name: &str) -> Found<'a> {
         let positions = self.request.len()..;
         let [set] = find_each(positions.zip(self.set), [name]);
