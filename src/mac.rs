@@ -203,7 +203,7 @@ mod tests {
         let message = Bytes(b"what do ya want for nothing?");
         let len = compute(Algorithm::HmacSha1, Key::Once(b"Jefe"), &message, &mut out).unwrap();
         assert_eq!(
-            hex::encode(&out[..len]),
+            const_hex::encode(&out[..len]),
             "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79"
         );
     }

@@ -287,7 +287,7 @@ fn redis_key(key_id: &str, signature: &[u8]) -> Vec<u8> {
     key.extend_from_slice(KEY_PREFIX.as_bytes());
     key.extend_from_slice(key_id.as_bytes());
     key.push(b':');
-    key.extend_from_slice(hex::encode(digest).as_bytes());
+    key.extend_from_slice(const_hex::encode(digest).as_bytes());
     key
 }
 
@@ -295,7 +295,7 @@ fn redis_key(key_id: &str, signature: &[u8]) -> Vec<u8> {
 fn token() -> Option<Vec<u8>> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).ok()?;
-    Some(hex::encode(bytes).into_bytes())
+    Some(const_hex::encode(bytes).into_bytes())
 }
 
 #[cfg(test)]

@@ -95,7 +95,7 @@ impl<'a> AuthString<'a> {
     /// The signature's 32 bytes, when it is 64 lower-case hex digits (always, once parsed).
     pub(crate) fn signature_bytes(&self) -> Option<[u8; 32]> {
         let mut bytes = [0u8; 32];
-        hex::decode_to_slice(self.signature, &mut bytes).ok()?;
+        const_hex::decode_to_slice(self.signature, &mut bytes).ok()?;
         Some(bytes)
     }
 
@@ -163,7 +163,7 @@ pub(crate) fn signing_key(secret: &Secret, prefix: &[u8]) -> Result<[u8; 64], Re
 pub(crate) fn hex_lower(tag: &[u8; MAX_TAG_LEN]) -> [u8; 64] {
     let mut out = [0u8; 64];
     // 32 bytes into 64 digits: the sizes match, so this cannot fail.
-    let _ = hex::encode_to_slice(tag.get(..32).unwrap_or_default(), &mut out);
+    let _ = const_hex::encode_to_slice(tag.get(..32).unwrap_or_default(), &mut out);
     out
 }
 

@@ -168,9 +168,10 @@ impl<'a> SignedHeaders<'a> {
             if !signs(&selection, header.name) {
                 continue;
             }
-            // An earlier header of the same name makes this one a repeat.
-            let first = headers.find(header.name).first;
-            if first.is_some_and(|(first, _)| first != usize::from(position)) {
+            // An earlier header of the same name makes this one a repeat: only those before
+            // it are looked at.
+            let mut earlier = headers.iter().take_while(|&(p, _)| p < position);
+            if earlier.any(|(_, h)| h.name.eq_ignore_ascii_case(header.name)) {
                 return Err(format(BceFormat::RepeatedHeader));
             }
             if header.value.len() > MAX_HEADER_VALUE_LEN {

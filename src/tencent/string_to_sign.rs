@@ -84,7 +84,7 @@ pub(crate) fn content_md5_bytes(body: &[u8]) -> [u8; CONTENT_MD5_LEN] {
     let mut hex_digits = [0u8; 32];
     let mut out = [0u8; CONTENT_MD5_LEN];
     // Both buffers have exactly the needed size, so neither call can fail.
-    let _ = hex::encode_to_slice(digest.as_slice(), &mut hex_digits);
+    let _ = const_hex::encode_to_slice(digest.as_slice(), &mut hex_digits);
     let _ = STANDARD.encode_slice(hex_digits, &mut out);
     out
 }
