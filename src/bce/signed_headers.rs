@@ -141,6 +141,20 @@ impl<'a> SignedHeaders<'a> {
         {
             return Err(format(BceFormat::SignedHeaders));
         }
+        // A list split once, not once per header below. (An auth string's list has no empty
+        // name: parsing refused it.)
+        let mut listed = [""; MAX_SIGNED_HEADERS];
+        let selection = match selection {
+            Selection::Listed(_) => {
+                let mut len = 0;
+                for (slot, name) in listed.iter_mut().zip(selection.names()) {
+                    *slot = name;
+                    len += 1;
+                }
+                Selection::Names(listed.get(..len).unwrap_or_default())
+            }
+            other => other,
+        };
         if !matches!(selection, Selection::Default) {
             if !selection.holds("host") {
                 return Err(format(BceFormat::HostNotSigned));
