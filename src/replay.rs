@@ -35,6 +35,7 @@ use core::future::Future;
 use core::pin::Pin;
 use core::time::Duration;
 use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::hash::{BuildHasher as _, RandomState};
 use std::sync::{Arc, Mutex};
 
 use sha2::{Digest as _, Sha256};
@@ -187,17 +188,21 @@ impl Recorded {
     }
 }
 
-/// The fixed-size key an entry is stored under: SHA-256 of the key id's digest and the
-/// signature bytes, so every entry has the same size whatever the algorithm (or whatever a
-/// caller passes) and two keys never share one; and a key id's digest, under which its share
-/// is counted.
+/// The fixed-size key an entry is stored under: SHA-256 of the key id (its length first) and
+/// the signature bytes, so every entry has the same size whatever the algorithm (or whatever a
+/// caller passes) and two keys never share one.
 type Digest = [u8; 32];
+
+/// The key id an entry is counted against, for its share: the id hashed with the guard's own
+/// random SipHash keys. Two ids share a count only if their 64-bit hashes collide, which a
+/// client cannot aim for without the keys; the entries themselves stay apart ([`Digest`]).
+type KeyTag = u64;
 
 /// A bounded in-memory [`ReplayGuard`] for one process.
 ///
 /// - **Bounded.** At most `capacity` signatures are recorded (default [`DEFAULT_CAPACITY`]).
-///   Each entry costs about 110 bytes plus the hash tables' slack, so the default bound is
-///   about 15 MB; memory grows with use up to that bound and is not returned.
+///   Each entry costs about 86 bytes plus the tables' slack, so the default bound is about
+///   12 MB; memory grows with use up to that bound and is not returned.
 /// - **Fails closed.** When there is no room, a new signature is refused ([`Replay::Full`])
 ///   instead of forgetting an old one, which would let that one be replayed. Size `capacity`
 ///   for your peak rate of verified requests times the longest window (900 s for Tencent's
@@ -227,6 +232,8 @@ pub struct MemoryReplayGuard {
     capacity: usize,
     per_key: usize,
     max_window: i64,
+    /// The keys of [`KeyTag`]'s hash, random per guard.
+    tags: RandomState,
     state: Mutex<State>,
 }
 
@@ -237,15 +244,15 @@ struct State {
     /// The digests recorded and not yet evicted.
     seen: HashSet<Digest>,
     /// The same entries by window end (Unix seconds), earliest on top, with their key's
-    /// digest: what eviction pops.
-    expiries: BinaryHeap<Reverse<(i64, Digest, Digest)>>,
-    /// How many entries each key id (by digest) holds.
-    per_key: HashMap<Digest, usize>,
+    /// tag: what eviction pops.
+    expiries: BinaryHeap<Reverse<(i64, Digest, KeyTag)>>,
+    /// How many entries each key id (by tag) holds.
+    per_key: HashMap<KeyTag, usize>,
     /// The latest `now` seen (Unix seconds): the guard's clock, which never goes back.
     clock: i64,
 }
 
-/// [`MemoryReplayGuard::default`]'s capacity: 100 000 signatures (about 15 MB at most), room
+/// [`MemoryReplayGuard::default`]'s capacity: 100 000 signatures (about 12 MB at most), room
 /// for 110 verified requests a second over Tencent's default 900-second window.
 pub const DEFAULT_CAPACITY: usize = 100_000;
 
@@ -261,6 +268,7 @@ impl MemoryReplayGuard {
             capacity,
             per_key: (capacity / 4).max(1),
             max_window: window_secs(DEFAULT_MAX_WINDOW),
+            tags: RandomState::new(),
             state: Mutex::new(State {
                 seen: HashSet::new(),
                 expiries: BinaryHeap::new(),
@@ -329,27 +337,47 @@ impl ReplayGuard for MemoryReplayGuard {
         not_after: OffsetDateTime,
         now: OffsetDateTime,
     ) -> Result<(), Replay> {
-        let key: Digest = Sha256::digest(key_id).into();
+        // One SHA-256 (a short key id and a MAC fit one block) and one table lookup for the
+        // signature; the key's share by a 64-bit tag.
         let digest: Digest = Sha256::new()
-            .chain_update(key)
+            .chain_update((key_id.len() as u64).to_le_bytes())
+            .chain_update(key_id)
             .chain_update(signature)
             .finalize()
             .into();
+        let key: KeyTag = self.tags.hash_one(key_id);
         let not_after = not_after.unix_timestamp();
         let mut state = self.state.lock().map_err(|_| Replay::Unavailable)?;
         state.clock = state.clock.max(now.unix_timestamp());
         state.evict_expired();
-        if not_after < state.clock || state.seen.contains(&digest) {
+        if not_after < state.clock {
             return Err(Replay::Replayed);
         }
-        if not_after.saturating_sub(state.clock) > self.max_window {
-            return Err(Replay::WindowTooLong);
+        // Recorded at once (one hash, not a lookup then an insert) and taken back if refused;
+        // when full, only looked up, so that the table never grows past its capacity.
+        let full = state.seen.len() >= self.capacity;
+        let fresh = if full {
+            !state.seen.contains(&digest)
+        } else {
+            state.seen.insert(digest)
+        };
+        if !fresh {
+            return Err(Replay::Replayed);
         }
         let held = state.per_key.get(&key).copied().unwrap_or(0);
-        if state.seen.len() >= self.capacity || held >= self.per_key {
-            return Err(Replay::Full);
+        let refusal = if not_after.saturating_sub(state.clock) > self.max_window {
+            Some(Replay::WindowTooLong)
+        } else if full || held >= self.per_key {
+            Some(Replay::Full)
+        } else {
+            None
+        };
+        if let Some(refusal) = refusal {
+            if !full {
+                state.seen.remove(&digest);
+            }
+            return Err(refusal);
         }
-        state.seen.insert(digest);
         state.expiries.push(Reverse((not_after, digest, key)));
         state.per_key.insert(key, held + 1);
         Ok(())
@@ -403,6 +431,33 @@ mod tests {
             .iter()
             .all(|Reverse((_, d, _))| state.seen.contains(d)));
         assert_eq!(state.per_key.values().sum::<usize>(), 5);
+    }
+
+    #[test]
+    fn a_refused_signature_leaves_nothing_recorded() {
+        let guard = MemoryReplayGuard::new(4).per_key(1);
+        let end = NOW + time::Duration::seconds(60);
+        assert_eq!(guard.check_and_record("k", b"a", end, NOW), Ok(()));
+        // Refused for the key's share, then for its window: neither is kept.
+        assert_eq!(
+            guard.check_and_record("k", b"b", end, NOW),
+            Err(Replay::Full)
+        );
+        let far = NOW + time::Duration::hours(2);
+        assert_eq!(
+            guard.check_and_record("j", b"c", far, NOW),
+            Err(Replay::WindowTooLong)
+        );
+        {
+            let state = guard.state.lock().expect("not poisoned");
+            assert_eq!((state.seen.len(), state.expiries.len()), (1, 1));
+            assert_eq!(state.per_key.values().sum::<usize>(), 1);
+        }
+        // So each is admitted once allowed, not taken for a replay.
+        assert_eq!(guard.check_and_record("j", b"c", end, NOW), Ok(()));
+        let later = end + time::Duration::seconds(1);
+        let later_end = later + time::Duration::seconds(60);
+        assert_eq!(guard.check_and_record("k", b"b", later_end, later), Ok(()));
     }
 
     #[test]
