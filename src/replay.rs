@@ -38,6 +38,7 @@ use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::hash::{BuildHasher as _, RandomState};
 use std::sync::{Arc, Mutex};
 
+use rustc_hash::FxBuildHasher;
 use sha2::{Digest as _, Sha256};
 use time::OffsetDateTime;
 
@@ -246,8 +247,9 @@ struct State {
     /// The same entries by window end (Unix seconds), earliest on top, with their key's
     /// tag: what eviction pops.
     expiries: BinaryHeap<Reverse<(i64, Digest, KeyTag)>>,
-    /// How many entries each key id (by tag) holds.
-    per_key: HashMap<KeyTag, usize>,
+    /// How many entries each key id (by tag) holds. FxHash: a tag is already a keyed hash,
+    /// which no client can aim.
+    per_key: HashMap<KeyTag, usize, FxBuildHasher>,
     /// The latest `now` seen (Unix seconds): the guard's clock, which never goes back.
     clock: i64,
 }
@@ -272,7 +274,7 @@ impl MemoryReplayGuard {
             state: Mutex::new(State {
                 seen: HashSet::new(),
                 expiries: BinaryHeap::new(),
-                per_key: HashMap::new(),
+                per_key: HashMap::default(),
                 clock: i64::MIN,
             }),
         }

@@ -4,6 +4,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use rustc_hash::FxBuildHasher;
+
 use crate::bce;
 use crate::keys::{KeySet, Secret};
 use crate::request::{is_tchar, Protocol};
@@ -217,7 +219,8 @@ pub enum ConfigError {
 #[derive(Clone, Debug)]
 pub struct Gateway {
     pub(crate) services: Vec<Service>,
-    pub(crate) plans: HashMap<String, UsagePlan>,
+    /// FxHash, as `KeySet`: the plan ids are the operator's; a request only looks one up.
+    pub(crate) plans: HashMap<String, UsagePlan, FxBuildHasher>,
     pub(crate) keys: KeySet,
     /// How Tencent signatures are verified. The environment prefix is the gateway's business:
     /// the gateway hands the verifier the path without it, so `environment_prefix` is ignored
@@ -260,7 +263,7 @@ impl Gateway {
             }
             keys.insert(key.id, key.secret).set_enabled(key.enabled);
         }
-        let mut plans = HashMap::new();
+        let mut plans = HashMap::default();
         for plan in config.usage_plans {
             if let Some(id) = plan.keys.iter().find(|id| !key_ids.contains(*id)) {
                 return Err(ConfigError::Unknown {
@@ -315,7 +318,10 @@ impl Gateway {
     }
 }
 
-fn check_service(service: &Service, plans: &HashMap<String, UsagePlan>) -> Result<(), ConfigError> {
+fn check_service(
+    service: &Service,
+    plans: &HashMap<String, UsagePlan, FxBuildHasher>,
+) -> Result<(), ConfigError> {
     let owner = || format!("service `{}`", service.id);
     let known = environments(service.vendor);
     let check_env = |env: &String| {
