@@ -9,11 +9,10 @@ use core::future::Future;
 use core::pin::Pin;
 
 use std::collections::HashMap;
-
-use rustc_hash::FxBuildHasher;
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
+use rustc_hash::FxBuildHasher;
 use zeroize::Zeroize;
 
 use crate::algorithm::Algorithm;
