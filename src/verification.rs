@@ -172,12 +172,12 @@ pub(crate) fn run<'r, V: Phases>(
     let key = keys.lookup(V::key_id(&pending));
     let verified = verifier.finish(&pending, key)?;
     // The entry only with a guard: building it costs a date.
-    if let Some((guard, (signature, not_after, key_id))) =
-        guard.and_then(|guard| Some((guard, V::replay_entry(&verified)?)))
-    {
-        guard
-            .check_and_record(key_id, signature, not_after, now)
-            .map_err(|replay| replay.refusal(key_id))?;
+    if let Some(guard) = guard {
+        if let Some((signature, not_after, key_id)) = V::replay_entry(&verified) {
+            guard
+                .check_and_record(key_id, signature, not_after, now)
+                .map_err(|replay| replay.refusal(key_id))?;
+        }
     }
     Ok(verified)
 }

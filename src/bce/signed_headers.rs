@@ -46,7 +46,7 @@ impl<'a> Selection<'a> {
         let named = |n: &str| n.eq_ignore_ascii_case(name);
         match *self {
             Selection::Default => DEFAULT_SIGNED_HEADERS.into_iter().any(named),
-            Selection::Listed(list) => split(list, b';').any(named),
+            Selection::Listed(_) => self.names().any(named),
             Selection::Names(names) => names.iter().copied().any(named),
         }
     }

@@ -178,25 +178,13 @@ fn check_header_list(headers: &str) -> Result<(), Error> {
     if headers.is_empty() {
         return Err(malformed(Malformed::EmptyHeaders));
     }
-    // One pass over the bytes: a name ends at each space, and the last at the end.
-    let mut names = 1;
-    let mut name_len = 0;
-    for &b in headers.as_bytes() {
-        if b != b' ' {
-            name_len += 1;
-            continue;
-        }
-        if name_len == 0 {
-            return Err(malformed(Malformed::EmptyHeaderName));
-        }
-        if names >= MAX_SIGNED_HEADERS {
+    for (i, name) in split(headers, b' ').enumerate() {
+        if i >= MAX_SIGNED_HEADERS {
             return Err(malformed(Malformed::TooManyHeaders));
         }
-        names += 1;
-        name_len = 0;
-    }
-    if name_len == 0 {
-        return Err(malformed(Malformed::EmptyHeaderName));
+        if name.is_empty() {
+            return Err(malformed(Malformed::EmptyHeaderName));
+        }
     }
     Ok(())
 }
@@ -329,41 +317,6 @@ mod tests {
             if let Some(fast) = Authorization::parse_canonical(&value) {
                 proptest::prop_assert_eq!(Ok(fast), Authorization::parse_general(&value));
             }
-        }
-    }
-
-    /// `check_header_list` by splitting, name by name: the reference its one pass must match.
-    fn check_header_list_by_names(headers: &str) -> Result<(), Error> {
-        let malformed = |reason| Error::MalformedAuthorization { reason };
-        if headers.is_empty() {
-            return Err(malformed(Malformed::EmptyHeaders));
-        }
-        for (i, name) in headers.split(' ').enumerate() {
-            if i >= MAX_SIGNED_HEADERS {
-                return Err(malformed(Malformed::TooManyHeaders));
-            }
-            if name.is_empty() {
-                return Err(malformed(Malformed::EmptyHeaderName));
-            }
-        }
-        Ok(())
-    }
-
-    proptest::proptest! {
-        #![proptest_config(proptest::test_runner::Config::with_cases(5_000))]
-        /// Lists of up to 40 names, some empty, around the limit of 32.
-        #[test]
-        fn the_header_list_check_matches_splitting_name_by_name(
-            names in proptest::collection::vec(
-                proptest::prop_oneof![9 => "[a-z-]{1,3}", 1 => proptest::strategy::Just(String::new())],
-                0..40,
-            )
-        ) {
-            let headers = names.join(" ");
-            proptest::prop_assert_eq!(
-                check_header_list(&headers),
-                check_header_list_by_names(&headers)
-            );
         }
     }
 
