@@ -90,6 +90,8 @@ const NOT_WIRE: u8 = 16;
 const PERCENT: u8 = 32;
 /// `+`, a space in a form body.
 const PLUS: u8 = 64;
+/// `&` and `=`, which separate query and form items and their keys and values.
+const SEPARATOR: u8 = 128;
 
 /// The class of every byte.
 // Built at compile time: an index out of range would fail the build, not panic at run time.
@@ -105,6 +107,7 @@ const CLASS: [u8; 256] = {
             b'/' => SLASH,
             b'%' => PERCENT,
             b'+' => PLUS,
+            b'&' | b'=' => SEPARATOR,
             0..=b' ' | 0x7f | b'#' => NOT_WIRE,
             _ => 0,
         };
@@ -186,6 +189,38 @@ pub(crate) fn validate_wire(raw: &str) -> Result<bool, RequestError> {
 }
 
 /// The validation of [`validate`] and [`validate_wire`], in one pass.
+fn check(bytes: &[u8], plus: Plus, wire: bool) -> Result<bool, RequestError> {
+    scan(bytes, plus, wire, false).map(|item| item.key_plain && item.value_plain)
+}
+
+/// A query or form item that [`check_item`] checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct CheckedItem {
+    /// Its length: up to the first `&`, or to the end.
+    pub(crate) len: usize,
+    /// Where its first `=` is; `len` when it has none.
+    pub(crate) eq: usize,
+    /// The key (before `eq`) decodes to itself.
+    pub(crate) key_plain: bool,
+    /// The value (after `eq`) decodes to itself.
+    pub(crate) value_plain: bool,
+}
+
+/// Checks the first `&`-separated item of `bytes` as [`validate`] (or, when `wire`,
+/// [`validate_wire`]) checks its key and its value, and finds its end and its first `=` in the
+/// same pass.
+pub(crate) fn check_item(
+    bytes: &[u8],
+    plus: Plus,
+    wire: bool,
+) -> Result<CheckedItem, RequestError> {
+    scan(bytes, plus, wire, true)
+}
+
+/// [`check`] and [`check_item`]: one table-driven pass, which notes the first `=` and, when
+/// `stop_at_ampersand`, ends at the first `&`. (Splitting an item on `&` and `=` first, then
+/// checking each half, costs app-mode verification 2.0 % more instructions: 15 770 against
+/// 15 461.)
 ///
 /// Errors are those of the first offending byte from the left: a broken escape, a raw byte a
 /// request target cannot carry (when `wire`), or an escaped character left incomplete by a raw
@@ -194,28 +229,51 @@ pub(crate) fn validate_wire(raw: &str) -> Result<bool, RequestError> {
 /// Only escapes need a UTF-8 check: the text between them is a `&str` cut at ASCII bytes, so it
 /// is whole characters, and the decoded string is UTF-8 exactly when each run of escapes
 /// decodes to whole characters.
-fn check(bytes: &[u8], plus: Plus, wire: bool) -> Result<bool, RequestError> {
-    let special = PERCENT | PLUS | NOT_WIRE;
-    let mut plain = true;
+#[inline]
+fn scan(
+    bytes: &[u8],
+    plus: Plus,
+    wire: bool,
+    stop_at_ampersand: bool,
+) -> Result<CheckedItem, RequestError> {
+    let special = PERCENT | PLUS | NOT_WIRE | SEPARATOR;
+    let mut eq = None;
+    let (mut key_plain, mut value_plain) = (true, true);
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
         let c = class(b);
         if c & special != 0 {
+            let plain = if eq.is_none() {
+                &mut key_plain
+            } else {
+                &mut value_plain
+            };
             if c & PERCENT != 0 {
                 i = escape_run(bytes, i, wire)?;
-                plain = false;
+                *plain = false;
                 continue;
             }
             if c & PLUS != 0 && plus == Plus::Space {
-                plain = false;
+                *plain = false;
             }
             if c & NOT_WIRE != 0 && wire {
                 return Err(RequestError::InvalidTarget);
             }
+            if b == b'&' && stop_at_ampersand {
+                break;
+            }
+            if b == b'=' && eq.is_none() {
+                eq = Some(i);
+            }
         }
         i += 1;
     }
-    Ok(plain)
+    Ok(CheckedItem {
+        len: i,
+        eq: eq.unwrap_or(i),
+        key_plain,
+        value_plain,
+    })
 }
 
 /// Whether checked `raw` is its own `UriEncode(decode(raw))` (keeping `/` when `keep_slash`):
@@ -481,6 +539,33 @@ mod tests {
             let raw = pieces.concat();
             let plus = if space { Plus::Space } else { Plus::Literal };
             prop_assert_eq!(check(raw.as_bytes(), plus, wire), reference(&raw, plus, wire), "{:?}", raw);
+        }
+
+        #[test]
+        fn check_item_agrees_with_splitting_then_checking(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(&[
+                    "a", "%", "%2", "%20", "%E4", "%B8%AD", "%e4%b8%ad", "%FF", "%zz", "+", "&",
+                    "=", " ", "#", "中",
+                ][..]),
+                0..12,
+            ),
+            space in proptest::bool::ANY,
+            wire in proptest::bool::ANY,
+        ) {
+            let raw = pieces.concat();
+            let plus = if space { Plus::Space } else { Plus::Literal };
+            let item = raw.split('&').next().unwrap();
+            let (key, value) = item.split_once('=').unwrap_or((item, ""));
+            let expected = reference(key, plus, wire).and_then(|key_plain| {
+                Ok(CheckedItem {
+                    len: item.len(),
+                    eq: key.len(),
+                    key_plain,
+                    value_plain: reference(value, plus, wire)?,
+                })
+            });
+            prop_assert_eq!(check_item(raw.as_bytes(), plus, wire), expected, "{:?}", raw);
         }
     }
 

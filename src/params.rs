@@ -3,9 +3,9 @@
 //! request line cannot carry), then canonicalized once into a sorted list ([`Params`]) by the
 //! scheme's own rule.
 
-use crate::encoding::{validate, validate_wire, Plus};
+use crate::encoding::{check_item, Plus};
 use crate::limits::MAX_PARAMETERS;
-use crate::request::{split, split_once, RequestError};
+use crate::request::RequestError;
 use crate::sorted::Params;
 
 /// One parameter as it stands on the wire.
@@ -56,28 +56,31 @@ pub(crate) fn add_all<'a>(
     out: &mut Params<'a>,
 ) -> Result<(), RequestError> {
     let plus = if form { Plus::Space } else { Plus::Literal };
-    let plain = |text: &str| match plus {
-        Plus::Space => validate(text, plus),
-        Plus::Literal => validate_wire(text),
-    };
     let source = usize::from(form);
     out.source(source, raw);
     let mut at = 0;
-    for item in split(raw, b'&') {
+    // Each item is split and checked in one pass ([`check_item`]); `at` is where it starts,
+    // past the `&` that ended the one before.
+    while let Some(rest) = raw.get(at..) {
+        let checked = check_item(rest.as_bytes(), plus, !form)?;
         let item_at = at;
-        at += item.len() + 1;
+        at += checked.len + 1;
+        // `&` and `=` are ASCII: both cuts fall on character boundaries.
+        let (Some(item), Some(key)) = (rest.get(..checked.len), rest.get(..checked.eq)) else {
+            continue;
+        };
         if item.is_empty() {
             continue;
         }
-        let (key, value) = split_once(item, b'=').unwrap_or((item, ""));
+        let tail = item.get(checked.eq..).unwrap_or_default();
         let param = Param {
             item,
-            tail: item.get(key.len()..).unwrap_or_default(),
+            tail,
             key,
-            value,
+            value: tail.get(1..).unwrap_or_default(),
             plus,
-            key_plain: plain(key)?,
-            value_plain: plain(value)?,
+            key_plain: checked.key_plain,
+            value_plain: checked.value_plain,
             source,
             at: item_at,
         };
