@@ -391,6 +391,7 @@ pub(crate) fn split(text: &str, sep: u8) -> Split<'_> {
 }
 
 /// `text` split at the first `sep` (an ASCII byte), as `str::split_once` splits it.
+#[inline]
 pub(crate) fn split_once(text: &str, sep: u8) -> Option<(&str, &str)> {
     let at = text.bytes().position(|b| b == sep)?;
     // `sep` is ASCII: `at` and `at + 1` are character boundaries.
@@ -407,6 +408,7 @@ pub(crate) struct Split<'a> {
 impl<'a> Iterator for Split<'a> {
     type Item = &'a str;
 
+    #[inline]
     fn next(&mut self) -> Option<&'a str> {
         let rest = self.rest?;
         match split_once(rest, self.sep) {

@@ -58,6 +58,7 @@ use core::fmt;
 
 use crate::error::Error;
 use crate::keys::{KeyLookup, KeyStatus};
+use crate::limits::MAX_SIGNED_HEADERS;
 use crate::replay::ReplayGuard;
 use crate::sorted::Params;
 
@@ -80,16 +81,20 @@ macro_rules! policy_setters {
 }
 pub(crate) use policy_setters;
 
-/// Room for a request's parameters while it is verified in two phases: phase one (`prepare`)
-/// keeps the sorted list of the request's query (and form) parameters here, and what it
-/// returns borrows it until phase two is done. It holds all [`MAX_PARAMETERS`] and 1 KiB of
-/// their rewritten text inline (about 5 KiB), so verifying allocates nothing; keep it on the
-/// stack (or in the future that awaits the key) and use one per request.
+/// Room for a request's canonical pieces while it is verified in two phases: phase one
+/// (`prepare`) keeps the sorted list of the request's query (and form) parameters here, and
+/// where each signed header is among the request's, and what it returns borrows them until
+/// phase two is done. It holds all [`MAX_PARAMETERS`] and 1 KiB of their rewritten text inline
+/// (about 5 KiB), so verifying allocates nothing; keep it on the stack (or in the future that
+/// awaits the key) and use one per request.
 ///
 /// [`MAX_PARAMETERS`]: crate::limits::MAX_PARAMETERS
 #[derive(Default)]
 pub struct Scratch<'r> {
     pub(crate) params: Params<'r>,
+    /// Where each signed header is (Tencent): kept here rather than in what phase one returns,
+    /// so that it is written once and never copied.
+    pub(crate) positions: [u16; MAX_SIGNED_HEADERS],
 }
 
 impl fmt::Debug for Scratch<'_> {
@@ -126,18 +131,18 @@ pub(crate) trait Phases {
     /// What phase one takes: the request (and for Tencent, the mode).
     type Input<'r>;
     /// What phase one established: borrowing the request (`'r`) and what the caller lent it
-    /// (`'s`, the list of parameters).
+    /// (`'s`, the scratch).
     type Pending<'r, 's>;
     /// What a successful verification established.
     type Verified<'r>;
 
-    /// Phase one: every check that needs no key, the request's parameters kept in `params`
-    /// (an empty list the caller lends).
+    /// Phase one: every check that needs no key, the request's canonical pieces kept in
+    /// `scratch` (an empty one the caller lends).
     fn prepare<'r: 's, 's>(
         &self,
         input: Self::Input<'r>,
         now: OffsetDateTime,
-        params: &'s mut Params<'r>,
+        scratch: &'s mut Scratch<'r>,
     ) -> Result<Self::Pending<'r, 's>, Error>;
 
     /// The key id (or AppCode) phase two needs.
@@ -157,8 +162,8 @@ pub(crate) trait Phases {
     ) -> Option<(&'v [u8], OffsetDateTime, &'v str)>;
 }
 
-/// The one path of every verification: phase one of `input` (lent a list for the request's
-/// parameters from this frame), phase two with the key `keys` has for the request, then, with
+/// The one path of every verification: phase one of `input` (lent a scratch from this
+/// frame), phase two with the key `keys` has for the request, then, with
 /// a `guard`, the signature recorded (refused when already used).
 pub(crate) fn run<'r, V: Phases>(
     verifier: &V,
@@ -167,17 +172,18 @@ pub(crate) fn run<'r, V: Phases>(
     guard: Option<&dyn ReplayGuard>,
     now: OffsetDateTime,
 ) -> Result<V::Verified<'r>, Error> {
-    let mut params = Params::default();
-    let pending = verifier.prepare(input, now, &mut params)?;
+    let mut scratch = Scratch::default();
+    let pending = verifier.prepare(input, now, &mut scratch)?;
     let key = keys.lookup(V::key_id(&pending));
-    let verified = verifier.finish(&pending, key)?;
+    // Returned as phase two gave it (not taken out and put back: that copied it).
+    let verified = verifier.finish(&pending, key);
     // The entry only with a guard: building it costs a date.
-    if let Some(guard) = guard {
-        if let Some((signature, not_after, key_id)) = V::replay_entry(&verified) {
+    if let (Some(guard), Ok(verified)) = (guard, &verified) {
+        if let Some((signature, not_after, key_id)) = V::replay_entry(verified) {
             guard
                 .check_and_record(key_id, signature, not_after, now)
                 .map_err(|replay| replay.refusal(key_id))?;
         }
     }
-    Ok(verified)
+    verified
 }

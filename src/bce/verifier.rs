@@ -274,7 +274,7 @@ impl Verifier {
         now: OffsetDateTime,
         scratch: &'s mut Scratch<'r>,
     ) -> Result<Pending<'r, 's>, Error> {
-        Phases::prepare(self, *request, now, &mut scratch.params)
+        Phases::prepare(self, *request, now, scratch)
     }
 
     /// Phase two: the key's status (what the store said about [`Pending::key_id`]), then the
@@ -421,12 +421,12 @@ impl Phases for Verifier {
     type Verified<'r> = Verified<'r>;
 
     /// Phase one: every check that needs no key, in the spec's order; the query kept in
-    /// `params` (an empty list).
+    /// `scratch`.
     fn prepare<'r: 's, 's>(
         &self,
         request: Request<'r>,
         now: OffsetDateTime,
-        params: &'s mut Params<'r>,
+        scratch: &'s mut Scratch<'r>,
     ) -> Result<Pending<'r, 's>, Error> {
         let request = &request;
         let [stage, signature, authorization] =
@@ -475,7 +475,7 @@ impl Phases for Verifier {
             });
         }
 
-        let canonical = CanonicalRequest::new(request, signed, params)?;
+        let canonical = CanonicalRequest::new(request, signed, &mut scratch.params)?;
         let (key_id_len, prefix_len) = (auth.access_key_id.len(), auth.prefix_len());
         // A parsed auth string's signature is 64 hex digits: it always decodes.
         let tag = auth.signature_bytes().unwrap_or_default();

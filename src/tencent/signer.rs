@@ -20,11 +20,11 @@ use crate::keys::Secret;
 use crate::limits::MAX_SIGNED_HEADERS;
 use crate::mac::compute;
 use crate::request::{check_header_name, push_sorted_names, Header, Request, RequestError, Sent};
-use crate::sorted::Params;
 use crate::tencent::string_to_sign::{
     date_header, is_form_content_type, EnvironmentPrefix, Mode, PathForm, SignedHeaders,
     StringToSign, CONTENT_MD5_LEN,
 };
+use crate::verification::Scratch;
 
 /// Base64 of the longest MAC: what the `signature="…"` field holds at most.
 const MAX_SIGNATURE_LEN: usize = MAX_TAG_LEN.div_ceil(3) * 4;
@@ -182,8 +182,8 @@ impl<'k> Signer<'k> {
         let (len, content_md5) = {
             let names = authorization.get(names_start..).unwrap_or_default();
             let set = date_header(self.date_header.lower(), &date);
-            let mut params = Params::default();
-            let string_to_sign = self.prepare(names, request, &set, &mut params)?;
+            let mut scratch = Scratch::default();
+            let string_to_sign = self.prepare(names, request, &set, &mut scratch)?;
             let len = compute(self.algorithm, self.secret.key(), &string_to_sign, &mut tag)
                 .ok_or(RequestError::UnusableSecret)?;
             (len, string_to_sign.computed_content_md5().copied())
@@ -261,25 +261,25 @@ impl<'k> Signer<'k> {
         self.check_config()?;
         self.write_header_list(request, &mut names)?;
         let set = date_header(self.date_header.lower(), &date);
-        let mut params = Params::default();
         let text = self
-            .prepare(&names, request, &set, &mut params)?
+            .prepare(&names, request, &set, &mut Scratch::default())?
             .to_string();
         Ok(text)
     }
 
     /// The string to sign over the headers `names` (space-separated) of `request` with `set`
-    /// (the date header), its parameters kept in `params`: what [`sign`](Self::sign) signs and
-    /// [`explain`](Self::explain) shows.
+    /// (the date header), its canonical pieces kept in `scratch`: what [`sign`](Self::sign)
+    /// signs and [`explain`](Self::explain) shows.
     fn prepare<'a, 's>(
         &self,
         names: &'a str,
         request: &Request<'a>,
         set: &'a [Header<'a>],
-        params: &'s mut Params<'a>,
+        scratch: &'s mut Scratch<'a>,
     ) -> Result<StringToSign<'s>, Error> {
+        let Scratch { params, positions } = scratch;
         let sent = Sent::new(request.headers(), set)?;
-        let headers = SignedHeaders::new(names, sent).map_err(|e| e.for_signer())?;
+        let headers = SignedHeaders::new(names, sent, positions).map_err(|e| e.for_signer())?;
         StringToSign::new(self.mode, headers, request, self.environment, params)
             .map(|string| string.with_path_form(self.path_form))
             .map_err(|e| e.for_signer())

@@ -19,6 +19,7 @@ use crate::date::{instant, parse_http_date_unix, window_end, within_window};
 use crate::error::{Error, Malformed, StatusProfile};
 use crate::headers::{AUTHORIZATION, DATE, X_DATE};
 use crate::keys::{KeyLookup, KeyStatus};
+use crate::limits::MAX_SIGNED_HEADERS;
 use crate::mac::verify;
 use crate::replay::ReplayGuard;
 use crate::request::{split, Request, Sent};
@@ -335,7 +336,7 @@ impl Verifier {
         now: OffsetDateTime,
         scratch: &'s mut Scratch<'r>,
     ) -> Result<Pending<'r, 's>, Error> {
-        Phases::prepare(self, (mode, *request), now, &mut scratch.params)
+        Phases::prepare(self, (mode, *request), now, scratch)
     }
 
     /// Phase two: the key's status (what the store said about [`Pending::key_id`]), then the
@@ -400,7 +401,7 @@ impl Verifier {
     fn string_to_sign<'r, 's>(
         &self,
         mode: Mode,
-        headers: SignedHeaders<'r>,
+        headers: SignedHeaders<'s>,
         request: &Request<'r>,
         params: &'s mut Params<'r>,
     ) -> Result<StringToSign<'s>, Error> {
@@ -425,9 +426,9 @@ impl Verifier {
     /// canonicalize.
     pub fn explain(&self, mode: Mode, request: &Request<'_>) -> Result<String, Error> {
         let authorization = authorization(request)?;
-        let headers = signed_headers(&authorization, request)?;
-        let mut params = Params::default();
-        let string = self.string_to_sign(mode, headers, request, &mut params)?;
+        let Scratch { params, positions } = &mut Scratch::default();
+        let headers = signed_headers(&authorization, request, positions)?;
+        let string = self.string_to_sign(mode, headers, request, params)?;
         let form = self.policy().path_forms.candidates(&string)[0].unwrap_or_default();
         Ok(string.with_path_form(form).to_string())
     }
@@ -438,16 +439,17 @@ impl Phases for Verifier {
     type Pending<'r, 's> = Pending<'r, 's>;
     type Verified<'r> = Verified<'r>;
 
-    /// Phase one: every check that needs no key, in the spec's order; the parameters kept in
-    /// `params` (an empty list).
+    /// Phase one: every check that needs no key, in the spec's order; the request's
+    /// parameters and the signed headers' positions kept in `scratch`.
     #[inline]
     fn prepare<'r: 's, 's>(
         &self,
         (mode, request): (Mode, Request<'r>),
         now: OffsetDateTime,
-        params: &'s mut Params<'r>,
+        scratch: &'s mut Scratch<'r>,
     ) -> Result<Pending<'r, 's>, Error> {
         let request = &request;
+        let Scratch { params, positions } = scratch;
         let authorization = authorization(request)?;
         let algorithm = Algorithm::from_name(authorization.algorithm)
             .filter(|a| self.policy().algorithms.contains(*a))
@@ -455,7 +457,7 @@ impl Phases for Verifier {
                 algorithm: authorization.algorithm.to_owned(),
             })?;
         let dates = signed_dates(mode, &authorization)?;
-        let headers = signed_headers(&authorization, request)?;
+        let headers = signed_headers(&authorization, request, positions)?;
         let not_after = self.window(dates, &headers, now)?;
         let string_to_sign = self.string_to_sign(mode, headers, request, params)?;
         Ok(Pending {
@@ -519,11 +521,11 @@ impl Phases for Verifier {
                 server_string_to_sign,
             });
         }
+        // The whole buffer's first `MAX_TAG_LEN` bytes, a fixed-size copy (past `mac_len` they
+        // are never read).
         let mut kept = [0u8; MAX_TAG_LEN];
+        kept.copy_from_slice(mac.get(..MAX_TAG_LEN).unwrap_or(&[0; MAX_TAG_LEN]));
         let mac_len = mac_len.unwrap_or_default().min(MAX_TAG_LEN);
-        kept.get_mut(..mac_len)
-            .unwrap_or_default()
-            .copy_from_slice(mac.get(..mac_len).unwrap_or_default());
         Ok(Verified {
             key_id: Cow::Borrowed(authorization.id),
             algorithm,
@@ -561,12 +563,13 @@ fn authorization<'r>(request: &Request<'r>) -> Result<Authorization<'r>, Error> 
 }
 
 /// The headers `authorization` lists, as the request has them.
-fn signed_headers<'r>(
+fn signed_headers<'r: 's, 's>(
     authorization: &Authorization<'r>,
     request: &Request<'r>,
-) -> Result<SignedHeaders<'r>, Error> {
+    positions: &'s mut [u16; MAX_SIGNED_HEADERS],
+) -> Result<SignedHeaders<'s>, Error> {
     let sent = Sent::new(request.headers(), &[])?;
-    SignedHeaders::new(authorization.headers, sent).map_err(|e| e.for_verifier())
+    SignedHeaders::new(authorization.headers, sent, positions).map_err(|e| e.for_verifier())
 }
 
 /// The signed date headers to check (`x-date`, `date`), or the error when the mode's date
