@@ -65,14 +65,12 @@ pub(crate) fn add_all<'a>(
         let checked = check_item(rest.as_bytes(), plus, !form)?;
         let item_at = at;
         at += checked.len + 1;
-        // `&` and `=` are ASCII: both cuts fall on character boundaries.
-        let (Some(item), Some(key)) = (rest.get(..checked.len), rest.get(..checked.eq)) else {
-            continue;
-        };
+        // `&` and `=` are ASCII, and `eq <= len`: both cuts fall on character boundaries.
+        let item = rest.get(..checked.len).unwrap_or_default();
         if item.is_empty() {
             continue;
         }
-        let tail = item.get(checked.eq..).unwrap_or_default();
+        let (key, tail) = item.split_at_checked(checked.eq).unwrap_or((item, ""));
         let param = Param {
             item,
             tail,

@@ -86,7 +86,7 @@ pub(crate) use policy_setters;
 /// where each signed header is among the request's, and what it returns borrows them until
 /// phase two is done. It holds all [`MAX_PARAMETERS`] and 1 KiB of their rewritten text inline
 /// (about 5 KiB), so verifying allocates nothing; keep it on the stack (or in the future that
-/// awaits the key) and use one per request.
+/// awaits the key) and use one per request. (The signers lend themselves one too.)
 ///
 /// [`MAX_PARAMETERS`]: crate::limits::MAX_PARAMETERS
 #[derive(Default)]

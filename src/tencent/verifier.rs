@@ -521,11 +521,11 @@ impl Phases for Verifier {
                 server_string_to_sign,
             });
         }
-        // The whole buffer's first `MAX_TAG_LEN` bytes, a fixed-size copy (past `mac_len` they
-        // are never read).
         let mut kept = [0u8; MAX_TAG_LEN];
-        kept.copy_from_slice(mac.get(..MAX_TAG_LEN).unwrap_or(&[0; MAX_TAG_LEN]));
         let mac_len = mac_len.unwrap_or_default().min(MAX_TAG_LEN);
+        kept.get_mut(..mac_len)
+            .unwrap_or_default()
+            .copy_from_slice(mac.get(..mac_len).unwrap_or_default());
         Ok(Verified {
             key_id: Cow::Borrowed(authorization.id),
             algorithm,
