@@ -12,6 +12,10 @@
 //! a `Source` header per request), `app` (`GET /release/v1/users/{n}`), `bce`
 //! (`GET /items/{n}` on the BCE service, `X-Bce-Signature`).
 //!
+//! `--target PATH` sends each scheme's signed request to another path of the same host: a
+//! key-pair request to `/release/ping` costs the gateway what the open route does with the
+//! same bytes on the wire, so the difference to `/release/users` is authentication alone.
+//!
 //! The gateway's in-memory replay guard holds 25 000 signatures per key for their 15-minute
 //! windows: at tens of thousands of requests a second, keep runs short (and restart the
 //! gateway between them), or run it with `--redis`.
@@ -26,7 +30,7 @@ use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
 use time::OffsetDateTime;
 
-const USAGE: &str = "usage: load [--addr HOST:PORT] [--scheme open|key-pair|app|bce] [--connections N] [--seconds S]";
+const USAGE: &str = "usage: load [--addr HOST:PORT] [--scheme open|key-pair|app|bce] [--target PATH] [--connections N] [--seconds S]";
 const TENCENT_HOST: &str = "service-demo-1250000000.gz.apigw.tencentcs.com";
 const BCE_HOST: &str = "bce-demo.example.com";
 
@@ -45,20 +49,21 @@ struct Secrets {
     bce: Secret,
 }
 
-/// Request number `n` of connection `worker`, signed now.
+/// Request number `n` of connection `worker`, signed now (to `target` if given).
 fn request(
     scheme: Scheme,
+    target: Option<&str>,
     secrets: &Secrets,
     worker: usize,
     n: u64,
 ) -> http::Request<Empty<Bytes>> {
-    let (target, host) = match scheme {
+    let (path, host) = match scheme {
         Scheme::Open => ("/release/ping".to_owned(), TENCENT_HOST),
         Scheme::KeyPair => ("/release/users".to_owned(), TENCENT_HOST),
         Scheme::App => (format!("/release/v1/users/{worker}-{n}"), TENCENT_HOST),
         Scheme::Bce => (format!("/items/{worker}-{n}"), BCE_HOST),
     };
-    let mut request = http::Request::get(target)
+    let mut request = http::Request::get(target.map_or(path, str::to_owned))
         .header("Host", host)
         .header("Accept", "application/json")
         .body(Vec::new())
@@ -92,6 +97,7 @@ fn request(
 async fn worker(
     addr: String,
     scheme: Scheme,
+    target: Option<String>,
     worker: usize,
     until: Instant,
 ) -> Result<(Vec<u32>, u64), String> {
@@ -111,7 +117,7 @@ async fn worker(
     let mut n = 0;
     while Instant::now() < until {
         n += 1;
-        let request = request(scheme, &secrets, worker, n);
+        let request = request(scheme, target.as_deref(), &secrets, worker, n);
         let started = Instant::now();
         sender
             .ready()
@@ -134,6 +140,7 @@ async fn worker(
 fn main() -> Result<(), String> {
     let mut addr = "127.0.0.1:8080".to_owned();
     let mut scheme = Scheme::Open;
+    let mut target = None;
     let mut connections = 16;
     let mut seconds = 5.0_f64;
     let mut args = std::env::args().skip(1);
@@ -150,6 +157,7 @@ fn main() -> Result<(), String> {
                     other => return Err(format!("unknown scheme {other}\n{USAGE}")),
                 }
             }
+            "--target" => target = Some(value()?),
             "--connections" => connections = value()?.parse().map_err(|_| USAGE.to_owned())?,
             "--seconds" => seconds = value()?.parse().map_err(|_| USAGE.to_owned())?,
             _ => return Err(USAGE.to_owned()),
@@ -163,7 +171,7 @@ fn main() -> Result<(), String> {
         let started = Instant::now();
         let until = started + Duration::from_secs_f64(seconds);
         let tasks: Vec<_> = (0..connections)
-            .map(|i| tokio::spawn(worker(addr.clone(), scheme, i, until)))
+            .map(|i| tokio::spawn(worker(addr.clone(), scheme, target.clone(), i, until)))
             .collect();
         let (mut all, mut failed) = (Vec::new(), 0);
         for task in tasks {
