@@ -19,14 +19,14 @@
 //! the clock.
 //!
 //! ```
-//! use apigw_sign::replay::{MemoryReplayGuard, Replay, ReplayGuard};
+//! use apigw_sign::replay::{Entry, MemoryReplayGuard, Replay, ReplayGuard};
 //! use time::macros::datetime;
 //!
 //! let guard = MemoryReplayGuard::new(1000);
 //! let now = datetime!(2021-03-11 08:29:58 UTC);
 //! let not_after = datetime!(2021-03-11 08:44:58 UTC); // the signed date plus 900 s
-//! assert_eq!(guard.check_and_record("k", b"mac bytes", not_after, now), Ok(()));
-//! assert_eq!(guard.check_and_record("k", b"mac bytes", not_after, now), Err(Replay::Replayed));
+//! assert_eq!(guard.check_and_record(Entry::new("k", b"mac bytes", not_after), now), Ok(()));
+//! assert_eq!(guard.check_and_record(Entry::new("k", b"mac bytes", not_after), now), Err(Replay::Replayed));
 //! ```
 
 use core::cmp::Reverse;
@@ -72,10 +72,10 @@ pub enum Replay {
 /// takes `&self`, so one guard can serve many threads: keep the state behind a lock or in the
 /// store. It must be atomic: of two concurrent calls with the same signature, one succeeds.
 pub trait ReplayGuard {
-    /// Records `signature` (the MAC bytes a request carried, signed by `key_id`) as used until
-    /// `not_after`, the last instant at which it could still verify, unless it is already
-    /// recorded. A guard keys its entries on both, so two tenants never collide, and may share
-    /// its room out per key id.
+    /// Records `entry` (the MAC bytes a request carried, signed by its key id) as used until
+    /// its `not_after`, the last instant at which it could still verify, unless it is already
+    /// recorded. A guard keys its entries on the key id and the signature, so two tenants never
+    /// collide, and may share its room out per key id.
     ///
     /// `now` is the verifier's time. A signature whose window has passed cannot verify again;
     /// a guard may refuse it as [`Replay::Replayed`] (it cannot prove such a signature unused).
@@ -85,13 +85,44 @@ pub trait ReplayGuard {
     /// [`Replay::Replayed`] for a signature already recorded whose window has not passed,
     /// [`Replay::Full`] when there is no room to record it, [`Replay::Unavailable`] when the
     /// guard cannot decide. All three refuse the request.
-    fn check_and_record(
-        &self,
-        key_id: &str,
-        signature: &[u8],
-        not_after: OffsetDateTime,
-        now: OffsetDateTime,
-    ) -> Result<(), Replay>;
+    fn check_and_record(&self, entry: Entry<'_>, now: OffsetDateTime) -> Result<(), Replay>;
+}
+
+/// A verified signature as a guard records it: the key id that signed it, the MAC bytes the
+/// request carried, and the last instant at which it could still verify (the end of its
+/// window).
+///
+/// `Debug` shows the key id and the window's end, never the signature: until its window ends
+/// it is a credential.
+#[derive(Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Entry<'a> {
+    /// The key id (Tencent `id`, BCE access key id) that signed it.
+    pub key_id: &'a str,
+    /// The MAC bytes (decoded from the request's base64 or hex).
+    pub signature: &'a [u8],
+    /// The last instant at which it could still verify.
+    pub not_after: OffsetDateTime,
+}
+
+impl<'a> Entry<'a> {
+    /// The entry for `signature` of `key_id`, verifying until `not_after`.
+    pub const fn new(key_id: &'a str, signature: &'a [u8], not_after: OffsetDateTime) -> Self {
+        Entry {
+            key_id,
+            signature,
+            not_after,
+        }
+    }
+}
+
+impl fmt::Debug for Entry<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Entry")
+            .field("key_id", &self.key_id)
+            .field("not_after", &self.not_after)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Replay {
@@ -114,14 +145,8 @@ impl Replay {
 macro_rules! forward {
     ($($pointer:ty),*) => {$(
         impl<G: ReplayGuard + ?Sized> ReplayGuard for $pointer {
-            fn check_and_record(
-                &self,
-                key_id: &str,
-                signature: &[u8],
-                not_after: OffsetDateTime,
-                now: OffsetDateTime,
-            ) -> Result<(), Replay> {
-                (**self).check_and_record(key_id, signature, not_after, now)
+            fn check_and_record(&self, entry: Entry<'_>, now: OffsetDateTime) -> Result<(), Replay> {
+                (**self).check_and_record(entry, now)
             }
         }
     )*};
@@ -142,9 +167,7 @@ pub trait ReplayStore {
     /// [`ReplayGuard::check_and_record`], answered when the store has answered.
     fn check_and_record_async<'a>(
         &'a self,
-        key_id: &'a str,
-        signature: &'a [u8],
-        not_after: OffsetDateTime,
+        entry: Entry<'a>,
         now: OffsetDateTime,
     ) -> ReplayFuture<'a>;
 }
@@ -152,13 +175,10 @@ pub trait ReplayStore {
 impl<G: ReplayGuard + Sync + ?Sized> ReplayStore for G {
     fn check_and_record_async<'a>(
         &'a self,
-        key_id: &'a str,
-        signature: &'a [u8],
-        not_after: OffsetDateTime,
+        entry: Entry<'a>,
         now: OffsetDateTime,
     ) -> ReplayFuture<'a> {
-        let answer = self.check_and_record(key_id, signature, not_after, now);
-        Box::pin(core::future::ready(answer))
+        Box::pin(core::future::ready(self.check_and_record(entry, now)))
     }
 }
 
@@ -332,13 +352,12 @@ impl fmt::Debug for MemoryReplayGuard {
 }
 
 impl ReplayGuard for MemoryReplayGuard {
-    fn check_and_record(
-        &self,
-        key_id: &str,
-        signature: &[u8],
-        not_after: OffsetDateTime,
-        now: OffsetDateTime,
-    ) -> Result<(), Replay> {
+    fn check_and_record(&self, entry: Entry<'_>, now: OffsetDateTime) -> Result<(), Replay> {
+        let Entry {
+            key_id,
+            signature,
+            not_after,
+        } = entry;
         // One SHA-256 (a short key id and a MAC fit one block) and one table lookup for the
         // signature; the key's share by a 64-bit tag.
         let digest: Digest = Sha256::new()
@@ -413,15 +432,35 @@ mod tests {
     const NOW: OffsetDateTime = datetime!(2021-03-11 08:29:58 UTC);
 
     #[test]
+    fn an_entry_never_shows_its_signature() {
+        let entry = Entry::new("AKIDdemo", b"MACBYTES", NOW);
+        let shown = format!("{entry:?}");
+        assert!(
+            shown.contains("AKIDdemo") && shown.contains("2021"),
+            "{shown}"
+        );
+        // Neither the bytes nor their numbers (`[77, 65, ...]`) nor the field's name.
+        assert!(
+            !shown.contains("MACBYTES")
+                && !shown.contains("77, 65")
+                && !shown.contains("signature"),
+            "{shown}"
+        );
+    }
+
+    #[test]
     fn the_two_structures_stay_in_step() {
         let guard = MemoryReplayGuard::new(8).per_key(8);
         for i in 0u8..8 {
             let end = NOW + time::Duration::seconds(i64::from(i));
-            assert_eq!(guard.check_and_record("k", &[i], end, NOW), Ok(()));
+            assert_eq!(
+                guard.check_and_record(Entry::new("k", &[i], end), NOW),
+                Ok(())
+            );
         }
         let later = NOW + time::Duration::seconds(4);
         assert_eq!(
-            guard.check_and_record("k", b"new", later, later),
+            guard.check_and_record(Entry::new("k", b"new", later), later),
             Ok(()),
             "four expired entries make room"
         );
@@ -439,15 +478,18 @@ mod tests {
     fn a_refused_signature_leaves_nothing_recorded() {
         let guard = MemoryReplayGuard::new(4).per_key(1);
         let end = NOW + time::Duration::seconds(60);
-        assert_eq!(guard.check_and_record("k", b"a", end, NOW), Ok(()));
+        assert_eq!(
+            guard.check_and_record(Entry::new("k", b"a", end), NOW),
+            Ok(())
+        );
         // Refused for the key's share, then for its window: neither is kept.
         assert_eq!(
-            guard.check_and_record("k", b"b", end, NOW),
+            guard.check_and_record(Entry::new("k", b"b", end), NOW),
             Err(Replay::Full)
         );
         let far = NOW + time::Duration::hours(2);
         assert_eq!(
-            guard.check_and_record("j", b"c", far, NOW),
+            guard.check_and_record(Entry::new("j", b"c", far), NOW),
             Err(Replay::WindowTooLong)
         );
         {
@@ -456,10 +498,16 @@ mod tests {
             assert_eq!(state.per_key.values().sum::<usize>(), 1);
         }
         // So each is admitted once allowed, not taken for a replay.
-        assert_eq!(guard.check_and_record("j", b"c", end, NOW), Ok(()));
+        assert_eq!(
+            guard.check_and_record(Entry::new("j", b"c", end), NOW),
+            Ok(())
+        );
         let later = end + time::Duration::seconds(1);
         let later_end = later + time::Duration::seconds(60);
-        assert_eq!(guard.check_and_record("k", b"b", later_end, later), Ok(()));
+        assert_eq!(
+            guard.check_and_record(Entry::new("k", b"b", later_end), later),
+            Ok(())
+        );
     }
 
     #[test]
@@ -472,7 +520,7 @@ mod tests {
         })
         .join();
         assert_eq!(
-            guard.check_and_record("k", b"sig", NOW, NOW),
+            guard.check_and_record(Entry::new("k", b"sig", NOW), NOW),
             Err(Replay::Unavailable)
         );
     }

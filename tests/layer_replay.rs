@@ -21,7 +21,7 @@ use apigw_sign::bce::{self, Carrier};
 use apigw_sign::gateway::{Api, Auth, Config, Gateway, KeyConfig, Service, UsagePlan, Vendor};
 use apigw_sign::http::{sign_bce, sign_tencent};
 use apigw_sign::layer::VerifyLayer;
-use apigw_sign::replay::{MemoryReplayGuard, Replay, ReplayGuard};
+use apigw_sign::replay::{Entry, MemoryReplayGuard, Replay, ReplayGuard};
 use apigw_sign::tencent::{self, Mode};
 use apigw_sign::{KeySet, Protocol, Secret, StatusProfile};
 use bytes::Bytes;
@@ -93,16 +93,9 @@ impl<G> Counting<G> {
 }
 
 impl<G: ReplayGuard> ReplayGuard for Counting<G> {
-    fn check_and_record(
-        &self,
-        key_id: &str,
-        signature: &[u8],
-        not_after: OffsetDateTime,
-        now: OffsetDateTime,
-    ) -> Result<(), Replay> {
+    fn check_and_record(&self, entry: Entry<'_>, now: OffsetDateTime) -> Result<(), Replay> {
         self.calls.fetch_add(1, Ordering::SeqCst);
-        self.inner
-            .check_and_record(key_id, signature, not_after, now)
+        self.inner.check_and_record(entry, now)
     }
 }
 
@@ -110,13 +103,7 @@ impl<G: ReplayGuard> ReplayGuard for Counting<G> {
 struct Down;
 
 impl ReplayGuard for Down {
-    fn check_and_record(
-        &self,
-        _: &str,
-        _: &[u8],
-        _: OffsetDateTime,
-        _: OffsetDateTime,
-    ) -> Result<(), Replay> {
+    fn check_and_record(&self, _: Entry<'_>, _: OffsetDateTime) -> Result<(), Replay> {
         Err(Replay::Unavailable)
     }
 }

@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 mod common;
 
-use apigw_sign::replay::{MemoryReplayGuard, Replay, ReplayGuard, DEFAULT_CAPACITY};
+use apigw_sign::replay::{Entry, MemoryReplayGuard, Replay, ReplayGuard, DEFAULT_CAPACITY};
 use apigw_sign::{bce, tencent, Error, KeySet, Secret, StatusProfile};
 use base64::Engine as _;
 use common::request::Wire;
@@ -35,20 +35,32 @@ fn secs(n: i64) -> Duration {
 fn a_second_use_inside_the_window_is_refused_and_another_signature_passes() {
     let guard = MemoryReplayGuard::new(16).per_key(16);
     let end = NOW + secs(900);
-    assert_eq!(guard.check_and_record("k", b"sig-a", end, NOW), Ok(()));
     assert_eq!(
-        guard.check_and_record("k", b"sig-a", end, NOW),
+        guard.check_and_record(Entry::new("k", b"sig-a", end), NOW),
+        Ok(())
+    );
+    assert_eq!(
+        guard.check_and_record(Entry::new("k", b"sig-a", end), NOW),
         Err(Replay::Replayed)
     );
     // Still refused at the window's last second, whatever window the replay claims.
     assert_eq!(
-        guard.check_and_record("k", b"sig-a", end + secs(3600), end),
+        guard.check_and_record(Entry::new("k", b"sig-a", end + secs(3600)), end),
         Err(Replay::Replayed)
     );
-    assert_eq!(guard.check_and_record("k", b"sig-b", end, NOW), Ok(()));
+    assert_eq!(
+        guard.check_and_record(Entry::new("k", b"sig-b", end), NOW),
+        Ok(())
+    );
     // Signatures are compared whole: a prefix or an extension is another signature.
-    assert_eq!(guard.check_and_record("k", b"sig-", end, NOW), Ok(()));
-    assert_eq!(guard.check_and_record("k", b"sig-ab", end, NOW), Ok(()));
+    assert_eq!(
+        guard.check_and_record(Entry::new("k", b"sig-", end), NOW),
+        Ok(())
+    );
+    assert_eq!(
+        guard.check_and_record(Entry::new("k", b"sig-ab", end), NOW),
+        Ok(())
+    );
 }
 
 #[test]
@@ -58,17 +70,20 @@ fn eviction_forgets_exactly_the_entries_whose_window_has_passed() {
     let ends = [("c", 30), ("a", 10), ("e", 50), ("b", 20), ("d", 40)];
     for (sig, end) in ends {
         assert_eq!(
-            guard.check_and_record("k", sig.as_bytes(), NOW + secs(end), NOW),
+            guard.check_and_record(Entry::new("k", sig.as_bytes(), NOW + secs(end)), NOW),
             Ok(())
         );
     }
     let at = NOW + secs(20);
     // "a" ended at +10: forgotten, so a new use (with a new window) is admitted.
-    assert_eq!(guard.check_and_record("k", b"a", at + secs(60), at), Ok(()));
+    assert_eq!(
+        guard.check_and_record(Entry::new("k", b"a", at + secs(60)), at),
+        Ok(())
+    );
     // "b" ends at +20, which is now: it still verifies, so it is still refused.
     for sig in ["b", "c", "d", "e"] {
         assert_eq!(
-            guard.check_and_record("k", sig.as_bytes(), at + secs(60), at),
+            guard.check_and_record(Entry::new("k", sig.as_bytes(), at + secs(60)), at),
             Err(Replay::Replayed),
             "{sig} is still inside its window"
         );
@@ -76,13 +91,13 @@ fn eviction_forgets_exactly_the_entries_whose_window_has_passed() {
     let at = NOW + secs(41);
     for sig in ["b", "c", "d"] {
         assert_eq!(
-            guard.check_and_record("k", sig.as_bytes(), at + secs(60), at),
+            guard.check_and_record(Entry::new("k", sig.as_bytes(), at + secs(60)), at),
             Ok(()),
             "{sig} ended before +41"
         );
     }
     assert_eq!(
-        guard.check_and_record("k", b"e", at + secs(60), at),
+        guard.check_and_record(Entry::new("k", b"e", at + secs(60)), at),
         Err(Replay::Replayed),
         "e ends at +50"
     );
@@ -94,26 +109,26 @@ fn eviction_frees_only_the_room_of_expired_entries() {
     let guard = MemoryReplayGuard::new(3).per_key(3);
     for (sig, end) in [("x", 30), ("y", 10), ("z", 20)] {
         assert_eq!(
-            guard.check_and_record("k", sig.as_bytes(), NOW + secs(end), NOW),
+            guard.check_and_record(Entry::new("k", sig.as_bytes(), NOW + secs(end)), NOW),
             Ok(())
         );
     }
     let at = NOW + secs(15);
     assert_eq!(
-        guard.check_and_record("k", b"new-1", at + secs(100), at),
+        guard.check_and_record(Entry::new("k", b"new-1", at + secs(100)), at),
         Ok(())
     );
     assert_eq!(
-        guard.check_and_record("k", b"new-2", at + secs(100), at),
+        guard.check_and_record(Entry::new("k", b"new-2", at + secs(100)), at),
         Err(Replay::Full),
         "x and z are unexpired and must not be dropped to make room"
     );
     assert_eq!(
-        guard.check_and_record("k", b"x", at + secs(100), at),
+        guard.check_and_record(Entry::new("k", b"x", at + secs(100)), at),
         Err(Replay::Replayed)
     );
     assert_eq!(
-        guard.check_and_record("k", b"z", at + secs(100), at),
+        guard.check_and_record(Entry::new("k", b"z", at + secs(100)), at),
         Err(Replay::Replayed)
     );
 }
@@ -126,31 +141,31 @@ fn a_full_guard_refuses_rather_than_forgets_and_admits_again_once_windows_pass()
     let end = NOW + secs(900);
     for i in 0..N {
         assert_eq!(
-            guard.check_and_record("k", format!("sig-{i}").as_bytes(), end, NOW),
+            guard.check_and_record(Entry::new("k", format!("sig-{i}").as_bytes(), end), NOW),
             Ok(())
         );
     }
     for at in [NOW, NOW + secs(899), end] {
         assert_eq!(
-            guard.check_and_record("k", b"one more", end, at),
+            guard.check_and_record(Entry::new("k", b"one more", end), at),
             Err(Replay::Full),
             "full at {at}"
         );
         // Nothing was forgotten to make room: every recorded signature is still refused.
         for i in 0..N {
             assert_eq!(
-                guard.check_and_record("k", format!("sig-{i}").as_bytes(), end, at),
+                guard.check_and_record(Entry::new("k", format!("sig-{i}").as_bytes(), end), at),
                 Err(Replay::Replayed)
             );
         }
     }
     let later = end + secs(1);
     assert_eq!(
-        guard.check_and_record("k", b"one more", later + secs(900), later),
+        guard.check_and_record(Entry::new("k", b"one more", later + secs(900)), later),
         Ok(())
     );
     assert_eq!(
-        guard.check_and_record("k", b"sig-0", later + secs(900), later),
+        guard.check_and_record(Entry::new("k", b"sig-0", later + secs(900)), later),
         Ok(()),
         "sig-0's window has passed, so it was forgotten"
     );
@@ -160,7 +175,7 @@ fn a_full_guard_refuses_rather_than_forgets_and_admits_again_once_windows_pass()
 fn capacity_zero_refuses_everything_and_the_default_is_documented() {
     let guard = MemoryReplayGuard::new(0);
     assert_eq!(
-        guard.check_and_record("k", b"sig", NOW + secs(1), NOW),
+        guard.check_and_record(Entry::new("k", b"sig", NOW + secs(1)), NOW),
         Err(Replay::Full)
     );
     assert_eq!(DEFAULT_CAPACITY, 100_000);
@@ -175,28 +190,31 @@ fn capacity_zero_refuses_everything_and_the_default_is_documented() {
 fn a_signature_past_its_window_is_refused() {
     let guard = MemoryReplayGuard::new(8).per_key(8);
     assert_eq!(
-        guard.check_and_record("k", b"old", NOW - secs(1), NOW),
+        guard.check_and_record(Entry::new("k", b"old", NOW - secs(1)), NOW),
         Err(Replay::Replayed)
     );
     // Its window's last second is still inside.
-    assert_eq!(guard.check_and_record("k", b"edge", NOW, NOW), Ok(()));
+    assert_eq!(
+        guard.check_and_record(Entry::new("k", b"edge", NOW), NOW),
+        Ok(())
+    );
 }
 
 #[test]
 fn the_guards_clock_does_not_go_back() {
     let guard = MemoryReplayGuard::new(8).per_key(8);
     assert_eq!(
-        guard.check_and_record("k", b"sig", NOW + secs(50), NOW),
+        guard.check_and_record(Entry::new("k", b"sig", NOW + secs(50)), NOW),
         Ok(())
     );
     // Another caller, later, evicts it: its window ended at +50.
     assert_eq!(
-        guard.check_and_record("k", b"other", NOW + secs(500), NOW + secs(100)),
+        guard.check_and_record(Entry::new("k", b"other", NOW + secs(500)), NOW + secs(100)),
         Ok(())
     );
     // A caller whose clock lags (+40, inside the window) cannot replay the evicted signature.
     assert_eq!(
-        guard.check_and_record("k", b"sig", NOW + secs(50), NOW + secs(40)),
+        guard.check_and_record(Entry::new("k", b"sig", NOW + secs(50)), NOW + secs(40)),
         Err(Replay::Replayed)
     );
 }
@@ -208,16 +226,22 @@ fn extreme_times_do_not_panic() {
         .max_window(std::time::Duration::MAX);
     let max = time::PrimitiveDateTime::MAX.assume_utc();
     let min = time::PrimitiveDateTime::MIN.assume_utc();
-    assert_eq!(guard.check_and_record("k", b"far", max, min), Ok(()));
     assert_eq!(
-        guard.check_and_record("k", b"far", max, max),
+        guard.check_and_record(Entry::new("k", b"far", max), min),
+        Ok(())
+    );
+    assert_eq!(
+        guard.check_and_record(Entry::new("k", b"far", max), max),
         Err(Replay::Replayed)
     );
     assert_eq!(
-        guard.check_and_record("k", b"past", min, max),
+        guard.check_and_record(Entry::new("k", b"past", min), max),
         Err(Replay::Replayed)
     );
-    assert_eq!(guard.check_and_record("k", b"", max, max), Ok(()));
+    assert_eq!(
+        guard.check_and_record(Entry::new("k", b"", max), max),
+        Ok(())
+    );
 }
 
 #[test]
@@ -238,14 +262,14 @@ fn threads_racing_on_one_guard_admit_each_signature_once() {
                     let now = NOW + secs((i % 3) as i64);
                     let sig = format!("shared-{i}");
                     if guard
-                        .check_and_record("k", sig.as_bytes(), NOW + secs(900), now)
+                        .check_and_record(Entry::new("k", sig.as_bytes(), NOW + secs(900)), now)
                         .is_ok()
                     {
                         count.fetch_add(1, Ordering::Relaxed);
                     }
                     let mine = format!("thread-{t}-{i}");
                     if guard
-                        .check_and_record("k", mine.as_bytes(), NOW + secs(900), now)
+                        .check_and_record(Entry::new("k", mine.as_bytes(), NOW + secs(900)), now)
                         .is_ok()
                     {
                         own.fetch_add(1, Ordering::Relaxed);
@@ -260,7 +284,7 @@ fn threads_racing_on_one_guard_admit_each_signature_once() {
     assert_eq!(own.load(Ordering::Relaxed), THREADS * SHARED);
     // Now it is full: the next new signature is refused.
     assert_eq!(
-        guard.check_and_record("k", b"one more", NOW + secs(900), NOW),
+        guard.check_and_record(Entry::new("k", b"one more", NOW + secs(900)), NOW),
         Err(Replay::Full)
     );
 }
@@ -457,13 +481,7 @@ struct CountingGuard {
 }
 
 impl ReplayGuard for CountingGuard {
-    fn check_and_record(
-        &self,
-        _: &str,
-        _: &[u8],
-        _: OffsetDateTime,
-        _: OffsetDateTime,
-    ) -> Result<(), Replay> {
+    fn check_and_record(&self, _: Entry<'_>, _: OffsetDateTime) -> Result<(), Replay> {
         self.calls.set(self.calls.get() + 1);
         Ok(())
     }
@@ -473,13 +491,7 @@ impl ReplayGuard for CountingGuard {
 struct Refusing(Replay);
 
 impl ReplayGuard for Refusing {
-    fn check_and_record(
-        &self,
-        _: &str,
-        _: &[u8],
-        _: OffsetDateTime,
-        _: OffsetDateTime,
-    ) -> Result<(), Replay> {
+    fn check_and_record(&self, _: Entry<'_>, _: OffsetDateTime) -> Result<(), Replay> {
         Err(self.0)
     }
 }
@@ -588,7 +600,10 @@ fn one_key_cannot_exhaust_the_guard() {
     let mut flooder_accepted = 0;
     for i in 0..1000 {
         if guard
-            .check_and_record("flooder", format!("sig-{i}").as_bytes(), end, NOW)
+            .check_and_record(
+                Entry::new("flooder", format!("sig-{i}").as_bytes(), end),
+                NOW,
+            )
             .is_ok()
         {
             flooder_accepted += 1;
@@ -596,14 +611,14 @@ fn one_key_cannot_exhaust_the_guard() {
     }
     assert_eq!(flooder_accepted, 2, "the flooder gets its share only");
     assert_eq!(
-        guard.check_and_record("flooder", b"one more", end, NOW),
+        guard.check_and_record(Entry::new("flooder", b"one more", end), NOW),
         Err(Replay::Full)
     );
     // Three other keys still get theirs.
     for key in ["a", "b", "c"] {
         for i in 0..2 {
             assert_eq!(
-                guard.check_and_record(key, format!("sig-{i}").as_bytes(), end, NOW),
+                guard.check_and_record(Entry::new(key, format!("sig-{i}").as_bytes(), end), NOW),
                 Ok(()),
                 "{key} {i}"
             );
@@ -611,13 +626,13 @@ fn one_key_cannot_exhaust_the_guard() {
     }
     // The shares add up to the capacity: now it is full for everybody.
     assert_eq!(
-        guard.check_and_record("d", b"sig", end, NOW),
+        guard.check_and_record(Entry::new("d", b"sig", end), NOW),
         Err(Replay::Full)
     );
     // When the flooder's entries expire, its share opens again.
     let later = end + secs(1);
     assert_eq!(
-        guard.check_and_record("flooder", b"again", later + secs(60), later),
+        guard.check_and_record(Entry::new("flooder", b"again", later + secs(60)), later),
         Ok(())
     );
 }
@@ -626,10 +641,16 @@ fn one_key_cannot_exhaust_the_guard() {
 fn the_same_mac_under_two_keys_is_two_entries() {
     let guard = MemoryReplayGuard::new(8);
     let end = NOW + secs(60);
-    assert_eq!(guard.check_and_record("a", b"mac", end, NOW), Ok(()));
-    assert_eq!(guard.check_and_record("b", b"mac", end, NOW), Ok(()));
     assert_eq!(
-        guard.check_and_record("a", b"mac", end, NOW),
+        guard.check_and_record(Entry::new("a", b"mac", end), NOW),
+        Ok(())
+    );
+    assert_eq!(
+        guard.check_and_record(Entry::new("b", b"mac", end), NOW),
+        Ok(())
+    );
+    assert_eq!(
+        guard.check_and_record(Entry::new("a", b"mac", end), NOW),
         Err(Replay::Replayed)
     );
 }
@@ -640,20 +661,23 @@ fn windows_longer_than_the_cap_are_refused_unless_allowed() {
     // A 36-hour BCE expiration.
     let far = NOW + secs(36 * 3600);
     assert_eq!(
-        guard.check_and_record("k", b"long", far, NOW),
+        guard.check_and_record(Entry::new("k", b"long", far), NOW),
         Err(Replay::WindowTooLong)
     );
     // The default cap, one hour, is inside; one second more is not.
     assert_eq!(
-        guard.check_and_record("k", b"hour", NOW + secs(3600), NOW),
+        guard.check_and_record(Entry::new("k", b"hour", NOW + secs(3600)), NOW),
         Ok(())
     );
     assert_eq!(
-        guard.check_and_record("k", b"hour+1", NOW + secs(3601), NOW),
+        guard.check_and_record(Entry::new("k", b"hour+1", NOW + secs(3601)), NOW),
         Err(Replay::WindowTooLong)
     );
     let allowing = MemoryReplayGuard::new(8).max_window(std::time::Duration::from_secs(36 * 3600));
-    assert_eq!(allowing.check_and_record("k", b"long", far, NOW), Ok(()));
+    assert_eq!(
+        allowing.check_and_record(Entry::new("k", b"long", far), NOW),
+        Ok(())
+    );
     let error = Replay::WindowTooLong.refusal("AKIDx");
     assert_eq!(error.code(), "SignatureWindowTooLong");
     assert_eq!(error.status(StatusProfile::Classic), 403);

@@ -10,7 +10,7 @@ use std::time::Duration;
 use apigw_sign::gateway::{Config, Gateway};
 use apigw_sign::layer::{Identity, VerifyLayer};
 use apigw_sign::redis::RedisReplayGuard;
-use apigw_sign::replay::{MemoryReplayGuard, ReplayFuture, ReplayStore};
+use apigw_sign::replay::{Entry, MemoryReplayGuard, ReplayFuture, ReplayStore};
 use apigw_sign::Protocol;
 use arc_swap::ArcSwap;
 use axum::body::Body;
@@ -51,13 +51,10 @@ struct Guard(Arc<dyn ReplayStore + Send + Sync>);
 impl ReplayStore for Guard {
     fn check_and_record_async<'a>(
         &'a self,
-        key_id: &'a str,
-        signature: &'a [u8],
-        not_after: OffsetDateTime,
+        entry: Entry<'a>,
         now: OffsetDateTime,
     ) -> ReplayFuture<'a> {
-        self.0
-            .check_and_record_async(key_id, signature, not_after, now)
+        self.0.check_and_record_async(entry, now)
     }
 }
 

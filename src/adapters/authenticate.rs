@@ -11,7 +11,7 @@ use crate::bce::{self, shown_key_id, Carrier, Stage};
 use crate::error::{Error, StatusProfile};
 use crate::gateway::{Auth, Gateway, RouteScratch, Vendor};
 use crate::keys::{KeyLookup as _, KeySource, KeyStatus, OwnedKeyStatus};
-use crate::replay::{Recorded, ReplayStore};
+use crate::replay::{Entry, Recorded, ReplayStore};
 use crate::request::{trim_ows, Protocol, Request, RequestError};
 use crate::tencent::{self, Mode};
 use crate::verification::Scratch;
@@ -220,7 +220,10 @@ impl Authenticator {
     ) -> Result<(), Error> {
         if let (Some(store), Some(recorded), Some(key_id)) = (store, recorded, &identity.key_id) {
             store
-                .check_and_record_async(key_id, recorded.signature(), recorded.not_after, now)
+                .check_and_record_async(
+                    Entry::new(key_id, recorded.signature(), recorded.not_after),
+                    now,
+                )
                 .await
                 .map_err(|replay| replay.refusal(key_id))?;
         }

@@ -61,7 +61,7 @@ use redis::{Client, RedisError};
 use sha2::{Digest as _, Sha256};
 use time::OffsetDateTime;
 
-use crate::replay::{Replay, ReplayFuture, ReplayStore};
+use crate::replay::{Entry, Replay, ReplayFuture, ReplayStore};
 
 /// The prefix of every key the guard writes.
 pub const KEY_PREFIX: &str = "apigw-sign:replay:";
@@ -225,11 +225,14 @@ impl RedisReplayGuard {
 impl ReplayStore for RedisReplayGuard {
     fn check_and_record_async<'a>(
         &'a self,
-        key_id: &'a str,
-        signature: &'a [u8],
-        not_after: OffsetDateTime,
+        entry: Entry<'a>,
         now: OffsetDateTime,
     ) -> ReplayFuture<'a> {
+        let Entry {
+            key_id,
+            signature,
+            not_after,
+        } = entry;
         Box::pin(async move {
             if not_after < now {
                 // Its window has passed: it cannot verify again, and an expiry in the past

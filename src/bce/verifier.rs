@@ -26,7 +26,7 @@ use crate::mac::{verify, Key};
 use crate::replay::ReplayGuard;
 use crate::request::{split, split_once, trim_ows, Found, Request, Sent};
 use crate::sorted::Params;
-use crate::verification::{policy_setters, run, Phases, Scratch};
+use crate::verification::{policy_setters, public_finish, run, Guard, Phases, Scratch};
 
 /// Whether a signature mismatch reports the server's canonical request.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -277,19 +277,14 @@ impl Verifier {
         Phases::prepare(self, *request, now, scratch)
     }
 
-    /// Phase two: the key's status (what the store said about [`Pending::key_id`]), then the
-    /// signature. With [`prepare`](Self::prepare) it is exactly [`verify`](Self::verify); a
-    /// replay guard, if any, is the caller's to consult afterwards.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::BceSignatureAppInvalid`] or [`Error::BceSignatureMismatch`].
-    pub fn finish<'r>(
-        &self,
-        pending: &Pending<'r, '_>,
-        key: KeyStatus<'_>,
-    ) -> Result<Verified<'r>, Error> {
-        Phases::finish(self, pending, key)
+    public_finish! {
+        /// Phase two: the key's status (what the store said about [`Pending::key_id`]), then the
+        /// signature. With [`prepare`](Self::prepare) it is exactly [`verify`](Self::verify); a
+        /// replay guard, if any, is the caller's to consult afterwards.
+        ///
+        /// # Errors
+        ///
+        /// [`Error::BceSignatureAppInvalid`] or [`Error::BceSignatureMismatch`].
     }
 
     /// Verifies `request` at time `now` with keys (and AppCodes) from `keys`.
@@ -498,10 +493,11 @@ impl Phases for Verifier {
     /// Phase two: the key's status and secrets, then the signature.
     fn finish<'r>(
         &self,
-        pending: &Self::Pending<'r, '_>,
+        Pending(prepared): &Self::Pending<'r, '_>,
         key: KeyStatus<'_>,
+        guard: Guard<'_>,
     ) -> Result<Self::Verified<'r>, Error> {
-        let signed = match pending.0 {
+        let signed = match *prepared {
             Prepared::AppCode { code, stage } => {
                 key.active()
                     .map_err(|reason| Error::BceSignatureAppInvalid {
@@ -547,6 +543,7 @@ impl Phases for Verifier {
                 server_canonical_request,
             });
         }
+        guard.record(signed.key_id(), &signed.tag, signed.expires)?;
         let key_id = match signed.text {
             Cow::Borrowed(text) => {
                 let start = AUTH_VERSION.len() + 1;
@@ -563,14 +560,6 @@ impl Phases for Verifier {
             carrier: signed.carrier,
             signed: Some((signed.tag, signed.expires)),
         })
-    }
-
-    fn replay_entry<'v>(verified: &'v Verified<'_>) -> Option<(&'v [u8], OffsetDateTime, &'v str)> {
-        Some((
-            verified.signature()?,
-            verified.not_after()?,
-            verified.key_id(),
-        ))
     }
 }
 

@@ -18,7 +18,7 @@ use crate::gateway::model::{
 };
 use crate::headers::X_BCE_STAGE;
 use crate::keys::{KeyLookup, KeyStatus};
-use crate::replay::{Recorded, ReplayGuard};
+use crate::replay::{Entry, Recorded, ReplayGuard};
 use crate::request::{trim_ows, Protocol, Request};
 use crate::tencent;
 use crate::verification::Scratch;
@@ -175,7 +175,10 @@ impl Gateway {
             self.finish_route_with(&pending, key.unwrap_or(KeyStatus::Unknown))?;
         if let (Some(guard), Some(recorded), Some(key_id)) = (guard, recorded, &routed.key_id) {
             guard
-                .check_and_record(key_id, recorded.signature(), recorded.not_after, now)
+                .check_and_record(
+                    Entry::new(key_id, recorded.signature(), recorded.not_after),
+                    now,
+                )
                 .map_err(|replay| replay.refusal(key_id))?;
         }
         Ok(routed)

@@ -28,7 +28,7 @@ use crate::tencent::authorization::Authorization;
 use crate::tencent::string_to_sign::{
     EnvironmentPrefix, Mode, PathForm, SignedHeaders, StringToSign,
 };
-use crate::verification::{policy_setters, run, Phases, Scratch};
+use crate::verification::{policy_setters, public_finish, run, Guard, Phases, Scratch};
 
 /// Longest base64 signature worth decoding: HMAC-SHA512's 64 bytes are 88 characters.
 const MAX_SIGNATURE_LEN: usize = MAX_TAG_LEN.div_ceil(3) * 4;
@@ -137,9 +137,9 @@ pub struct Verified<'r> {
     key_id: Cow<'r, str>,
     algorithm: Algorithm,
     signed_headers: Cow<'r, str>,
-    /// The MAC bytes, decoded: the first `mac_len` bytes of `mac`.
-    mac: [u8; MAX_TAG_LEN],
-    mac_len: usize,
+    /// The MAC bytes, decoded: the first `algorithm.output_len()` bytes (the length a
+    /// matching signature has).
+    mac: [u8; DECODE_ROOM],
     /// The last second (Unix time) at which the signature still verifies.
     not_after: i64,
 }
@@ -163,7 +163,9 @@ impl Verified<'_> {
     /// The signature's MAC bytes (decoded from base64): what a
     /// [`ReplayGuard`](crate::replay::ReplayGuard) records.
     pub fn signature(&self) -> &[u8] {
-        self.mac.get(..self.mac_len).unwrap_or_default()
+        self.mac
+            .get(..self.algorithm.output_len())
+            .unwrap_or_default()
     }
 
     /// The last instant at which this signature still verifies under the verifier's policy:
@@ -339,20 +341,15 @@ impl Verifier {
         Phases::prepare(self, (mode, *request), now, scratch)
     }
 
-    /// Phase two: the key's status (what the store said about [`Pending::key_id`]), then the
-    /// signature and `Content-MD5`. With [`prepare`](Self::prepare) it is exactly
-    /// [`verify`](Self::verify); a replay guard, if any, is the caller's to consult afterwards
-    /// (with [`Verified::signature`] and [`Verified::not_after`]).
-    ///
-    /// # Errors
-    ///
-    /// [`Error::KeyRejected`] or [`Error::SignatureMismatch`].
-    pub fn finish<'r>(
-        &self,
-        pending: &Pending<'r, '_>,
-        key: KeyStatus<'_>,
-    ) -> Result<Verified<'r>, Error> {
-        Phases::finish(self, pending, key)
+    public_finish! {
+        /// Phase two: the key's status (what the store said about [`Pending::key_id`]), then the
+        /// signature and `Content-MD5`. With [`prepare`](Self::prepare) it is exactly
+        /// [`verify`](Self::verify); a replay guard, if any, is the caller's to consult afterwards
+        /// (with [`Verified::signature`] and [`Verified::not_after`]).
+        ///
+        /// # Errors
+        ///
+        /// [`Error::KeyRejected`] or [`Error::SignatureMismatch`].
     }
 
     /// The one path of [`verify`](Self::verify) and [`verify_once`](Self::verify_once) (and of
@@ -475,16 +472,15 @@ impl Phases for Verifier {
     /// Phase two: the key's status and secrets, then the signature and `Content-MD5`.
     fn finish<'r>(
         &self,
-        pending: &Self::Pending<'r, '_>,
-        key: KeyStatus<'_>,
-    ) -> Result<Self::Verified<'r>, Error> {
-        let Pending {
-            authorization,
+        &Pending {
+            ref authorization,
             algorithm,
             not_after,
-            string_to_sign,
-        } = pending;
-        let (algorithm, not_after) = (*algorithm, *not_after);
+            ref string_to_sign,
+        }: &Self::Pending<'r, '_>,
+        key: KeyStatus<'_>,
+        guard: Guard<'_>,
+    ) -> Result<Self::Verified<'r>, Error> {
         let secrets = key
             .secrets_for(algorithm)
             .map_err(|reason| Error::KeyRejected {
@@ -521,27 +517,15 @@ impl Phases for Verifier {
                 server_string_to_sign,
             });
         }
-        let mut kept = [0u8; MAX_TAG_LEN];
-        let mac_len = mac_len.unwrap_or_default().min(MAX_TAG_LEN);
-        kept.get_mut(..mac_len)
-            .unwrap_or_default()
-            .copy_from_slice(mac.get(..mac_len).unwrap_or_default());
+        let signature = mac.get(..algorithm.output_len()).unwrap_or_default();
+        guard.record(authorization.id, signature, not_after)?;
         Ok(Verified {
             key_id: Cow::Borrowed(authorization.id),
             algorithm,
             signed_headers: Cow::Borrowed(authorization.headers),
-            mac: kept,
-            mac_len,
+            mac,
             not_after,
         })
-    }
-
-    fn replay_entry<'v>(verified: &'v Verified<'_>) -> Option<(&'v [u8], OffsetDateTime, &'v str)> {
-        Some((
-            verified.signature(),
-            verified.not_after(),
-            verified.key_id(),
-        ))
     }
 }
 
