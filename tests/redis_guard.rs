@@ -373,11 +373,16 @@ impl LossyProxy {
                 std::thread::spawn(move || {
                     let mut buf = [0u8; 16 * 1024];
                     while let Ok(n) = c_in.read(&mut buf) {
-                        if n == 0 || s_out.write_all(&buf[..n]).is_err() {
+                        if n == 0 {
                             break;
                         }
+                        // Noted before the bytes go on: set after, a busy machine let the reply
+                        // come back through the other thread first, and it was not swallowed.
                         if buf[..n].windows(4).any(|w| w == b"EVAL") {
                             seen.store(true, Ordering::SeqCst);
+                        }
+                        if s_out.write_all(&buf[..n]).is_err() {
+                            break;
                         }
                     }
                     let _ = s_out.shutdown(Shutdown::Write);
