@@ -29,13 +29,12 @@
 //! assert_eq!(guard.check_and_record(Entry::new("k", b"mac bytes", not_after), now), Err(Replay::Replayed));
 //! ```
 
-use core::cmp::Reverse;
 use core::fmt;
 use core::future::Future;
 use core::pin::Pin;
 use core::time::Duration;
-use std::collections::{BinaryHeap, HashMap, HashSet};
-use std::hash::{BuildHasher as _, RandomState};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::{BuildHasher as _, Hash, Hasher, RandomState};
 use std::sync::{Arc, Mutex};
 
 use rustc_hash::FxBuildHasher;
@@ -209,10 +208,22 @@ impl Recorded {
     }
 }
 
-/// The fixed-size key an entry is stored under: SHA-256 of the key id (its length first) and
-/// the signature bytes, so every entry has the same size whatever the algorithm (or whatever a
-/// caller passes) and two keys never share one.
-type Digest = [u8; 32];
+/// The fixed-size key an entry is stored under: SHA-256 of the guard's random salt, the key id
+/// (its length first) and the signature bytes, so every entry has the same size whatever the
+/// algorithm (or whatever a caller passes), two keys never share one, and no client can tell
+/// where an entry will land in the table.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Digest([u8; 32]);
+
+impl Hash for Digest {
+    /// Eight of its bytes: they are already a keyed hash no client can predict, so the table
+    /// needs no second keyed hash (SipHash over all 32 bytes, on every insert and every
+    /// eviction) to be safe from aimed collisions.
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        let [a, b, c, d, e, f, g, h, ..] = self.0;
+        state.write_u64(u64::from_le_bytes([a, b, c, d, e, f, g, h]));
+    }
+}
 
 /// The key id an entry is counted against, for its share: the id hashed with the guard's own
 /// random SipHash keys. Two ids share a count only if their 64-bit hashes collide, which a
@@ -222,7 +233,7 @@ type KeyTag = u64;
 /// A bounded in-memory [`ReplayGuard`] for one process.
 ///
 /// - **Bounded.** At most `capacity` signatures are recorded (default [`DEFAULT_CAPACITY`]).
-///   Each entry costs about 86 bytes plus the tables' slack, so the default bound is about
+///   Each entry costs about 73 bytes plus the tables' slack, so the default bound is about
 ///   12 MB; memory grows with use up to that bound and is not returned.
 /// - **Fails closed.** When there is no room, a new signature is refused ([`Replay::Full`])
 ///   instead of forgetting an old one, which would let that one be replayed. Size `capacity`
@@ -239,7 +250,8 @@ type KeyTag = u64;
 ///   defaults pass every signature the default policies accept with default clients (Tencent:
 ///   up to 1 800 s; BCE SDKs sign for 1 800 s).
 /// - **Evicts only what has expired.** Each call first forgets the entries whose window ended
-///   before `now`, earliest first, in `O(log n)` each; nothing else is ever dropped.
+///   before `now`, a second's entries at a time, earliest first; nothing else is ever
+///   dropped.
 /// - **Its own clock never goes back.** The guard evicts by the latest `now` it was given, so
 ///   a thread whose `now` lags another's cannot sneak in a signature whose entry was already
 ///   evicted: a signature whose window has passed by the guard's clock is refused
@@ -255,18 +267,22 @@ pub struct MemoryReplayGuard {
     max_window: i64,
     /// The keys of [`KeyTag`]'s hash, random per guard.
     tags: RandomState,
+    /// SHA-256 with a random 64-byte block already absorbed: each [`Digest`] starts from it.
+    salted: Sha256,
     state: Mutex<State>,
 }
 
 /// The recorded signatures. Each digest is in `seen` exactly when it is in `expiries`: it is
-/// inserted into both at once, and removed from `seen` when its heap entry is popped; each
-/// key's count in `per_key` is the number of its entries (a key with none has no count).
+/// inserted into both at once, and removed from `seen` when its second's bucket is taken from
+/// `expiries`; each key's count in `per_key` is the number of its entries (a key with none has
+/// no count).
 struct State {
     /// The digests recorded and not yet evicted.
-    seen: HashSet<Digest>,
-    /// The same entries by window end (Unix seconds), earliest on top, with their key's
-    /// tag: what eviction pops.
-    expiries: BinaryHeap<Reverse<(i64, Digest, KeyTag)>>,
+    seen: HashSet<Digest, FxBuildHasher>,
+    /// The same entries by the second their window ends (Unix seconds), earliest first, each
+    /// with its key's tag: what eviction takes, a second at a time. Windows end at most
+    /// `max_window` after the guard's clock, so there are at most that many seconds' buckets.
+    expiries: BTreeMap<i64, Vec<(Digest, KeyTag)>>,
     /// How many entries each key id (by tag) holds. FxHash: a tag is already a keyed hash,
     /// which no client can aim.
     per_key: HashMap<KeyTag, usize, FxBuildHasher>,
@@ -291,9 +307,10 @@ impl MemoryReplayGuard {
             per_key: (capacity / 4).max(1),
             max_window: window_secs(DEFAULT_MAX_WINDOW),
             tags: RandomState::new(),
+            salted: Sha256::new().chain_update(random_block()),
             state: Mutex::new(State {
-                seen: HashSet::new(),
-                expiries: BinaryHeap::new(),
+                seen: HashSet::default(),
+                expiries: BTreeMap::new(),
                 per_key: HashMap::default(),
                 clock: i64::MIN,
             }),
@@ -328,6 +345,18 @@ impl MemoryReplayGuard {
     }
 }
 
+/// 64 random bytes: 128 bits of the operating system's randomness (the keys `RandomState`
+/// draws once per thread) stretched by SipHash, the standard library's own defence against
+/// aimed hash collisions; the crate takes no random-number dependency for it.
+fn random_block() -> [u8; 64] {
+    let keys = RandomState::new();
+    let mut block = [0; 64];
+    for (i, chunk) in (0_u64..).zip(block.chunks_exact_mut(8)) {
+        chunk.copy_from_slice(&keys.hash_one(i).to_le_bytes());
+    }
+    block
+}
+
 /// A window in whole seconds, saturating.
 fn window_secs(window: Duration) -> i64 {
     i64::try_from(window.as_secs()).unwrap_or(i64::MAX)
@@ -358,14 +387,17 @@ impl ReplayGuard for MemoryReplayGuard {
             signature,
             not_after,
         } = entry;
-        // One SHA-256 (a short key id and a MAC fit one block) and one table lookup for the
-        // signature; the key's share by a 64-bit tag.
-        let digest: Digest = Sha256::new()
-            .chain_update((key_id.len() as u64).to_le_bytes())
-            .chain_update(key_id)
-            .chain_update(signature)
-            .finalize()
-            .into();
+        // One SHA-256 block (the salt's is absorbed already; a short key id and a MAC fit one)
+        // and one table lookup for the signature; the key's share by a 64-bit tag.
+        let digest = Digest(
+            self.salted
+                .clone()
+                .chain_update((key_id.len() as u64).to_le_bytes())
+                .chain_update(key_id)
+                .chain_update(signature)
+                .finalize()
+                .into(),
+        );
         let key: KeyTag = self.tags.hash_one(key_id);
         let not_after = not_after.unix_timestamp();
         let mut state = self.state.lock().map_err(|_| Replay::Unavailable)?;
@@ -399,25 +431,31 @@ impl ReplayGuard for MemoryReplayGuard {
             }
             return Err(refusal);
         }
-        state.expiries.push(Reverse((not_after, digest, key)));
+        state
+            .expiries
+            .entry(not_after)
+            .or_default()
+            .push((digest, key));
         state.per_key.insert(key, held + 1);
         Ok(())
     }
 }
 
 impl State {
-    /// Forgets every entry whose window ended before the guard's clock, and nothing else.
+    /// Forgets every entry whose window ended before the guard's clock, and nothing else: the
+    /// earliest seconds' buckets, whole.
     fn evict_expired(&mut self) {
-        while let Some(Reverse((not_after, digest, key))) = self.expiries.peek().copied() {
-            if not_after >= self.clock {
+        while let Some(bucket) = self.expiries.first_entry() {
+            if *bucket.key() >= self.clock {
                 break;
             }
-            self.expiries.pop();
-            self.seen.remove(&digest);
-            if let Some(held) = self.per_key.get_mut(&key) {
-                *held -= 1;
-                if *held == 0 {
-                    self.per_key.remove(&key);
+            for (digest, key) in bucket.remove() {
+                self.seen.remove(&digest);
+                if let Some(held) = self.per_key.get_mut(&key) {
+                    *held -= 1;
+                    if *held == 0 {
+                        self.per_key.remove(&key);
+                    }
                 }
             }
         }
@@ -430,6 +468,11 @@ mod tests {
     use time::macros::datetime;
 
     const NOW: OffsetDateTime = datetime!(2021-03-11 08:29:58 UTC);
+
+    /// The entries waiting for eviction.
+    fn entries(state: &State) -> usize {
+        state.expiries.values().map(Vec::len).sum()
+    }
 
     #[test]
     fn an_entry_never_shows_its_signature() {
@@ -466,11 +509,14 @@ mod tests {
         );
         let state = guard.state.lock().expect("not poisoned");
         assert_eq!(state.seen.len(), 5);
-        assert_eq!(state.expiries.len(), 5);
+        assert_eq!(entries(&state), 5);
+        // Seconds 4 to 7, the new entry in second 4's bucket beside the old one.
+        assert_eq!(state.expiries.len(), 4);
         assert!(state
             .expiries
-            .iter()
-            .all(|Reverse((_, d, _))| state.seen.contains(d)));
+            .values()
+            .flatten()
+            .all(|(d, _)| state.seen.contains(d)));
         assert_eq!(state.per_key.values().sum::<usize>(), 5);
     }
 
@@ -494,7 +540,7 @@ mod tests {
         );
         {
             let state = guard.state.lock().expect("not poisoned");
-            assert_eq!((state.seen.len(), state.expiries.len()), (1, 1));
+            assert_eq!((state.seen.len(), entries(&state)), (1, 1));
             assert_eq!(state.per_key.values().sum::<usize>(), 1);
         }
         // So each is admitted once allowed, not taken for a replay.

@@ -16,7 +16,7 @@ use arc_swap::ArcSwap;
 use axum::body::Body;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
-use axum::{Extension, Router};
+use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
@@ -196,8 +196,13 @@ async fn reload_on_sighup(current: Arc<ArcSwap<Router>>, options: Options, guard
     let _ = (current, options, guard);
 }
 
-/// The demo backend: what the layer established, as JSON.
-async fn echo(Extension(identity): Extension<Identity>) -> impl IntoResponse {
+/// The demo backend: what the layer established, as JSON. The [`Identity`] is taken from the
+/// request, not cloned (axum's `Extension` extractor would copy its strings).
+async fn echo(mut request: axum::extract::Request) -> impl IntoResponse {
+    let identity = request
+        .extensions_mut()
+        .remove::<Identity>()
+        .unwrap_or_default();
     // In this order (a `serde_json::Map` would sort the keys).
     let json = |value: Option<String>| serde_json::Value::from(value);
     let body = format!(
