@@ -107,7 +107,9 @@ pub enum BceFormat {
     RepeatedHeader,
     /// The carrier (header or query parameter) appears more than once.
     RepeatedCarrier,
-    /// More headers would be signed than [`MAX_SIGNED_HEADERS`](crate::limits::MAX_SIGNED_HEADERS).
+    /// More headers by signed names than
+    /// [`MAX_SIGNED_HEADERS`](crate::limits::MAX_SIGNED_HEADERS), those with an empty value
+    /// (which are not signed) included.
     TooManyHeaders,
     /// `X-Bce-Signature: AppCode/…` where a signature was expected, or the reverse.
     WrongCarrier,

@@ -9,11 +9,14 @@
 /// ([`Malformed::TooLong`](crate::Malformed::TooLong)).
 pub const MAX_AUTHORIZATION_LEN: usize = 4096;
 
-/// Most header names one signature may cover.
+/// Most header names one signature may cover; for BCE, also the most headers by signed names
+/// one request may carry, those with an empty value included (left out of the signature, they
+/// still count: the `bce` module's decisions say why).
 ///
 /// More are rejected as a malformed header
-/// ([`Malformed::TooManyHeaders`](crate::Malformed::TooManyHeaders)) by the verifier and as
-/// [`RequestError::TooManySignedHeaders`](crate::RequestError::TooManySignedHeaders) by the signer.
+/// ([`Malformed::TooManyHeaders`](crate::Malformed::TooManyHeaders)) by the Tencent verifier, as
+/// [`BceFormat::TooManyHeaders`](crate::BceFormat::TooManyHeaders) by the BCE verifier, and as
+/// [`RequestError::TooManySignedHeaders`](crate::RequestError::TooManySignedHeaders) by the signers.
 pub const MAX_SIGNED_HEADERS: usize = 32;
 
 /// Most query plus form parameters one request may carry.

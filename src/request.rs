@@ -58,7 +58,8 @@ pub enum RequestError {
     /// The request has more than 65 533 headers, more than a signer or verifier looks through.
     #[error("too many headers")]
     TooManyHeaders,
-    /// More signed headers than [`MAX_SIGNED_HEADERS`](crate::limits::MAX_SIGNED_HEADERS).
+    /// More signed headers than [`MAX_SIGNED_HEADERS`](crate::limits::MAX_SIGNED_HEADERS) (for
+    /// BCE, more headers by signed names, those with an empty value included).
     #[error("too many signed headers")]
     TooManySignedHeaders,
     /// Form parameters were given without `Content-Type: application/x-www-form-urlencoded`.

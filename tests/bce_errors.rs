@@ -15,6 +15,7 @@ use apigw_sign::bce::{
     app_code_header, Carrier, Carriers, MismatchDetail, Policy, Signer, Stage, Verifier,
 };
 use apigw_sign::encoding::encode_component;
+use apigw_sign::limits::MAX_SIGNED_HEADERS;
 use apigw_sign::{
     format_iso8601, ActiveKey, Algorithm, BceFormat, BceTimestamp, Error, KeyLookup, KeyRejection,
     KeySet, KeyStatus, Secret, StatusProfile,
@@ -455,6 +456,44 @@ fn signature_format_invalid_signed_headers_and_carriers() {
             BceFormat::RepeatedCarrier
         );
     }
+}
+
+/// Headers by signed names count toward [`MAX_SIGNED_HEADERS`] even when their value is empty
+/// (which leaves them out of the signature): more is `SignatureFormatInvalid`, a decision of the
+/// crate (`apigw_sign::bce`'s documentation says why). The signed base request has four
+/// (`Host`, `Content-Type`, `Content-Length` and the signer's `x-bce-date`).
+#[test]
+fn empty_x_bce_headers_count_toward_the_bound() {
+    let with_empty = |wire: Wire, count: usize| {
+        wire.with_all((0..count).map(|i| (format!("x-bce-empty-{i}"), "")))
+    };
+    let room = MAX_SIGNED_HEADERS - 4;
+    assert_eq!(
+        with_empty(signed(), room).verify(),
+        ok(Carrier::Authorization)
+    );
+    for count in [room + 1, 60_000] {
+        let case = format!("{count} empty x-bce-* headers");
+        assert_eq!(
+            assert_row(&case, with_empty(signed(), count).verify(), FORMAT),
+            Error::BceSignatureFormatInvalid {
+                reason: BceFormat::TooManyHeaders
+            },
+            "{case}"
+        );
+    }
+    // A repeat before the bound is reported as it was.
+    let repeated = signed().with("x-bce-empty-0", "").with("X-Bce-Empty-0", "");
+    assert_eq!(
+        assert_row(
+            "a repeat, then too many",
+            with_empty(repeated, room + 1).verify(),
+            FORMAT
+        ),
+        Error::BceSignatureFormatInvalid {
+            reason: BceFormat::RepeatedHeader
+        }
+    );
 }
 
 /// An auth string that is not text is one that does not parse (§6: `SignatureFormatInvalid`,

@@ -98,6 +98,32 @@ fn signed_headers() {
 }
 
 #[test]
+fn bce_headers_by_signed_names() {
+    // `Host` and the `x-bce-date` the signer adds, then empty `x-bce-*` headers: not signed,
+    // they count all the same.
+    let names: Vec<String> = (0..MAX_SIGNED_HEADERS)
+        .map(|i| format!("x-bce-e{i}"))
+        .collect();
+    let secret = Secret::from("s");
+    let sign = |count: usize| {
+        let empty = names[..count].iter().map(|n| Header::new(n, ""));
+        let headers: Vec<Header<'_>> = [Header::new("Host", "h")]
+            .into_iter()
+            .chain(empty)
+            .collect();
+        bce::Signer::new("ak", &secret)
+            .sign(&Request::new("GET", "/", &headers, b""), NOW)
+            .map(|signature| signature.auth_string().to_owned())
+    };
+    let auth = sign(MAX_SIGNED_HEADERS - 2).expect("signs");
+    assert!(auth.contains("/host;x-bce-date/"), "{auth}");
+    assert_eq!(
+        sign(MAX_SIGNED_HEADERS - 1),
+        Err(RequestError::TooManySignedHeaders.into())
+    );
+}
+
+#[test]
 fn parameters_in_the_query_and_the_form() {
     let query = |n: usize| format!("/?{}", vec!["k=v"; n].join("&"));
     assert_eq!(

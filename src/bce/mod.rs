@@ -26,6 +26,14 @@
 //!   signer writes every header it signed into the list, so both readings verify its requests.
 //! - An explicit list must name `host`, every listed header must be in the request, and no signed
 //!   header may be repeated; otherwise `SignatureFormatInvalid`.
+//! - **Empty signed headers count toward the bound** (2026-12-01). Headers by signed names
+//!   count toward [`MAX_SIGNED_HEADERS`](crate::limits::MAX_SIGNED_HEADERS) (32) even when
+//!   their trimmed value is empty and they are left out of the signature: more than 32 is
+//!   `SignatureFormatInvalid` (the signer's `TooManySignedHeaders`), though Baidu would accept
+//!   a request with many empty `x-bce-*` headers. The repeat check must look at empty-valued
+//!   signed headers too, and without a bound it costs time quadratic in the number of headers;
+//!   32 matches the bound on signed headers, and no SDK sends empty `x-bce-*` headers in
+//!   numbers.
 //! - On the wire `+` in a query is a literal plus (`%2B` canonically); decoding then re-encoding
 //!   makes `%7e` and `~` equivalent. The `authorization` parameter (any case) is never signed,
 //!   as the spec and Baidu's reference say. (The Python SDK 0.9.79 means to drop it too, but its

@@ -132,8 +132,10 @@ impl<'a> SignedHeaders<'a> {
     ///
     /// In this order: an auth string's list longer than [`MAX_SIGNED_HEADERS`]; an explicit
     /// selection without `host`, with the carrier, or with a header the request lacks; then, in
-    /// request order, a signed header repeated or with a value longer than
-    /// [`MAX_HEADER_VALUE_LEN`], and more signed headers than [`MAX_SIGNED_HEADERS`].
+    /// request order, for each header by a signed name: a repeat of an earlier one, a value
+    /// longer than [`MAX_HEADER_VALUE_LEN`], and more than [`MAX_SIGNED_HEADERS`] headers by
+    /// signed names so far, those with an empty value included (`TooManyHeaders`, the module
+    /// documentation of [`bce`](crate::bce) says why).
     pub(crate) fn select(headers: Sent<'a>, selection: Selection<'_>) -> Result<Self, SelectError> {
         let format = SelectError::Format;
         if matches!(selection, Selection::Listed(_))
@@ -178,23 +180,38 @@ impl<'a> SignedHeaders<'a> {
             date: None,
             host: false,
         };
+        // Where every header by a signed name is so far, empty-valued or not (`signed` keeps
+        // the non-empty ones only). They are bounded like the signed ones, so that the repeat
+        // check looks at no more than `MAX_SIGNED_HEADERS` names per header: unbounded, many
+        // distinct empty `x-bce-*` headers made it quadratic in the number of headers.
+        let mut named = [0; MAX_SIGNED_HEADERS];
+        let mut named_len = 0;
         for (position, header) in headers.iter() {
             if !signs(&selection, header.name) {
                 continue;
             }
-            // An earlier header of the same name makes this one a repeat: only those before
-            // it are looked at.
-            let mut earlier = headers.iter().take_while(|&(p, _)| p < position);
-            if earlier.any(|(_, h)| h.name.eq_ignore_ascii_case(header.name)) {
+            // Whether a name is signed depends on the name alone: every earlier header of
+            // this name is among `named`.
+            let earlier = named.get(..named_len).unwrap_or_default();
+            let name = |&p: &u16| headers.get(p).map_or("", |h| h.name);
+            if earlier
+                .iter()
+                .any(|p| name(p).eq_ignore_ascii_case(header.name))
+            {
                 return Err(format(BceFormat::RepeatedHeader));
             }
             if header.value.len() > MAX_HEADER_VALUE_LEN {
                 return Err(RequestError::HeaderValueTooLong.into());
             }
+            *named
+                .get_mut(named_len)
+                .ok_or(format(BceFormat::TooManyHeaders))? = position;
+            named_len += 1;
             let value = trim_ows(header.value);
             if value.is_empty() {
                 continue;
             }
+            // Never full here: `signed.len` < `named_len` <= `MAX_SIGNED_HEADERS`.
             *signed
                 .positions
                 .get_mut(signed.len)
@@ -391,6 +408,103 @@ mod tests {
         assert_eq!(signed.names_len(), names.len());
         assert_eq!(signed.date(), Some(&b"2015-04-27T08:23:49Z"[..]));
         assert!(signed.signs_host());
+    }
+
+    /// `count` distinct `x-bce-*` names.
+    fn bce_names(count: usize) -> Vec<String> {
+        (0..count).map(|i| format!("x-bce-e{i}")).collect()
+    }
+
+    /// `Host: h`, then a header of each of `names` with a blank value (empty once trimmed).
+    fn host_and_blank(names: &[String]) -> Vec<Header<'_>> {
+        let blank = names.iter().map(|n| Header::new(n, " \t"));
+        [Header::new("Host", "h")]
+            .into_iter()
+            .chain(blank)
+            .collect()
+    }
+
+    #[test]
+    fn empty_signed_headers_count_toward_the_bound() {
+        // With `Host`, MAX_SIGNED_HEADERS headers by signed names: the bound itself.
+        let names = bce_names(MAX_SIGNED_HEADERS - 1);
+        let list = host_and_blank(&names);
+        for selection in [Selection::Default, Selection::Listed("host")] {
+            let signed = select(&list, &[], selection).unwrap();
+            assert_eq!(lines(&signed), "host:h");
+            assert!(signed.signs_host());
+        }
+        // Headers by unsigned names do not count.
+        let mut more = host_and_blank(&names);
+        more.extend((0..1000).map(|_| Header::new("Accept", "")));
+        let signed = select(&more, &[], Selection::Default).unwrap();
+        assert_eq!(lines(&signed), "host:h");
+        // One more, or a request's worth more: refused at the first past the bound.
+        for count in [MAX_SIGNED_HEADERS, 60_000] {
+            let names = bce_names(count);
+            for selection in [Selection::Default, Selection::Listed("host")] {
+                assert_eq!(
+                    select(&host_and_blank(&names), &[], selection).unwrap_err(),
+                    SelectError::Format(BceFormat::TooManyHeaders),
+                    "{count}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn empty_signed_headers_may_not_repeat() {
+        let list = [
+            Header::new("Host", "h"),
+            Header::new("x-bce-a", ""),
+            Header::new("x-bce-b", " "),
+            Header::new("X-Bce-A", ""),
+        ];
+        assert_eq!(
+            select(&list, &[], Selection::Default).unwrap_err(),
+            SelectError::Format(BceFormat::RepeatedHeader)
+        );
+        // An empty header repeating a non-empty one, and the reverse.
+        for (first, second) in [("v", ""), ("", "v")] {
+            let list = [
+                Header::new("Host", "h"),
+                Header::new("x-bce-a", first),
+                Header::new("x-bce-a", second),
+            ];
+            assert_eq!(
+                select(&list, &[], Selection::Default).unwrap_err(),
+                SelectError::Format(BceFormat::RepeatedHeader),
+                "{first:?} then {second:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn errors_come_in_request_order() {
+        fn first_error(names: &[String], at: usize, header: Header<'_>) -> SelectError {
+            let mut list = host_and_blank(names);
+            list.insert(at, header);
+            select(&list, &[], Selection::Default).unwrap_err()
+        }
+        let names = bce_names(2 * MAX_SIGNED_HEADERS);
+        let long = "v".repeat(MAX_HEADER_VALUE_LEN + 1);
+        let repeat = || Header::new("X-BCE-E0", "");
+        let too_long = || Header::new("x-bce-long", &long);
+        let repeated = SelectError::Format(BceFormat::RepeatedHeader);
+        let value_too_long = SelectError::Request(RequestError::HeaderValueTooLong);
+        let too_many = SelectError::Format(BceFormat::TooManyHeaders);
+        // `Host` and `x-bce-e0` come first, every header is by a signed name: the header
+        // inserted at `at` is the `at + 1`-th.
+        for at in [2, MAX_SIGNED_HEADERS - 1] {
+            assert_eq!(first_error(&names, at, repeat()), repeated, "{at}");
+            assert_eq!(first_error(&names, at, too_long()), value_too_long, "{at}");
+        }
+        // The first header past the bound is checked as the others first.
+        let past = MAX_SIGNED_HEADERS;
+        assert_eq!(first_error(&names, past, repeat()), repeated);
+        assert_eq!(first_error(&names, past, too_long()), value_too_long);
+        assert_eq!(first_error(&names, past + 1, repeat()), too_many);
+        assert_eq!(first_error(&names, past + 1, too_long()), too_many);
     }
 
     #[test]
