@@ -182,7 +182,9 @@ impl<G: ReplayGuard + Sync + ?Sized> ReplayStore for G {
 }
 
 /// What a replay guard records for a verified signature: its MAC and the end of its window
-/// (kept past the verification, for a guard consulted afterwards).
+/// (kept past the verification, for a guard consulted afterwards: the tower layer's, which is
+/// asynchronous; every synchronous guard is consulted inside phase two, `verification::Guard`).
+#[cfg_attr(not(feature = "tower"), allow(dead_code))]
 pub(crate) struct Recorded {
     mac: [u8; MAX_TAG_LEN],
     len: usize,
@@ -203,6 +205,7 @@ impl Recorded {
         }
     }
 
+    #[cfg_attr(not(feature = "tower"), allow(dead_code))]
     pub(crate) fn signature(&self) -> &[u8] {
         self.mac.get(..self.len).unwrap_or_default()
     }

@@ -176,9 +176,9 @@ pub(crate) trait Phases {
 }
 
 /// The replay guard phase two consults last, when there is one (`verify_once`): where the
-/// verifiers' own path records a signature and turns a refusal into the error. (The gateway's
-/// routing and the adapters, which keep a [`Recorded`](crate::replay::Recorded) past phase two,
-/// consult theirs afterwards.) Phase two calls [`record`](Self::record) just before it builds
+/// verifiers' own path and the gateway's routing record a signature and turn a refusal into the
+/// error. (The tower layer, whose guard is asynchronous, keeps a
+/// [`Recorded`](crate::replay::Recorded) past phase two and consults its guard afterwards.) Phase two calls [`record`](Self::record) just before it builds
 /// what it returns, so that `run` hands phase two's result on as it is: checking the guard on
 /// the returned value copied that value once more (key-pair verify 545 → 524 ns with every
 /// function 64-byte aligned in both builds, lowest of six criterion medians).
@@ -194,6 +194,11 @@ impl<'g> Guard<'g> {
         guard: None,
         now: OffsetDateTime::UNIX_EPOCH,
     };
+
+    /// `guard`, if any, consulted at `now`.
+    pub(crate) const fn new(guard: Option<&'g dyn ReplayGuard>, now: OffsetDateTime) -> Self {
+        Guard { guard, now }
+    }
 
     /// Records `signature` of `key_id` until `not_after` (Unix time) in the guard, if any;
     /// a signature already recorded, or a guard that cannot decide, is refused.
@@ -229,5 +234,5 @@ pub(crate) fn run<'r, V: Phases>(
     let mut scratch = Scratch::default();
     let pending = verifier.prepare(input, now, &mut scratch)?;
     let key = keys.lookup(V::key_id(&pending));
-    verifier.finish(&pending, key, Guard { guard, now })
+    verifier.finish(&pending, key, Guard::new(guard, now))
 }

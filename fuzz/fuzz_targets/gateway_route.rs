@@ -1,6 +1,7 @@
 #![no_main]
 use apigw_sign::gateway::{RouteScratch, Routed};
-use apigw_sign::{KeyLookup as _, KeyStatus, OwnedKeyStatus, Protocol};
+use apigw_sign::replay::MemoryReplayGuard;
+use apigw_sign::{Error, KeyLookup as _, KeyStatus, OwnedKeyStatus, Protocol};
 use apigw_sign_fuzz::{gateway, render, Input};
 
 /// What a routing decided, comparable.
@@ -38,7 +39,30 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
                         .map_or(KeyStatus::Unknown, OwnedKeyStatus::status);
                     gateway().finish_route(&pending, status)
                 });
-            assert_eq!(phased.map(decided), routed.map(decided));
+            let routed = routed.map(decided);
+            assert_eq!(phased.map(decided), routed);
+            // With a replay guard: the first use decides as `route` does (or is refused for a
+            // window longer than the guard keeps); a second is refused as a replay, unless
+            // nothing was signed (no authentication, an AppCode), when it decides the same.
+            let guard = MemoryReplayGuard::new(4);
+            let first = gateway()
+                .route_once(&request, protocol, &guard, input.now)
+                .map(decided);
+            match (&routed, &first) {
+                (Ok(_), Err(Error::SignatureWindowTooLong { .. })) => continue,
+                _ => assert_eq!(first, routed),
+            }
+            if let Ok(first) = first {
+                let second = gateway()
+                    .route_once(&request, protocol, &guard, input.now)
+                    .map(decided);
+                match second {
+                    Err(Error::SignatureReplayed { key_id }) => {
+                        assert_eq!(Some(key_id), first.4);
+                    }
+                    second => assert_eq!(second, Ok(first)),
+                }
+            }
         }
     }
 });

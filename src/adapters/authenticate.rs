@@ -14,7 +14,7 @@ use crate::keys::{KeyLookup as _, KeySource, KeyStatus, OwnedKeyStatus};
 use crate::replay::{Entry, Recorded, ReplayStore};
 use crate::request::{trim_ows, Protocol, Request, RequestError};
 use crate::tencent::{self, Mode};
-use crate::verification::Scratch;
+use crate::verification::{Guard, Scratch};
 
 /// A key source shared between requests.
 pub(crate) type SourceHandle = Arc<dyn KeySource + Send + Sync>;
@@ -201,8 +201,11 @@ impl Authenticator {
                 identity.api = Some(api.path.clone());
                 identity.key_id = pending.key_id().map(str::to_owned);
                 let key = pending.key_id().map(|id| gateway.keys().lookup(id));
-                let (routed, recorded) =
-                    gateway.finish_route_with(&pending, key.unwrap_or(KeyStatus::Unknown))?;
+                let (routed, recorded) = gateway.finish_route_with(
+                    &pending,
+                    key.unwrap_or(KeyStatus::Unknown),
+                    Guard::NONE,
+                )?;
                 identity.path = Some(routed.uri);
                 recorded
             }

@@ -18,10 +18,10 @@ use crate::gateway::model::{
 };
 use crate::headers::X_BCE_STAGE;
 use crate::keys::{KeyLookup, KeyStatus};
-use crate::replay::{Entry, Recorded, ReplayGuard};
+use crate::replay::{Recorded, ReplayGuard};
 use crate::request::{trim_ows, Protocol, Request};
 use crate::tencent;
-use crate::verification::Scratch;
+use crate::verification::{Guard, Phases, Scratch};
 
 /// What routing established for a request that may pass.
 #[derive(Clone, Debug)]
@@ -171,16 +171,11 @@ impl Gateway {
         let mut scratch = RouteScratch::default();
         let pending = self.prepare_route(request, protocol, now, &mut scratch)?;
         let key = pending.key_id().map(|id| self.keys.lookup(id));
-        let (routed, recorded) =
-            self.finish_route_with(&pending, key.unwrap_or(KeyStatus::Unknown))?;
-        if let (Some(guard), Some(recorded), Some(key_id)) = (guard, recorded, &routed.key_id) {
-            guard
-                .check_and_record(
-                    Entry::new(key_id, recorded.signature(), recorded.not_after),
-                    now,
-                )
-                .map_err(|replay| replay.refusal(key_id))?;
-        }
+        let (routed, _) = self.finish_route_with(
+            &pending,
+            key.unwrap_or(KeyStatus::Unknown),
+            Guard::new(guard, now),
+        )?;
         Ok(routed)
     }
 
@@ -339,15 +334,18 @@ impl Gateway {
         pending: &PendingRoute<'g, '_>,
         key: KeyStatus<'_>,
     ) -> Result<Routed<'g>, Error> {
-        self.finish_route_with(pending, key)
+        self.finish_route_with(pending, key, Guard::NONE)
             .map(|(routed, _)| routed)
     }
 
-    /// [`finish_route`](Self::finish_route), with what a replay guard records.
+    /// [`finish_route`](Self::finish_route) with `guard`, which the scheme's phase two
+    /// consults as the verifiers' `verify_once` do; and what a replay guard records, for a
+    /// caller whose guard is asynchronous (the tower layer's) and passes [`Guard::NONE`].
     pub(crate) fn finish_route_with<'g>(
         &self,
         pending: &PendingRoute<'g, '_>,
         key: KeyStatus<'_>,
+        guard: Guard<'_>,
     ) -> Result<(Routed<'g>, Option<Recorded>), Error> {
         let routed = |key_id| Routed {
             service: pending.service,
@@ -374,12 +372,12 @@ impl Gateway {
         match &pending.check {
             Check::None => Ok((routed(None), None)),
             Check::Tencent(verifier, prepared) => {
-                let verified = verifier.finish(prepared, key)?;
+                let verified = Phases::finish(verifier, prepared, key, guard)?;
                 let recorded = Recorded::of(verified.signature(), verified.not_after());
                 Ok((routed(Some(verified.key_id().to_owned())), Some(recorded)))
             }
             Check::Bce(verifier, prepared) => {
-                let verified = verifier.finish(prepared, key)?;
+                let verified = Phases::finish(verifier, prepared, key, guard)?;
                 let recorded = verified
                     .signature()
                     .zip(verified.not_after())
