@@ -284,7 +284,8 @@ struct State {
     seen: HashSet<Digest, FxBuildHasher>,
     /// The same entries by the second their window ends (Unix seconds), earliest first, each
     /// with its key's tag: what eviction takes, a second at a time. Windows end at most
-    /// `max_window` after the guard's clock, so there are at most that many seconds' buckets.
+    /// `max_window` after the guard's clock, so there are at most that many seconds' buckets
+    /// (and never more buckets than entries: a bucket is made by the entry it holds).
     expiries: BTreeMap<i64, Vec<(Digest, KeyTag)>>,
     /// How many entries each key id (by tag) holds. FxHash: a tag is already a keyed hash,
     /// which no client can aim.
